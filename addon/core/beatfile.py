@@ -1,0 +1,294 @@
+"""The beat file: Toonbeat's versioned JSON of a song's musical timing.
+
+Reading accepts version 1 files and the minimal ``{tempo, beats, onsets}`` files
+of the original librosa recipe, which are upgraded on load (downbeats every
+``beats_per_bar`` beats, one section spanning the song). Writing validates
+against ``beats.schema.json`` and replaces the target file atomically, so a
+failed write never leaves half a JSON behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from . import schema_check
+
+FORMAT = "toonbeat.beats"
+VERSION = 1
+SCHEMA_PATH = Path(__file__).with_name("beats.schema.json")
+SECTION_LABELS = ("intro", "verse", "chorus", "build", "drop", "breakdown", "outro")
+
+
+class BeatFileError(ValueError):
+    """A beat file that cannot be read, with the file and the problem in the message."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One song section; ``start`` and ``end`` in seconds."""
+
+    start: float
+    end: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Energy:
+    """Loudness envelopes in 0..1, sampled ``frame_rate`` times a second from time 0."""
+
+    frame_rate: float
+    overall: tuple[float, ...]
+    low: tuple[float, ...]
+    mid: tuple[float, ...]
+    high: tuple[float, ...]
+
+    def at(self, seconds: float, band: str = "overall") -> float:
+        """Envelope value of ``band`` at ``seconds`` (nearest sample, clamped to the ends)."""
+        values: tuple[float, ...] = getattr(self, band)
+        if not values:
+            return 1.0
+        index = min(max(int(seconds * self.frame_rate + 0.5), 0), len(values) - 1)
+        return values[index]
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """The audio a beat file was made from."""
+
+    path: str
+    duration: float
+    sample_rate: int
+    channels: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class BeatData:
+    """Everything Toonbeat knows about a song's timing. Times in seconds."""
+
+    tempo: float
+    beats: tuple[float, ...]
+    beat_positions: tuple[int, ...]
+    beats_per_bar: int
+    downbeats: tuple[float, ...]
+    onsets: tuple[float, ...]
+    sections: tuple[Section, ...]
+    drops: tuple[float, ...]
+    energy: Energy
+    audio: AudioInfo
+    analyzer: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def duration(self) -> float:
+        """Length of the song in seconds."""
+        return self.audio.duration
+
+    def section_at(self, seconds: float) -> Section:
+        """The section playing at ``seconds`` (the last one after the end)."""
+        for section in self.sections:
+            if seconds < section.end:
+                return section
+        return self.sections[-1]
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The beat file's JSON Schema."""
+    with open(SCHEMA_PATH, encoding="utf-8") as handle:
+        result: dict[str, Any] = json.load(handle)
+    return result
+
+
+def load(path: str | os.PathLike[str]) -> BeatData:
+    """Read a beat file, upgrading a legacy ``{tempo, beats, onsets}`` file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise BeatFileError(f"{path}: cannot read the beat file ({error.strerror or error})") from error
+    return loads(text, source=str(path))
+
+
+def loads(text: str, source: str = "<string>") -> BeatData:
+    """Parse beat file text; ``source`` names the file in error messages."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BeatFileError(f"{source}: not valid JSON ({error.msg} at line {error.lineno})") from error
+    return from_dict(document, source)
+
+
+def from_dict(document: Any, source: str = "<dict>") -> BeatData:
+    """Validate a parsed beat file (version 1 or legacy) and turn it into ``BeatData``."""
+    if not isinstance(document, dict):
+        raise BeatFileError(f"{source}: a beat file is a JSON object, found {type(document).__name__}")
+    if "format" not in document:
+        document = upgrade_legacy(document, source)
+    elif document.get("format") == FORMAT and document.get("version") != VERSION:
+        raise BeatFileError(
+            f"{source}: beat file version {document.get('version')!r} is not supported; "
+            f"this Toonbeat reads version {VERSION}"
+        )
+    _raise_if_invalid(document, source)
+    return _to_beat_data(document)
+
+
+def to_dict(data: BeatData) -> dict[str, Any]:
+    """The JSON document of ``data``."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "audio": {
+            "path": data.audio.path,
+            "duration": data.audio.duration,
+            "sample_rate": data.audio.sample_rate,
+            "channels": data.audio.channels,
+            "sha256": data.audio.sha256,
+        },
+        "tempo": data.tempo,
+        "beats": list(data.beats),
+        "beat_positions": list(data.beat_positions),
+        "beats_per_bar": data.beats_per_bar,
+        "downbeats": list(data.downbeats),
+        "onsets": list(data.onsets),
+        "sections": [{"start": s.start, "end": s.end, "label": s.label} for s in data.sections],
+        "drops": list(data.drops),
+        "energy": {
+            "frame_rate": data.energy.frame_rate,
+            "overall": list(data.energy.overall),
+            "low": list(data.energy.low),
+            "mid": list(data.energy.mid),
+            "high": list(data.energy.high),
+        },
+        "analyzer": dict(data.analyzer),
+    }
+
+
+def save(data: BeatData, path: str | os.PathLike[str]) -> None:
+    """Validate ``data`` and write it to ``path`` atomically."""
+    document = to_dict(data)
+    _raise_if_invalid(document, str(path))
+    write_json_atomically(document, path)
+
+
+def write_json_atomically(document: Any, path: str | os.PathLike[str]) -> None:
+    """Write ``document`` as JSON next to ``path``, then rename it into place."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(document, stream, separators=(",", ":"))
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def upgrade_legacy(document: dict[str, Any], source: str, beats_per_bar: int = 4) -> dict[str, Any]:
+    """Turn a ``{tempo, beats, onsets}`` file into a version 1 document.
+
+    Downbeats fall on every ``beats_per_bar``-th beat from the first, one
+    ``drop`` section covers the song, the energy envelope is flat and the audio
+    is unknown (an empty hash, the song ending one beat after the last beat).
+    """
+    missing = [key for key in ("tempo", "beats") if key not in document]
+    if missing:
+        raise BeatFileError(f"{source}: not a beat file (no 'format' and no {', '.join(map(repr, missing))})")
+    beats = document["beats"]
+    tempo = document["tempo"]
+    if not _is_number_list(beats) or not isinstance(tempo, (int, float)) or isinstance(tempo, bool) or tempo <= 0:
+        raise BeatFileError(f"{source}: 'tempo' must be a positive number and 'beats' a list of seconds")
+    onsets = document.get("onsets", [])
+    if not _is_number_list(onsets):
+        raise BeatFileError(f"{source}: 'onsets' must be a list of seconds")
+    duration = (beats[-1] + 60.0 / tempo) if beats else 0.0
+    positions = [index % beats_per_bar + 1 for index in range(len(beats))]
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "audio": {"path": "", "duration": duration, "sample_rate": 1, "channels": 1, "sha256": "0" * 64},
+        "tempo": float(tempo),
+        "beats": beats,
+        "beat_positions": positions,
+        "beats_per_bar": beats_per_bar,
+        "downbeats": beats[::beats_per_bar],
+        "onsets": onsets,
+        "sections": [{"start": 0.0, "end": duration, "label": "drop"}] if beats else [],
+        "drops": [],
+        "energy": {"frame_rate": 1.0, "overall": [], "low": [], "mid": [], "high": []},
+        "analyzer": {"name": "legacy", "version": "0"},
+    }
+
+
+def _is_number_list(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(item, (int, float)) and not isinstance(item, bool) for item in value
+    )
+
+
+def _raise_if_invalid(document: dict[str, Any], source: str) -> None:
+    errors = schema_check.validate(document, schema()) or _consistency_errors(document)
+    if errors:
+        shown = "; ".join(errors[:5]) + (f"; and {len(errors) - 5} more" if len(errors) > 5 else "")
+        raise BeatFileError(f"{source}: invalid beat file: {shown}")
+
+
+def _consistency_errors(document: dict[str, Any]) -> list[str]:
+    """Rules JSON Schema cannot state: sorted times, matching lengths, ordered sections."""
+    errors = []
+    for key in ("beats", "downbeats", "onsets", "drops"):
+        times = document[key]
+        if any(later < earlier for earlier, later in zip(times, times[1:])):
+            errors.append(f"$.{key}: times must be in increasing order")
+    if len(document["beat_positions"]) != len(document["beats"]):
+        errors.append("$.beat_positions: needs one entry per beat")
+    if any(position > document["beats_per_bar"] for position in document["beat_positions"]):
+        errors.append("$.beat_positions: a position is larger than beats_per_bar")
+    previous_end = 0.0
+    for index, section in enumerate(document["sections"]):
+        if section["end"] <= section["start"]:
+            errors.append(f"$.sections[{index}]: end must come after start")
+        if abs(section["start"] - previous_end) > 1e-3:
+            errors.append(f"$.sections[{index}]: starts at {section['start']} but the previous section ends at {previous_end}")
+        previous_end = section["end"]
+    energy = document["energy"]
+    lengths = {len(energy[band]) for band in ("overall", "low", "mid", "high")}
+    if len(lengths) > 1:
+        errors.append("$.energy: the bands must have the same length")
+    return errors
+
+
+def _to_beat_data(document: dict[str, Any]) -> BeatData:
+    energy = document["energy"]
+    audio = document["audio"]
+    return BeatData(
+        tempo=float(document["tempo"]),
+        beats=tuple(map(float, document["beats"])),
+        beat_positions=tuple(document["beat_positions"]),
+        beats_per_bar=document["beats_per_bar"],
+        downbeats=tuple(map(float, document["downbeats"])),
+        onsets=tuple(map(float, document["onsets"])),
+        sections=tuple(Section(float(s["start"]), float(s["end"]), s["label"]) for s in document["sections"]),
+        drops=tuple(map(float, document["drops"])),
+        energy=Energy(
+            frame_rate=float(energy["frame_rate"]),
+            overall=tuple(map(float, energy["overall"])),
+            low=tuple(map(float, energy["low"])),
+            mid=tuple(map(float, energy["mid"])),
+            high=tuple(map(float, energy["high"])),
+        ),
+        audio=AudioInfo(
+            path=audio["path"],
+            duration=float(audio["duration"]),
+            sample_rate=audio["sample_rate"],
+            channels=audio["channels"],
+            sha256=audio["sha256"],
+        ),
+        analyzer=dict(document.get("analyzer", {})),
+    )

@@ -1,0 +1,5 @@
+"""The error every Toonbeat command reports as one clear line instead of a traceback."""
+
+
+class ToonbeatError(Exception):
+    """A problem the user can fix: bad input, a missing file, an unwritable folder."""
