@@ -1,0 +1,131 @@
+"""Character folders: one PNG per pose, and an optional ``character.json`` sheet.
+
+A character is a folder such as::
+
+    robot/
+        idle.png  dance.png  dance_2.png  headbang.png  walk.png
+        character.json      (optional)
+
+Poses are named by file: ``dance.png`` and ``dance_2.png`` are two variants of
+the pose ``dance``. The sheet may give the character's ``name``, an explicit
+``poses`` mapping, the ``anchor`` (the point, as fractions of the image width
+from the left and height from the top, where the character touches the ground:
+every pose is aligned on it) and a ``scale`` relative to the stage's standard
+character height. Anything else in the sheet (prompts, seeds) is kept as-is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SHEET_NAME = "character.json"
+SHEET_FORMAT = "toonbeat.character"
+STANDARD_POSES = ("idle", "dance", "headbang", "walk")
+DEFAULT_ANCHOR = (0.5, 1.0)
+_POSE_FILE = re.compile(r"^(?P<pose>[A-Za-z][A-Za-z0-9-]*?)(?:_(?P<variant>\d+))?\.png$", re.IGNORECASE)
+
+
+class CharacterError(ValueError):
+    """A character folder that cannot be used, with the folder and the problem in the message."""
+
+
+@dataclass(frozen=True)
+class Character:
+    """A character read from its folder; pose images as absolute paths, variants in order."""
+
+    name: str
+    folder: Path
+    poses: dict[str, tuple[Path, ...]]
+    anchor: tuple[float, float] = DEFAULT_ANCHOR
+    scale: float = 1.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def pose_names(self) -> tuple[str, ...]:
+        """Pose names, the standard ones first in their usual order, then the others by name."""
+        standard = [pose for pose in STANDARD_POSES if pose in self.poses]
+        others = sorted(pose for pose in self.poses if pose not in STANDARD_POSES)
+        return tuple(standard + others)
+
+
+def read_character(folder: str | Path) -> Character:
+    """Read a character folder, with or without ``character.json``."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise CharacterError(f"{root}: not a folder of pose images")
+    sheet = _read_sheet(root)
+    poses = _poses_from_sheet(root, sheet) if "poses" in sheet else discover_poses(root)
+    if not poses:
+        raise CharacterError(f"{root}: no pose images (expected files such as idle.png or dance_2.png)")
+    missing = [str(path) for paths in poses.values() for path in paths if not path.is_file()]
+    if missing:
+        raise CharacterError(f"{root}: missing pose image {missing[0]}")
+    anchor = sheet.get("anchor", DEFAULT_ANCHOR)
+    if not (isinstance(anchor, (list, tuple)) and len(anchor) == 2 and all(_is_fraction(v) for v in anchor)):
+        raise CharacterError(f"{root / SHEET_NAME}: 'anchor' must be two numbers between 0 and 1")
+    scale = sheet.get("scale", 1.0)
+    if not isinstance(scale, (int, float)) or isinstance(scale, bool) or scale <= 0:
+        raise CharacterError(f"{root / SHEET_NAME}: 'scale' must be a positive number")
+    known = {"format", "version", "name", "poses", "anchor", "scale"}
+    return Character(
+        name=str(sheet.get("name") or root.name),
+        folder=root.resolve(),
+        poses=poses,
+        anchor=(float(anchor[0]), float(anchor[1])),
+        scale=float(scale),
+        extra={key: value for key, value in sheet.items() if key not in known},
+    )
+
+
+def discover_poses(folder: Path) -> dict[str, tuple[Path, ...]]:
+    """Poses from file names: ``<pose>.png`` and ``<pose>_<n>.png`` variants, in variant order."""
+    found: dict[str, list[tuple[int, Path]]] = {}
+    for path in folder.iterdir():
+        match = _POSE_FILE.match(path.name)
+        if match and path.is_file():
+            variant = int(match["variant"] or 1)
+            found.setdefault(match["pose"].lower(), []).append((variant, path.resolve()))
+    return {pose: tuple(path for _, path in sorted(items)) for pose, items in found.items()}
+
+
+def write_sheet(folder: str | Path, name: str, poses: dict[str, list[str]] | None = None,
+                anchor: tuple[float, float] = DEFAULT_ANCHOR, scale: float = 1.0, **extra: Any) -> Path:
+    """Write ``character.json`` into ``folder``; ``poses`` maps pose names to file names."""
+    sheet: dict[str, Any] = {"format": SHEET_FORMAT, "version": 1, "name": name,
+                             "anchor": list(anchor), "scale": scale}
+    if poses is not None:
+        sheet["poses"] = poses
+    sheet.update(extra)
+    path = Path(folder) / SHEET_NAME
+    path.write_text(json.dumps(sheet, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def _read_sheet(root: Path) -> dict[str, Any]:
+    path = root / SHEET_NAME
+    if not path.exists():
+        return {}
+    try:
+        sheet = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise CharacterError(f"{path}: cannot read the character sheet ({error})") from error
+    if not isinstance(sheet, dict):
+        raise CharacterError(f"{path}: a character sheet is a JSON object")
+    return sheet
+
+
+def _poses_from_sheet(root: Path, sheet: dict[str, Any]) -> dict[str, tuple[Path, ...]]:
+    poses = sheet["poses"]
+    if not isinstance(poses, dict) or not all(
+        isinstance(files, list) and files and all(isinstance(name, str) for name in files) for files in poses.values()
+    ):
+        raise CharacterError(f"{root / SHEET_NAME}: 'poses' must map pose names to lists of PNG file names")
+    return {str(pose).lower(): tuple((root / name).resolve() for name in files) for pose, files in poses.items()}
+
+
+def _is_fraction(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 <= value <= 1.0
