@@ -9,6 +9,7 @@ failed write never leaves half a JSON behind.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
@@ -140,7 +141,7 @@ def from_dict(document: Any, source: str = "<dict>") -> BeatData:
 
 def to_dict(data: BeatData) -> dict[str, Any]:
     """The JSON document of ``data``."""
-    return {
+    document: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
         "audio": {
@@ -165,8 +166,10 @@ def to_dict(data: BeatData) -> dict[str, Any]:
             "mid": list(data.energy.mid),
             "high": list(data.energy.high),
         },
-        "analyzer": dict(data.analyzer),
     }
+    if data.analyzer:
+        document["analyzer"] = dict(data.analyzer)
+    return document
 
 
 def save(data: BeatData, path: str | os.PathLike[str]) -> None:
@@ -244,7 +247,7 @@ def _consistency_errors(document: dict[str, Any]) -> list[str]:
     errors = []
     for key in ("beats", "downbeats", "onsets", "drops"):
         times = document[key]
-        if any(later < earlier for earlier, later in zip(times, times[1:])):
+        if any(later < earlier for earlier, later in itertools.pairwise(times)):
             errors.append(f"$.{key}: times must be in increasing order")
     if len(document["beat_positions"]) != len(document["beats"]):
         errors.append("$.beat_positions: needs one entry per beat")
@@ -255,7 +258,7 @@ def _consistency_errors(document: dict[str, Any]) -> list[str]:
         if section["end"] <= section["start"]:
             errors.append(f"$.sections[{index}]: end must come after start")
         if abs(section["start"] - previous_end) > 1e-3:
-            errors.append(f"$.sections[{index}]: starts at {section['start']} but the previous section ends at {previous_end}")
+            errors.append(f"$.sections[{index}]: starts at {section['start']}, not at {previous_end}")
         previous_end = section["end"]
     energy = document["energy"]
     lengths = {len(energy[band]) for band in ("overall", "low", "mid", "high")}

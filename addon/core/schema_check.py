@@ -89,7 +89,8 @@ def _check_number(value: float, schema: dict[str, Any], path: str, errors: list[
         errors.append(f"{path}: {value!r} is above the maximum {schema['maximum']}")
 
 
-def _check_object(value: dict[str, Any], schema: dict[str, Any], root: dict[str, Any], path: str, errors: list[str]) -> None:
+def _check_object(value: dict[str, Any], schema: dict[str, Any], root: dict[str, Any], path: str,
+                  errors: list[str]) -> None:
     for key in schema.get("required", ()):
         if key not in value:
             errors.append(f"{path}: missing required key {key!r}")

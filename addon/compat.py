@@ -1,0 +1,126 @@
+"""Every difference between Blender 4.2, 4.5 and 5.0 that Toonbeat meets, in one place.
+
+Nothing else in Toonbeat asks for ``bpy.app.version``.
+
+- Strips: ``sequence_editor.strips`` since 4.4, ``sequences`` before (removed in 5.0).
+  ``new_effect`` takes ``length=`` in 5.0 and ``frame_end=`` before.
+- Actions: slotted actions with layers and channelbags since 4.4; ``Action.fcurves``
+  before (removed in 5.0).
+- Video output: 5.0 needs ``image_settings.media_type = 'VIDEO'`` before ``FFMPEG``.
+- Grease Pencil: v3 since 4.3 (``bpy.data.grease_pencils_v3`` in 4.3-4.5,
+  ``grease_pencils`` in 5.0), the legacy ``grease_pencils`` before.
+- 5.0 segfaults on ``strip.modifiers.new()`` unless the workspace's
+  ``sequencer_scene`` is the strip's scene.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bpy
+
+VERSION: tuple[int, int, int] = tuple(bpy.app.version)  # type: ignore[assignment]
+HAS_SLOTTED_ACTIONS = VERSION >= (4, 4, 0)
+HAS_GREASE_PENCIL_V3 = VERSION >= (4, 3, 0)
+
+
+def strips(scene: bpy.types.Scene) -> Any:
+    """The top-level strips of ``scene``'s sequencer, created if missing."""
+    editor = scene.sequence_editor or scene.sequence_editor_create()
+    return editor.strips if hasattr(editor, "strips") else editor.sequences
+
+
+def all_strips(scene: bpy.types.Scene) -> Any:
+    """Every strip of ``scene``, inside meta strips too; empty when there is no sequencer."""
+    editor = scene.sequence_editor
+    if editor is None:
+        return ()
+    return editor.strips_all if hasattr(editor, "strips_all") else editor.sequences_all
+
+
+def new_effect_strip(scene: bpy.types.Scene, name: str, effect_type: str, channel: int,
+                     frame_start: int, length: int) -> Any:
+    """Add an effect strip of ``length`` frames (COLOR, ADJUSTMENT, ...) starting at ``frame_start``."""
+    collection = strips(scene)
+    if VERSION >= (5, 0, 0):
+        return collection.new_effect(name, type=effect_type, channel=channel, frame_start=frame_start, length=length)
+    return collection.new_effect(name, type=effect_type, channel=channel, frame_start=frame_start,
+                                 frame_end=frame_start + length)
+
+
+def use_video_output(image_settings: Any) -> None:
+    """Switch ``image_settings`` to FFmpeg video."""
+    if VERSION >= (5, 0, 0):
+        image_settings.media_type = "VIDEO"
+    image_settings.file_format = "FFMPEG"
+
+
+def make_sequencer_scene_current(context: Any, scene: bpy.types.Scene) -> None:
+    """Point the workspace's sequencer at ``scene`` (5.0 needs it before ``strip.modifiers.new``)."""
+    workspace = getattr(context, "workspace", None)
+    if workspace is not None and hasattr(workspace, "sequencer_scene"):
+        workspace.sequencer_scene = scene
+
+
+def grease_pencil_datablocks() -> Any:
+    """The collection Grease Pencil v3 data lives in (``bpy.data.grease_pencils`` on 4.2 holds the legacy kind)."""
+    return getattr(bpy.data, "grease_pencils_v3", bpy.data.grease_pencils)
+
+
+def ensure_action(owner: bpy.types.ID, name: str) -> bpy.types.Action:
+    """The action animating ``owner``, created and assigned (with a slot where actions have slots) if missing."""
+    animation = owner.animation_data or owner.animation_data_create()
+    if animation.action is None:
+        animation.action = bpy.data.actions.new(name)
+    action = animation.action
+    if HAS_SLOTTED_ACTIONS and animation.action_slot is None:
+        slot = next((s for s in action.slots if s.target_id_type == owner.id_type), None)
+        animation.action_slot = slot or action.slots.new(owner.id_type, owner.name)
+    return action
+
+
+def fcurves_of(owner: bpy.types.ID) -> Any:
+    """The F-Curves animating ``owner`` through its assigned action (and slot), or ``None`` without one."""
+    animation = owner.animation_data
+    if animation is None or animation.action is None:
+        return None
+    if not HAS_SLOTTED_ACTIONS:
+        return animation.action.fcurves
+    channelbag = _channelbag(animation.action, animation.action_slot, create=False)
+    return None if channelbag is None else channelbag.fcurves
+
+
+def ensure_fcurve(owner: bpy.types.ID, data_path: str, index: int, group: str) -> bpy.types.FCurve:
+    """The F-Curve of ``owner`` for ``data_path[index]``, created in ``group`` if missing."""
+    action = ensure_action(owner, f"{owner.name} Toonbeat")
+    if not HAS_SLOTTED_ACTIONS:
+        found = action.fcurves.find(data_path, index=index)
+        return found or action.fcurves.new(data_path, index=index, action_group=group)
+    channelbag = _channelbag(action, owner.animation_data.action_slot, create=True)
+    fcurve = channelbag.fcurves.find(data_path, index=index)
+    if fcurve is None:
+        fcurve = channelbag.fcurves.new(data_path, index=index)
+        fcurve.group = channelbag.groups.get(group) or channelbag.groups.new(group)
+    return fcurve
+
+
+def remove_fcurve(owner: bpy.types.ID, fcurve: bpy.types.FCurve) -> None:
+    """Delete ``fcurve`` from the action animating ``owner``."""
+    collection = fcurves_of(owner)
+    if collection is not None:
+        collection.remove(fcurve)
+
+
+def _channelbag(action: bpy.types.Action, slot: Any, create: bool) -> Any:
+    if slot is None:
+        return None
+    if not create:
+        for layer in action.layers:
+            for strip in layer.strips:
+                channelbag = strip.channelbag(slot)
+                if channelbag is not None:
+                    return channelbag
+        return None
+    layer = action.layers[0] if action.layers else action.layers.new("Layer")
+    strip = layer.strips[0] if layer.strips else layer.strips.new(type="KEYFRAME")
+    return strip.channelbag(slot, ensure=True)

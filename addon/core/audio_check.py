@@ -1,0 +1,59 @@
+"""Does this audio file still match the beat file made from it?"""
+
+from __future__ import annotations
+
+import hashlib
+import wave
+from pathlib import Path
+
+from .beatfile import BeatData
+
+_UNKNOWN_HASH = "0" * 64
+_DURATION_TOLERANCE = 0.05
+
+
+class AudioMismatchError(ValueError):
+    """The audio and the beat file disagree: the beat file belongs to another recording."""
+
+
+def file_sha256(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
+    """SHA-256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(chunk_bytes):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def wav_duration(path: str | Path) -> float | None:
+    """Length in seconds of a PCM WAV file, or ``None`` when the standard library cannot read it."""
+    try:
+        with wave.open(str(path), "rb") as handle:
+            return handle.getnframes() / handle.getframerate()
+    except (wave.Error, EOFError, OSError):
+        return None
+
+
+def check_audio_matches(audio: str | Path, beats: BeatData) -> None:
+    """Raise ``AudioMismatchError`` (or ``FileNotFoundError``) when ``audio`` is not the file ``beats`` describes.
+
+    Legacy beat files carry no hash and pass unless the WAV is shorter than the last beat.
+    """
+    path = Path(audio)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such audio file")
+    if beats.audio.sha256 != _UNKNOWN_HASH:
+        actual = file_sha256(path)
+        if actual != beats.audio.sha256:
+            duration = wav_duration(path)
+            length = f" ({duration:.2f} s against {beats.audio.duration:.2f} s)" if duration is not None else ""
+            raise AudioMismatchError(
+                f"{path} does not match its beat file: the beat file was made from other audio{length}; "
+                "analyse this file again"
+            )
+        return
+    duration = wav_duration(path)
+    if duration is not None and beats.beats and duration + _DURATION_TOLERANCE < beats.beats[-1]:
+        raise AudioMismatchError(
+            f"{path} lasts {duration:.2f} s but its beat file has beats up to {beats.beats[-1]:.2f} s"
+        )

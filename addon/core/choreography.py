@@ -1,0 +1,307 @@
+"""The choreography plan: which pose, bounce, shake, zoom and flash happens when.
+
+``plan_choreography`` turns a beat file, a cast and a preset into plain data:
+``Track`` objects with key times in seconds and values in stage-independent
+units. Both stages (planes in a 3D scene, or strips in the sequencer) read the
+same plan, so a video looks the same either way:
+
+========  ==========================  =========================================
+owner     target                      value
+========  ==========================  =========================================
+<name>    ``pose``                    index into the character's pose slots
+<name>    ``scale_x``, ``scale_y``    squash and stretch factor, 1 at rest
+camera    ``offset_x``, ``offset_y``  shake, as a fraction of the frame height
+camera    ``zoom``                    zoom factor, 1 at rest (a little more while shaking)
+light     ``flash``                   flash opacity, 0 to 1
+light     ``color_r/g/b``             flash colour of the section
+========  ==========================  =========================================
+
+Effect strength follows the song's energy: an effect at intensity 1 plays at
+``0.4 + 0.6 * energy`` of its full size.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .beatfile import BeatData, Section
+from .presets import Preset
+
+CAMERA = "camera"
+LIGHT = "light"
+EFFECT_OF_TARGET = {
+    "pose": "Pose", "scale_x": "Bounce", "scale_y": "Bounce", "offset_x": "Shake", "offset_y": "Shake",
+    "zoom": "Zoom", "flash": "Flash", "color_r": "Colour", "color_g": "Colour", "color_b": "Colour",
+}
+BOUNCE_SQUASH = 0.08
+SHAKE_SIZE = 0.012
+DROP_SHAKE_FACTOR = 2.5
+ZOOM_PUNCH = 0.06
+DROP_ZOOM_PUNCH = 0.14
+PUSH_IN = 0.12
+FLASH_PEAK = 0.55
+STROBE_PEAK = 0.3
+FLASH_RELEASE = 0.25
+_SHAKE_SHAPE = (0.0, 1.0, -0.7, 0.45, -0.2, 0.0)
+
+
+@dataclass(frozen=True)
+class Track:
+    """Keys of one animated value: times in seconds, one interpolation (CONSTANT, LINEAR or BEZIER)."""
+
+    owner: str
+    target: str
+    interpolation: str
+    times: tuple[float, ...]
+    values: tuple[float, ...]
+
+    @property
+    def group(self) -> str:
+        """The Dope Sheet group: one per effect, per character."""
+        effect = EFFECT_OF_TARGET[self.target]
+        return f"Toonbeat {effect}" if self.owner in (CAMERA, LIGHT) else f"Toonbeat {effect} ({self.owner})"
+
+
+@dataclass(frozen=True)
+class CastMember:
+    """A character on stage: ``slots`` are its pose images in order (``dance_2`` is a variant of ``dance``)."""
+
+    name: str
+    slots: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The whole choreography of a song."""
+
+    duration: float
+    cast: tuple[CastMember, ...]
+    sections: tuple[Section, ...]
+    tracks: tuple[Track, ...]
+
+    def track(self, owner: str, target: str) -> Track | None:
+        """The track animating ``owner``'s ``target``, if the plan has one."""
+        return next((t for t in self.tracks if t.owner == owner and t.target == target), None)
+
+
+def plan_choreography(beats: BeatData, cast: Sequence[CastMember], preset: Preset,
+                      key_spacing: float = 1 / 24, seed: int = 0) -> Plan:
+    """Plan every effect of ``preset`` for ``cast`` on the music of ``beats``.
+
+    Parameters
+    ----------
+    beats : the song's beat file.
+    cast : the characters on stage, main character first.
+    preset : poses per section and effect switches and intensities.
+    key_spacing : shortest time between two keys of a track, in seconds (one frame).
+    seed : seed of the shake directions.
+    """
+    tracks: list[Track] = []
+    for position, member in enumerate(cast):
+        tracks.append(_pose_track(beats, member, preset, position))
+        if preset.strength("bounce") > 0:
+            tracks.extend(_bounce_tracks(beats, member.name, preset.strength("bounce")))
+    overscan = 1.0
+    if preset.strength("shake") > 0:
+        shake = _shake_tracks(beats, preset.strength("shake"), key_spacing, seed)
+        overscan += 2 * max((abs(v) for track in shake for v in track.values), default=0.0)
+        tracks.extend(shake)
+    if preset.strength("zoom") > 0 or preset.strength("push_in") > 0 or overscan > 1.0:
+        tracks.append(_zoom_track(beats, preset.strength("zoom"), preset.strength("push_in"), key_spacing, overscan))
+    if preset.strength("flash") > 0 or preset.strength("strobe") > 0:
+        tracks.append(_flash_track(beats, preset, key_spacing))
+    if preset.strength("color") > 0:
+        tracks.extend(_color_tracks(beats, preset))
+    return Plan(duration=beats.duration, cast=tuple(cast), sections=beats.sections, tracks=tuple(tracks))
+
+
+def energy_gain(beats: BeatData, seconds: float, band: str = "overall") -> float:
+    """How strongly an effect plays at ``seconds``: 0.4 in silence up to 1 at full energy."""
+    return 0.4 + 0.6 * beats.energy.at(seconds, band)
+
+
+def resolve_pose(wanted: str, slots: Sequence[str]) -> list[int]:
+    """Indices of the slots showing pose ``wanted`` (its variants in order), falling back to idle, then the first."""
+    for pose in (wanted, "idle"):
+        found = [i for i, slot in enumerate(slots) if slot_pose(slot) == pose]
+        if found:
+            return found
+    return [0]
+
+
+def slot_pose(slot: str) -> str:
+    """The pose a slot shows: ``dance_2`` shows ``dance``."""
+    base, _, variant = slot.rpartition("_")
+    return base if base and variant.isdigit() else slot
+
+
+def _pose_track(beats: BeatData, member: CastMember, preset: Preset, position: int) -> Track:
+    every = preset.pose_every_beats
+    uses: dict[str, int] = {}
+    times: list[float] = []
+    values: list[float] = []
+
+    def choose(count: int, seconds: float) -> int:
+        label = beats.section_at(seconds).label if beats.sections else "drop"
+        cycle = preset.poses.get(label) or preset.poses.get("drop") or ("idle",)
+        wanted = cycle[(count + position) % len(cycle)]
+        variants = resolve_pose(wanted, member.slots)
+        slot = variants[uses.get(wanted, 0) % len(variants)]
+        uses[wanted] = uses.get(wanted, 0) + 1
+        return slot
+
+    switches = beats.beats[::every] if preset.strength("pose") > 0 else ()
+    first = switches[0] if switches else 0.0
+    times.append(0.0)
+    values.append(float(choose(0, first)))
+    for count, seconds in enumerate(switches):
+        slot = float(choose(count, seconds))
+        if slot != values[-1]:
+            if seconds <= times[-1]:
+                values[-1] = slot
+            else:
+                times.append(seconds)
+                values.append(slot)
+    return Track(member.name, "pose", "CONSTANT", tuple(times), tuple(values))
+
+
+def _bounce_tracks(beats: BeatData, owner: str, strength: float) -> list[Track]:
+    times: list[float] = []
+    scale_x: list[float] = []
+    scale_y: list[float] = []
+    for seconds, period in _beats_with_periods(beats):
+        squash = BOUNCE_SQUASH * strength * energy_gain(beats, seconds, "low")
+        for offset, sx, sy in ((0.0, 1 + squash / 2, 1 - squash), (0.3, 1 - squash / 4, 1 + squash / 2),
+                               (0.6, 1.0, 1.0)):
+            times.append(seconds + offset * period)
+            scale_x.append(sx)
+            scale_y.append(sy)
+    return [Track(owner, "scale_x", "BEZIER", tuple(times), tuple(scale_x)),
+            Track(owner, "scale_y", "BEZIER", tuple(times), tuple(scale_y))]
+
+
+def _shake_tracks(beats: BeatData, strength: float, key_spacing: float, seed: int) -> list[Track]:
+    rng = random.Random(seed)
+    drops = set(_snap(beats.drops, beats.downbeats))
+    times: list[float] = []
+    offset_x: list[float] = []
+    offset_y: list[float] = []
+    for seconds in beats.downbeats:
+        size = SHAKE_SIZE * strength * energy_gain(beats, seconds, "low")
+        if seconds in drops:
+            size *= DROP_SHAKE_FACTOR
+        direction_x, direction_y = rng.uniform(-1, 1), rng.uniform(-1, 1)
+        norm = max((direction_x**2 + direction_y**2) ** 0.5, 1e-6)
+        for step, weight in enumerate(_SHAKE_SHAPE):
+            times.append(seconds + step * key_spacing)
+            offset_x.append(size * weight * direction_x / norm)
+            offset_y.append(size * weight * direction_y / norm)
+    return [Track(CAMERA, "offset_x", "LINEAR", tuple(times), tuple(offset_x)),
+            Track(CAMERA, "offset_y", "LINEAR", tuple(times), tuple(offset_y))]
+
+
+def _zoom_track(beats: BeatData, punch_strength: float, push_strength: float, key_spacing: float,
+                overscan: float) -> Track:
+    """Zoom punches at section starts and drops, push-ins through builds, on top of ``overscan``:
+    the camera's rest zoom that keeps the frame's edges out of sight while it shakes."""
+    period = 60.0 / beats.tempo
+    drops = _snap(beats.drops, [s.start for s in beats.sections] + list(beats.downbeats))
+    punches = sorted({*drops, *(s.start for s in beats.sections[1:])}) if punch_strength > 0 else []
+    builds = [s for s in beats.sections if s.label == "build"] if push_strength > 0 else []
+    key_times: set[float] = {0.0}
+    shapes: list[Callable[[float], float]] = []
+    for start in punches:
+        size = (DROP_ZOOM_PUNCH if start in drops else ZOOM_PUNCH) * punch_strength
+        size *= energy_gain(beats, start + period / 2)
+        key_times.update((start - key_spacing, start, start + period))
+        shapes.append(_spike(start - key_spacing, start, start + period, size))
+    for build in builds:
+        key_times.update((build.start, build.end - key_spacing))
+        shapes.append(_ramp(build.start, build.end - key_spacing, PUSH_IN * push_strength))
+    times = sorted(t for t in key_times if t >= 0)
+    values = [overscan + sum(shape(t) for shape in shapes) for t in times]
+    return Track(CAMERA, "zoom", "BEZIER", tuple(times), tuple(values))
+
+
+def _flash_track(beats: BeatData, preset: Preset, key_spacing: float) -> Track:
+    sources = {"beats": beats.beats, "onsets": beats.onsets, "downbeats": beats.downbeats}
+    events = [(t, FLASH_PEAK * preset.strength("flash")) for t in sources[preset.flash_on]]
+    if preset.strength("strobe") > 0:
+        drops = [s for s in beats.sections if s.label == "drop"]
+        for (seconds, period) in _beats_with_periods(beats):
+            offbeat = seconds + period / 2
+            if any(s.start <= offbeat < s.end for s in drops):
+                events.append((offbeat, STROBE_PEAK * preset.strength("strobe")))
+    events = _merge_events(sorted(e for e in events if e[1] > 0), key_spacing)
+    times: list[float] = []
+    values: list[float] = []
+    for index, (seconds, peak) in enumerate(events):
+        next_time = events[index + 1][0] if index + 1 < len(events) else seconds + 1.0
+        release = min(FLASH_RELEASE, 0.6 * (next_time - seconds))
+        if not times or seconds - key_spacing > times[-1] + key_spacing / 2:
+            times.append(seconds - key_spacing)
+            values.append(0.0)
+        times.append(seconds)
+        values.append(peak * energy_gain(beats, seconds))
+        if release > key_spacing:
+            times.append(seconds + release)
+            values.append(0.0)
+    return Track(LIGHT, "flash", "LINEAR", tuple(times), tuple(values))
+
+
+def _color_tracks(beats: BeatData, preset: Preset) -> list[Track]:
+    mix = min(preset.strength("color"), 1.0)
+    times = tuple(s.start for s in beats.sections) or (0.0,)
+    labels = [s.label for s in beats.sections] or ["drop"]
+    colors = [preset.section_colors.get(label, (1.0, 1.0, 1.0)) for label in labels]
+    channels = []
+    for index, target in enumerate(("color_r", "color_g", "color_b")):
+        values = tuple(1.0 + (color[index] - 1.0) * mix for color in colors)
+        channels.append(Track(LIGHT, target, "CONSTANT", times, values))
+    return channels
+
+
+def _merge_events(events: list[tuple[float, float]], spacing: float) -> list[tuple[float, float]]:
+    """Sorted ``(time, peak)`` events with those closer than ``spacing`` merged into the stronger one."""
+    merged: list[tuple[float, float]] = []
+    for seconds, peak in events:
+        if merged and seconds - merged[-1][0] < spacing:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], peak))
+        else:
+            merged.append((seconds, peak))
+    return merged
+
+
+def _beats_with_periods(beats: BeatData) -> list[tuple[float, float]]:
+    """Each beat with the time to the next one (the last beat reuses the previous period)."""
+    default = 60.0 / beats.tempo
+    times = beats.beats
+    return [(t, (times[i + 1] - t) if i + 1 < len(times) else (t - times[i - 1] if i else default))
+            for i, t in enumerate(times)]
+
+
+def _snap(times: Sequence[float], grid: Sequence[float], tolerance: float = 0.1) -> list[float]:
+    """``times`` moved onto the nearest ``grid`` time within ``tolerance`` seconds."""
+    snapped = []
+    for t in times:
+        nearest = min(grid, key=lambda g: abs(g - t), default=t)
+        snapped.append(nearest if abs(nearest - t) <= tolerance else t)
+    return snapped
+
+
+def _spike(start: float, peak_time: float, end: float, height: float) -> Callable[[float], float]:
+    def shape(t: float) -> float:
+        if start < t <= peak_time:
+            return height * (t - start) / (peak_time - start)
+        if peak_time < t < end:
+            return height * (end - t) / (end - peak_time)
+        return 0.0
+    return shape
+
+
+def _ramp(start: float, end: float, height: float) -> Callable[[float], float]:
+    def shape(t: float) -> float:
+        return height * (t - start) / (end - start) if start <= t <= end and end > start else 0.0
+    return shape

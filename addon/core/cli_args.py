@@ -1,0 +1,82 @@
+"""Arguments of ``toonbeat render`` and ``toonbeat bake``, shared by both command lines.
+
+The same parser serves ``blender -b --command toonbeat ...`` (inside Blender) and
+the generators' ``toonbeat`` command (which hands the work to Blender), so both
+accept exactly the same arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .presets import EFFECTS, builtin_preset_names
+from .video import QUALITY_PRESETS, parse_resolution
+
+
+def add_render_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``render``: build a scene from a song, its beats and art, and render it."""
+    parser.add_argument("--audio", type=Path, required=True, metavar="SONG", help="the song (WAV, FLAC, OGG, MP3)")
+    parser.add_argument("--beats", type=Path, required=True, metavar="BEATS.json",
+                        help="its beat file, from 'toonbeat analyze'")
+    parser.add_argument("--characters", type=Path, nargs="+", default=[], metavar="DIR",
+                        help="character folders (pose PNGs), main character first")
+    parser.add_argument("--backgrounds", type=Path, metavar="DIR",
+                        help="folder of backgrounds named by section (intro.png, drop.png, ...) or one PNG")
+    parser.add_argument("--out", type=Path, required=True, metavar="VIDEO.mp4", help="the video to write")
+    parser.add_argument("--stage", choices=("sequencer",), default="sequencer",
+                        help="sequencer: strips composited without a GPU (default)")
+    parser.add_argument("--quality", choices=sorted(QUALITY_PRESETS), default="preview",
+                        help="preview: 1280x720, fast encoding; final: 1920x1080, better encoding")
+    parser.add_argument("--resolution", type=_resolution, metavar="WxH", help="frame size, overrides --quality's")
+    parser.add_argument("--fps", type=_positive_float, default=24.0, metavar="N",
+                        help="frame rate, e.g. 24, 25, 30, 23.976 or 29.97 (default 24)")
+    parser.add_argument("--blend", type=Path, metavar="SCENE.blend",
+                        help="also save the scene, ready for 'blender -b SCENE.blend -a'")
+    parser.add_argument("--no-audio-check", dest="check_audio", action="store_false",
+                        help="render even if the audio's hash does not match the beat file")
+    add_choreography_arguments(parser)
+
+
+def add_bake_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``bake``: re-bake a saved scene in place, keeping hand edits."""
+    parser.add_argument("blend", type=Path, metavar="SCENE.blend", help="the scene to re-bake (saved in place)")
+    parser.add_argument("--beats", type=Path, metavar="BEATS.json", help="a new beat file (default: the scene's)")
+    add_choreography_arguments(parser)
+
+
+def add_choreography_arguments(parser: argparse.ArgumentParser) -> None:
+    """Preset and per-effect overrides."""
+    parser.add_argument("--preset", default="house_bounce", metavar="NAME|FILE",
+                        help=f"choreography preset: {', '.join(builtin_preset_names())} or a .json file")
+    parser.add_argument("--enable", action="append", default=[], choices=EFFECTS, metavar="EFFECT",
+                        help=f"switch an effect on ({', '.join(EFFECTS)})")
+    parser.add_argument("--disable", action="append", default=[], choices=EFFECTS, metavar="EFFECT",
+                        help="switch an effect off")
+    parser.add_argument("--strength", action="append", default=[], type=_effect_strength, metavar="EFFECT=X",
+                        help="multiply an effect's intensity, e.g. shake=1.5")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the shake directions")
+
+
+def _resolution(text: str) -> tuple[int, int]:
+    try:
+        return parse_resolution(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return value
+
+
+def _effect_strength(text: str) -> tuple[str, float]:
+    name, separator, value = text.partition("=")
+    if not separator or name not in EFFECTS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not EFFECT=NUMBER with EFFECT one of {', '.join(EFFECTS)}")
+    return name, _positive_float(value) if value.strip() not in ("0", "0.0") else 0.0

@@ -1,0 +1,167 @@
+"""Choreography presets: data files that say which pose goes with which section and how strong each effect is.
+
+A preset is a JSON file; the built-in ones live in ``addon/presets`` and users copy
+and edit them (``--preset FILE``). Every effect has ``enabled`` and ``intensity``
+(1.0 is the preset's normal strength, 0 to 3). Unknown keys are errors, so a typo
+does not silently do nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+PRESET_FOLDER = Path(__file__).resolve().parent.parent / "presets"
+EFFECTS = ("pose", "bounce", "shake", "zoom", "push_in", "flash", "strobe", "color")
+FLASH_SOURCES = ("beats", "onsets", "downbeats")
+MAX_INTENSITY = 3.0
+
+
+class PresetError(ValueError):
+    """A preset that cannot be used, with the file and the problem in the message."""
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One effect's switch and strength."""
+
+    enabled: bool = True
+    intensity: float = 1.0
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Everything a choreography needs besides the music and the cast."""
+
+    name: str
+    description: str = ""
+    poses: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    pose_every_beats: int = 1
+    effects: dict[str, Effect] = field(default_factory=dict)
+    flash_on: str = "beats"
+    section_colors: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+
+    def effect(self, name: str) -> Effect:
+        """The settings of effect ``name`` (off when the preset does not mention it)."""
+        return self.effects.get(name, Effect(enabled=False))
+
+    def strength(self, name: str) -> float:
+        """``intensity`` of an enabled effect, 0 for a disabled one."""
+        effect = self.effect(name)
+        return effect.intensity if effect.enabled else 0.0
+
+    def with_effect(self, name: str, enabled: bool | None = None, intensity: float | None = None) -> Preset:
+        """A copy with effect ``name`` switched or scaled."""
+        if name not in EFFECTS:
+            raise PresetError(f"unknown effect {name!r}; effects are {', '.join(EFFECTS)}")
+        current = self.effect(name)
+        changed = Effect(
+            enabled=current.enabled if enabled is None else enabled,
+            intensity=current.intensity if intensity is None else _intensity(intensity, name, self.name),
+        )
+        return replace(self, effects={**self.effects, name: changed})
+
+
+def apply_overrides(preset: Preset, enable: Sequence[str] = (), disable: Sequence[str] = (),
+                    strength: Mapping[str, float] | None = None) -> Preset:
+    """``preset`` with effects switched on or off and intensities multiplied by ``strength``."""
+    for name in [*enable, *disable, *(strength or {})]:
+        if name not in EFFECTS:
+            raise PresetError(f"unknown effect {name!r}; effects are {', '.join(EFFECTS)}")
+    for name in enable:
+        preset = preset.with_effect(name, enabled=True)
+    for name in disable:
+        preset = preset.with_effect(name, enabled=False)
+    for name, factor in (strength or {}).items():
+        if factor != 1.0:
+            preset = preset.with_effect(name, intensity=min(preset.effect(name).intensity * factor, MAX_INTENSITY))
+    return preset
+
+
+def builtin_preset_names() -> list[str]:
+    """Names of the presets shipped with Toonbeat (file names without ``.json``)."""
+    return sorted(path.stem for path in PRESET_FOLDER.glob("*.json"))
+
+
+def load_preset(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> Preset:
+    """Load a preset by built-in name (``house_bounce``), by name from ``search`` folders, or from a file."""
+    candidate = Path(name_or_path)
+    if candidate.suffix != ".json" or not candidate.exists():
+        folders = (*search, PRESET_FOLDER)
+        found = next((f / f"{name_or_path}.json" for f in folders if (f / f"{name_or_path}.json").exists()), None)
+        if found is None:
+            known = ", ".join(builtin_preset_names())
+            raise PresetError(f"no preset {str(name_or_path)!r}: give a .json file or one of {known}")
+        candidate = found
+    try:
+        document = json.loads(candidate.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise PresetError(f"{candidate}: cannot read the preset ({error})") from error
+    return preset_from_dict(document, str(candidate))
+
+
+def preset_from_dict(document: Any, source: str) -> Preset:
+    """Check a parsed preset and build a ``Preset``; errors name ``source``."""
+    if not isinstance(document, dict):
+        raise PresetError(f"{source}: a preset is a JSON object")
+    allowed = {"name", "description", "poses", "pose_every_beats", "effects", "flash_on", "section_colors"}
+    unknown = sorted(set(document) - allowed)
+    if unknown:
+        raise PresetError(f"{source}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+    poses = document.get("poses", {})
+    if not isinstance(poses, dict) or not all(
+        isinstance(cycle, list) and cycle and all(isinstance(p, str) for p in cycle) for cycle in poses.values()
+    ):
+        raise PresetError(f"{source}: 'poses' maps section labels to non-empty lists of pose names")
+    every = document.get("pose_every_beats", 1)
+    if not isinstance(every, int) or isinstance(every, bool) or every < 1:
+        raise PresetError(f"{source}: 'pose_every_beats' must be a whole number of at least 1")
+    flash_on = document.get("flash_on", "beats")
+    if flash_on not in FLASH_SOURCES:
+        raise PresetError(f"{source}: 'flash_on' must be one of {', '.join(FLASH_SOURCES)}")
+    return Preset(
+        name=str(document.get("name", Path(source).stem)),
+        description=str(document.get("description", "")),
+        poses={label: tuple(cycle) for label, cycle in poses.items()},
+        pose_every_beats=every,
+        effects=_effects(document.get("effects", {}), source),
+        flash_on=flash_on,
+        section_colors=_colors(document.get("section_colors", {}), source),
+    )
+
+
+def _effects(raw: Any, source: str) -> dict[str, Effect]:
+    if not isinstance(raw, dict):
+        raise PresetError(f"{source}: 'effects' maps effect names to {{enabled, intensity}}")
+    effects = {}
+    for name, settings in raw.items():
+        if name not in EFFECTS:
+            raise PresetError(f"{source}: unknown effect {name!r}; effects are {', '.join(EFFECTS)}")
+        if not isinstance(settings, dict) or set(settings) - {"enabled", "intensity"}:
+            raise PresetError(f"{source}: effect {name!r} takes only 'enabled' and 'intensity'")
+        enabled = settings.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise PresetError(f"{source}: effect {name!r}: 'enabled' is true or false")
+        effects[name] = Effect(enabled=enabled, intensity=_intensity(settings.get("intensity", 1.0), name, source))
+    return effects
+
+
+def _intensity(value: Any, name: str, source: str) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= MAX_INTENSITY:
+        raise PresetError(f"{source}: effect {name!r}: 'intensity' must be a number from 0 to {MAX_INTENSITY:g}")
+    return float(value)
+
+
+def _colors(raw: Any, source: str) -> dict[str, tuple[float, float, float]]:
+    if not isinstance(raw, dict):
+        raise PresetError(f"{source}: 'section_colors' maps section labels to [r, g, b]")
+    colors = {}
+    for label, rgb in raw.items():
+        if not (isinstance(rgb, list) and len(rgb) == 3 and all(
+                isinstance(c, (int, float)) and not isinstance(c, bool) and 0 <= c <= 1 for c in rgb)):
+            raise PresetError(f"{source}: section colour {label!r} must be [r, g, b] with values from 0 to 1")
+        colors[label] = (float(rgb[0]), float(rgb[1]), float(rgb[2]))
+    return colors

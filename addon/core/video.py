@@ -1,0 +1,48 @@
+"""Video settings as plain data: quality presets, frame rates and sizes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# NTSC rates are the whole rate slowed by 1000/1001 (23.976 = 24 / 1.001).
+_NTSC_BASE = 1.001
+
+
+@dataclass(frozen=True)
+class QualityPreset:
+    """Frame size and encoder settings, with Blender's names for the H.264 quality and speed."""
+
+    width: int
+    height: int
+    quality: str
+    speed: str
+
+
+QUALITY_PRESETS = {
+    "preview": QualityPreset(1280, 720, quality="MEDIUM", speed="REALTIME"),
+    "final": QualityPreset(1920, 1080, quality="HIGH", speed="GOOD"),
+}
+
+
+def fps_and_base(rate: float) -> tuple[int, float]:
+    """Blender's ``(fps, fps_base)`` for a frame rate: ``23.976`` gives ``(24, 1.001)``, ``25`` gives ``(25, 1.0)``."""
+    if not 1 <= rate <= 240:
+        raise ValueError(f"frame rate {rate:g} is outside 1 to 240 frames per second")
+    whole = round(rate)
+    if abs(rate - whole) < 1e-6:
+        return whole, 1.0
+    ntsc = round(rate * _NTSC_BASE)
+    if abs(ntsc / _NTSC_BASE - rate) < 0.002:
+        return ntsc, _NTSC_BASE
+    return whole, whole / rate
+
+
+def parse_resolution(text: str) -> tuple[int, int]:
+    """``"1280x720"`` as ``(1280, 720)``; both even (H.264 needs it) and at least 16."""
+    width_text, separator, height_text = text.lower().partition("x")
+    if not separator or not width_text.isdigit() or not height_text.isdigit():
+        raise ValueError(f"resolution {text!r} is not WIDTHxHEIGHT, e.g. 1280x720")
+    width, height = int(width_text), int(height_text)
+    if width < 16 or height < 16 or width % 2 or height % 2:
+        raise ValueError(f"resolution {text!r}: width and height must be even and at least 16")
+    return width, height

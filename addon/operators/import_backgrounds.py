@@ -1,0 +1,40 @@
+"""Import Backgrounds: one image per song section, behind the characters."""
+
+from __future__ import annotations
+
+import bpy
+
+from ..assemble import stage_module
+from ..core import beatfile
+from ..core.backgrounds import read_backgrounds
+from .reporting import run_reporting, song_frames
+
+
+class TOONBEAT_OT_import_backgrounds(bpy.types.Operator):
+    """Place background images (intro.png, drop.png, ...) behind the characters, switching at section starts"""
+
+    bl_idname = "toonbeat.import_backgrounds"
+    bl_label = "Import Backgrounds"
+    bl_options = {"REGISTER", "UNDO"}
+
+    directory: bpy.props.StringProperty(subtype="DIR_PATH", options={"SKIP_SAVE"})
+
+    def invoke(self, context: bpy.types.Context, _event: bpy.types.Event) -> set[str]:
+        """Ask for the folder."""
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        """Lay the backgrounds out along the song's sections."""
+        scene = context.scene
+        settings = scene.toonbeat
+        folder = bpy.path.abspath(self.directory or settings.backgrounds_path)
+
+        def action() -> str:
+            images = read_backgrounds(folder)
+            sections = beatfile.load(settings.resolved("beats_path")).sections if settings.beats_path else ()
+            stage_module(settings.stage).layout_backgrounds(scene, images, sections, song_frames(scene))
+            settings.backgrounds_path = folder
+            return f"{len(images)} background images over {max(len(sections), 1)} sections"
+
+        return run_reporting(self, action)

@@ -1,0 +1,38 @@
+"""Import Character: a folder of pose PNGs onto the stage."""
+
+from __future__ import annotations
+
+import bpy
+
+from ..assemble import stage_module
+from ..core.character_sheet import read_character
+from .reporting import run_reporting, song_frames
+
+
+class TOONBEAT_OT_import_character(bpy.types.Operator):
+    """Put a character (a folder of pose PNGs) on stage; importing it again replaces only what Toonbeat made"""
+
+    bl_idname = "toonbeat.import_character"
+    bl_label = "Import Character"
+    bl_options = {"REGISTER", "UNDO"}
+
+    directory: bpy.props.StringProperty(subtype="DIR_PATH", options={"SKIP_SAVE"})
+
+    def invoke(self, context: bpy.types.Context, _event: bpy.types.Event) -> set[str]:
+        """Ask for the folder."""
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        """Import the character."""
+        scene = context.scene
+        settings = scene.toonbeat
+        folder = bpy.path.abspath(self.directory or settings.character_path)
+
+        def action() -> str:
+            character = read_character(folder)
+            stage_module(settings.stage).add_character(scene, character, song_frames(scene))
+            settings.character_path = folder
+            return f"{character.name}: {len(character.poses)} poses on the {settings.stage} stage; bake to animate"
+
+        return run_reporting(self, action)

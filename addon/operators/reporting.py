@@ -1,0 +1,23 @@
+"""One way for every operator to turn bad input into a clear report instead of a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import bpy
+
+
+def run_reporting(operator: bpy.types.Operator, action: Callable[[], str]) -> set[str]:
+    """Run ``action``; report its message, or the error a user can fix, and return the operator result."""
+    try:
+        message = action()
+    except (ValueError, OSError) as error:
+        operator.report({"ERROR"}, str(error))
+        return {"CANCELLED"}
+    operator.report({"INFO"}, message)
+    return {"FINISHED"}
+
+
+def song_frames(scene: bpy.types.Scene) -> int:
+    """Frames in the scene's range: the song's length once it is loaded."""
+    return int(scene.frame_end - scene.frame_start + 1)

@@ -1,0 +1,98 @@
+"""Toonbeat's settings on each scene (``scene.toonbeat``), saved with the .blend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import bpy
+
+from .core.presets import EFFECTS, Preset, apply_overrides, builtin_preset_names, load_preset
+from .core.video import QUALITY_PRESETS
+from .preferences import user_preset_folder
+
+EFFECT_LABELS = {
+    "pose": "Poses", "bounce": "Bounce", "shake": "Shake", "zoom": "Zoom punch", "push_in": "Push-in",
+    "flash": "Flash", "strobe": "Strobe", "color": "Section colours",
+}
+
+
+_preset_item_cache: list[tuple[str, str, str]] = []
+
+
+def _preset_items(_self: Any, _context: Any) -> list[tuple[str, str, str]]:
+    # Blender keeps pointers into these strings: the list must outlive the call.
+    names = builtin_preset_names() + sorted(p.stem for p in user_preset_folder().glob("*.json"))
+    _preset_item_cache[:] = [(name, name.replace("_", " ").title(), f"Choreography preset {name}")
+                             for name in dict.fromkeys(names)]
+    return _preset_item_cache
+
+
+class TOONBEAT_PG_scene(bpy.types.PropertyGroup):
+    """The song, art, choreography and output of a Toonbeat scene."""
+
+    audio_path: bpy.props.StringProperty(name="Song", subtype="FILE_PATH", description="WAV, FLAC, OGG or MP3")
+    beats_path: bpy.props.StringProperty(name="Beats", subtype="FILE_PATH",
+                                         description="Beat JSON made by 'toonbeat analyze'")
+    character_path: bpy.props.StringProperty(name="Character", subtype="DIR_PATH",
+                                             description="Folder of pose PNGs (idle.png, dance.png, ...)")
+    backgrounds_path: bpy.props.StringProperty(name="Backgrounds", subtype="DIR_PATH",
+                                               description="Folder of PNGs named by section (intro.png, drop.png, ...)")
+    stage: bpy.props.EnumProperty(
+        name="Stage",
+        items=[("sequencer", "Sequencer", "Image strips composited by the sequencer: fast, no GPU needed")],
+        default="sequencer",
+    )
+    preset: bpy.props.EnumProperty(name="Preset", items=_preset_items,
+                                    description="Poses per section and effect strengths; a JSON file you can copy")
+    with_beat_markers: bpy.props.BoolProperty(name="Beat markers", description="Also mark every beat")
+    with_onset_markers: bpy.props.BoolProperty(name="Onset markers", description="Also mark every onset")
+    quality: bpy.props.EnumProperty(
+        name="Quality",
+        items=[(name, name.title(), f"{p.width}x{p.height}") for name, p in QUALITY_PRESETS.items()],
+        default="preview",
+    )
+    output_path: bpy.props.StringProperty(name="Video", subtype="FILE_PATH", default="//toonbeat.mp4")
+    seed: bpy.props.IntProperty(name="Seed", min=0, description="Seed of the shake directions")
+
+    def preset_with_overrides(self) -> Preset:
+        """The chosen preset with this scene's effect switches and strengths applied."""
+        preset = load_preset(self.preset, search=(user_preset_folder(),))
+        return apply_overrides(
+            preset,
+            enable=[name for name in EFFECTS if getattr(self, f"{name}_mode") == "ON"],
+            disable=[name for name in EFFECTS if getattr(self, f"{name}_mode") == "OFF"],
+            strength={name: getattr(self, f"{name}_strength") for name in EFFECTS},
+        )
+
+    def resolved(self, attribute: str) -> Path:
+        """A path setting made absolute (``//`` is the .blend's folder)."""
+        return Path(bpy.path.abspath(getattr(self, attribute)))
+
+
+for _name in EFFECTS:
+    TOONBEAT_PG_scene.__annotations__[f"{_name}_mode"] = bpy.props.EnumProperty(
+        name=EFFECT_LABELS[_name],
+        items=[("PRESET", "Preset", "As the preset says"), ("ON", "On", "Always on"), ("OFF", "Off", "Always off")],
+        default="PRESET",
+    )
+    TOONBEAT_PG_scene.__annotations__[f"{_name}_strength"] = bpy.props.FloatProperty(
+        name="Strength", default=1.0, min=0.0, max=3.0, soft_max=2.0,
+        description="Multiplies the preset's intensity of this effect")
+
+classes = (TOONBEAT_PG_scene,)
+
+
+_register_classes, _unregister_classes = bpy.utils.register_classes_factory(classes)
+
+
+def register() -> None:
+    """Register the settings and hang them on every scene as ``scene.toonbeat``."""
+    _register_classes()
+    bpy.types.Scene.toonbeat = bpy.props.PointerProperty(type=TOONBEAT_PG_scene)
+
+
+def unregister() -> None:
+    """Remove ``scene.toonbeat`` and the classes."""
+    del bpy.types.Scene.toonbeat
+    _unregister_classes()

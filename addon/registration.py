@@ -1,0 +1,17 @@
+"""Registers Toonbeat's parts with Blender in order, and unregisters them in reverse."""
+
+from . import cli_command, operators, preferences, properties, ui
+
+_modules = (preferences, properties, operators, ui, cli_command)
+
+
+def register() -> None:
+    """Register every part."""
+    for module in _modules:
+        module.register()
+
+
+def unregister() -> None:
+    """Unregister every part, last registered first."""
+    for module in reversed(_modules):
+        module.unregister()

@@ -1,0 +1,269 @@
+"""The sequencer stage: the song, backgrounds, characters, camera and flash as strips.
+
+Channel layout, from the lowest channel above the user's own strips::
+
+    track        sound strip of the song at the scene's first frame
+    backgrounds  one image strip per section, cut at section boundaries
+    characters   one meta strip per character holding one image strip per pose
+    camera       adjustment strip: shake (offset) and zoom (scale) move everything below
+    flash        colour strip added on top
+
+It composites without a GPU (about 0.1 s a 1080p frame), so it is the default for
+headless renders. Strips carry a ``toonbeat`` role; the user's strips are never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import bpy
+
+from .. import compat
+from ..core.backgrounds import background_for
+from ..core.beatfile import Section
+from ..core.choreography import CAMERA, LIGHT, CastMember
+from ..core.character_sheet import Character
+from ..core.png import read_png_info
+from ..core.stage_layout import Figure, Placement, place_figures
+from ..core.timing import frame_count, seconds_to_frame
+from ..sync.bake import Binding
+from .roles import is_toonbeat, mark, role_of, with_role
+
+
+def stage_channel(scene: bpy.types.Scene) -> int:
+    """The lowest channel of Toonbeat's band: where its strips are, or just above the user's."""
+    ours = [s.channel for s in compat.strips(scene) if is_toonbeat(s)]
+    if ours:
+        return min(ours)
+    return max((s.channel for s in compat.strips(scene)), default=0) + 1
+
+
+def set_track(scene: bpy.types.Scene, audio_path: Path) -> Any:
+    """Make ``audio_path`` the song: a sound strip at the scene's first frame (replacing Toonbeat's previous one)."""
+    channel = stage_channel(scene)
+    for old in list(with_role(compat.strips(scene), "track")):
+        compat.strips(scene).remove(old)
+    strip = compat.strips(scene).new_sound("Toonbeat Track", str(audio_path), channel, scene.frame_start)
+    mark(strip, "track", path=str(audio_path))
+    return strip
+
+
+def song_frames(scene: bpy.types.Scene, duration: float) -> int:
+    """Frames the song lasts at the scene's exact frame rate; also sets the scene's frame range to it."""
+    count = frame_count(duration, scene_rate(scene))
+    scene.frame_end = scene.frame_start + count - 1
+    return count
+
+
+def scene_rate(scene: bpy.types.Scene) -> float:
+    """The scene's exact frames per second."""
+    return scene.render.fps / scene.render.fps_base
+
+
+def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections: Sequence[Section],
+                       frames: int) -> list[Any]:
+    """One background strip per section (or one for the whole song), replacing Toonbeat's previous ones."""
+    collection = compat.strips(scene)
+    for old in list(with_role(collection, "background")):
+        collection.remove(old)
+    channel = stage_channel(scene) + 1
+    rate = scene_rate(scene)
+    spans = [(s.label, seconds_to_frame(s.start, rate, scene.frame_start),
+              seconds_to_frame(s.end, rate, scene.frame_start)) for s in sections]
+    spans = [(label, start, end) for label, start, end in spans if end > start] or [
+        ("drop", scene.frame_start, scene.frame_start + frames)]
+    made = []
+    for index, (label, start, end) in enumerate(spans):
+        last = index == len(spans) - 1
+        path = background_for(label, images)
+        strip = collection.new_image(f"Toonbeat {label} {index + 1}", str(path), channel, start)
+        strip.frame_final_duration = (scene.frame_start + frames - start) if last else end - start
+        _fill_frame(scene, strip, read_png_info(path).width, read_png_info(path).height)
+        mark(strip, "background", label=label, index=index)
+        made.append(strip)
+    return made
+
+
+def add_character(scene: bpy.types.Scene, character: Character, frames: int) -> Any:
+    """Put ``character`` on stage as a meta strip of pose strips, reusing its strips from an earlier import."""
+    collection = compat.strips(scene)
+    meta = next(with_role(collection, "character", name=character.name), None)
+    if meta is None:
+        meta = collection.new_meta(f"Toonbeat {character.name}", _free_character_channel(scene), scene.frame_start)
+        mark(meta, "character", name=character.name)
+    slots = [(pose, variant, path) for pose in character.pose_names
+             for variant, path in enumerate(character.poses[pose], start=1)]
+    wanted = {_slot_name(pose, variant) for pose, variant, _ in slots}
+    for old in [s for s in meta.strips if (role_of(s) or {}).get("slot") not in wanted]:
+        meta.strips.remove(old)
+    for index, (pose, variant, path) in enumerate(slots):
+        slot = _slot_name(pose, variant)
+        strip = next(with_role(meta.strips, "pose", slot=slot), None)
+        if strip is None:
+            strip = meta.strips.new_image(f"{character.name} {slot}", str(path), index + 1, scene.frame_start)
+        else:
+            strip.directory, strip.elements[0].filename = str(path.parent) + "/", path.name
+            strip.channel = index + 1
+        strip.frame_final_duration = frames
+        strip.blend_type = "ALPHA_OVER"
+        strip.blend_alpha = 1.0 if index == 0 else 0.0
+        mark(strip, "pose", character=character.name, slot=slot, index=index)
+        strip[_SHEET_PROPERTY] = {"anchor": list(character.anchor), "scale": character.scale}
+    meta.frame_final_duration = frames
+    arrange_characters(scene)
+    return meta
+
+
+def remove_character(scene: bpy.types.Scene, name: str) -> bool:
+    """Take Toonbeat's character ``name`` off the sequencer stage; returns whether it was there."""
+    collection = compat.strips(scene)
+    meta = next(with_role(collection, "character", name=name), None)
+    if meta is None:
+        return False
+    collection.remove(meta)
+    arrange_characters(scene)
+    return True
+
+
+def arrange_characters(scene: bpy.types.Scene) -> list[Placement]:
+    """Place every character side by side (main character first imported) and restack the effect strips."""
+    metas = sorted(with_role(compat.strips(scene), "character"), key=lambda m: m.channel)
+    width, height = _frame_size(scene)
+    figures = []
+    for meta in metas:
+        first = min(meta.strips, key=lambda s: s.channel)
+        info = read_png_info(_strip_path(first))
+        sheet = first[_SHEET_PROPERTY].to_dict()
+        figures.append(Figure(role_of(meta)["name"], info.width, info.height, tuple(sheet["anchor"]), sheet["scale"]))
+    placements = place_figures(width, height, figures)
+    for meta, placement in zip(metas, placements, strict=True):
+        for strip in meta.strips:
+            _place_image(scene, strip, placement)
+        meta.transform.origin = (placement.ground_x / width, placement.ground_y / height)
+    _restack_effects(scene, stage_channel(scene) + 2 + len(metas))
+    return placements
+
+
+def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]:
+    """The camera adjustment strip and the flash colour strip, made or stretched to ``frames``."""
+    metas = list(with_role(compat.strips(scene), "character"))
+    top = stage_channel(scene) + 2 + len(metas)
+    camera = next(with_role(compat.strips(scene), "camera"), None)
+    flash = next(with_role(compat.strips(scene), "flash"), None)
+    if flash is None:
+        flash = compat.new_effect_strip(scene, "Toonbeat Flash", "COLOR", top + 1, scene.frame_start, frames)
+        flash.color = (1.0, 1.0, 1.0)
+        flash.blend_type = "ADD"
+        flash.blend_alpha = 0.0
+        mark(flash, "flash")
+    if camera is None:
+        camera = compat.new_effect_strip(scene, "Toonbeat Camera", "ADJUSTMENT", top, scene.frame_start, frames)
+        mark(camera, "camera")
+    for strip in (camera, flash):
+        strip.frame_start = scene.frame_start
+        strip.frame_final_duration = frames
+    _restack_effects(scene, top)
+    return camera, flash
+
+
+_SHEET_PROPERTY = "toonbeat_sheet"
+
+
+def _slot_name(pose: str, variant: int) -> str:
+    return pose if variant == 1 else f"{pose}_{variant}"
+
+
+def _free_character_channel(scene: bpy.types.Scene) -> int:
+    metas = list(with_role(compat.strips(scene), "character"))
+    channel = stage_channel(scene) + 2 + len(metas)
+    _restack_effects(scene, channel + 1)
+    return channel
+
+
+def _restack_effects(scene: bpy.types.Scene, camera_channel: int) -> None:
+    """Keep the camera and flash strips on top of the characters, flash highest."""
+    collection = compat.strips(scene)
+    flash = next(with_role(collection, "flash"), None)
+    camera = next(with_role(collection, "camera"), None)
+    if flash is not None and flash.channel != camera_channel + 1:
+        flash.channel = camera_channel + 1
+    if camera is not None and camera.channel != camera_channel:
+        camera.channel = camera_channel
+
+
+def _frame_size(scene: bpy.types.Scene) -> tuple[int, int]:
+    percent = scene.render.resolution_percentage / 100
+    return round(scene.render.resolution_x * percent), round(scene.render.resolution_y * percent)
+
+
+def _strip_path(strip: Any) -> Path:
+    return Path(bpy.path.abspath(strip.directory)) / strip.elements[0].filename
+
+
+def _fill_frame(scene: bpy.types.Scene, strip: Any, width: int, height: int) -> None:
+    frame_width, frame_height = _frame_size(scene)
+    scale = max(frame_width / width, frame_height / height)
+    strip.transform.scale_x = strip.transform.scale_y = scale
+    strip.transform.offset_x = strip.transform.offset_y = 0.0
+
+
+def _place_image(scene: bpy.types.Scene, strip: Any, placement: Placement) -> None:
+    """Scale ``strip`` and move it so the character's anchor sits on the placement's ground point."""
+    info = read_png_info(_strip_path(strip))
+    anchor_x, anchor_y = strip[_SHEET_PROPERTY].to_dict()["anchor"]
+    frame_width, frame_height = _frame_size(scene)
+    scale = placement.scale
+    strip.transform.origin = (anchor_x, 1.0 - anchor_y)
+    strip.transform.scale_x = strip.transform.scale_y = scale
+    strip.transform.offset_x = placement.ground_x - frame_width / 2 - (anchor_x - 0.5) * info.width
+    strip.transform.offset_y = placement.ground_y - frame_height / 2 - (0.5 - anchor_y) * info.height
+
+
+def bindings(scene: bpy.types.Scene) -> list[Binding]:
+    """What each plan track drives on the sequencer stage."""
+    _, frame_height = _frame_size(scene)
+    found: list[Binding] = []
+    for meta in with_role(compat.strips(scene), "character"):
+        name = role_of(meta)["name"]
+        for strip in with_role(meta.strips, "pose"):
+            index = role_of(strip)["index"]
+            found.append(Binding(strip, scene, "blend_alpha", 0, name, "pose",
+                                 _shows_slot(index), 1.0 if index == 0 else 0.0))
+        for axis in ("scale_x", "scale_y"):
+            found.append(Binding(meta, scene, f"transform.{axis}", 0, name, axis, _same, 1.0))
+    camera = next(with_role(compat.strips(scene), "camera"), None)
+    if camera is not None:
+        for axis in ("offset_x", "offset_y"):
+            found.append(Binding(camera, scene, f"transform.{axis}", 0, CAMERA, axis,
+                                 _times(frame_height), 0.0))
+        for axis in ("scale_x", "scale_y"):
+            found.append(Binding(camera, scene, f"transform.{axis}", 0, CAMERA, "zoom", _same, 1.0))
+    flash = next(with_role(compat.strips(scene), "flash"), None)
+    if flash is not None:
+        found.append(Binding(flash, scene, "blend_alpha", 0, LIGHT, "flash", _same, 0.0))
+        for index, target in enumerate(("color_r", "color_g", "color_b")):
+            found.append(Binding(flash, scene, "color", index, LIGHT, target, _same, 1.0))
+    return found
+
+
+def _shows_slot(index: int) -> Callable[[float], float]:
+    return lambda value: 1.0 if round(value) == index else 0.0
+
+
+def _times(factor: float) -> Callable[[float], float]:
+    return lambda value: value * factor
+
+
+def _same(value: float) -> float:
+    return value
+
+
+def cast(scene: bpy.types.Scene) -> list[CastMember]:
+    """The characters on the sequencer stage, main character first, each with its pose slots in order."""
+    members = []
+    for meta in sorted(with_role(compat.strips(scene), "character"), key=lambda m: m.channel):
+        poses = sorted(with_role(meta.strips, "pose"), key=lambda s: role_of(s)["index"])
+        members.append(CastMember(role_of(meta)["name"], tuple(role_of(s)["slot"] for s in poses)))
+    return members

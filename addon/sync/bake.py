@@ -1,0 +1,91 @@
+"""Bake a choreography plan into keyframes on whatever the stage bound to its tracks.
+
+A stage (sequencer strips or 3D objects) describes what each plan track drives
+with ``Binding`` objects; this module only converts seconds to frames and plan
+values to property values, then hands the keys to ``keys.bake_target``, which
+keeps the artist's hand edits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import bpy
+
+from ..core.choreography import Plan, Track
+from ..core.timing import seconds_to_frame
+from .keys import BakeCount, CurveKeys, bake_target
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One property a plan track drives.
+
+    ``path`` is relative to ``target`` (a strip or an ID) and ``owner`` is the ID
+    whose action holds the keys (the scene for strips). ``convert`` turns a plan
+    value into the property's value; ``rest`` is the value when the track is off.
+    """
+
+    target: Any
+    owner: bpy.types.ID
+    path: str
+    index: int
+    track_owner: str
+    track_target: str
+    convert: Callable[[float], float]
+    rest: float
+
+
+def bake_plan(plan: Plan, bindings: Sequence[Binding], rate: float, frame_start: int) -> BakeCount:
+    """Key every binding from its plan track at frame ``rate``; returns what was written and kept."""
+    total = BakeCount()
+    by_target: dict[int, list[Binding]] = {}
+    for binding in bindings:
+        by_target.setdefault(id(binding.target), []).append(binding)
+    for group in by_target.values():
+        curves = []
+        for binding in group:
+            track = plan.track(binding.track_owner, binding.track_target)
+            if track is None:
+                _set_value(binding, binding.rest)
+                continue
+            frames, values = track_frames(track, rate, frame_start, binding.convert)
+            curves.append(CurveKeys(binding.path, binding.index, track.group, track.interpolation, frames, values))
+        count = bake_target(group[0].target, group[0].owner, curves)
+        total.written += count.written
+        total.kept += count.kept
+        total.replaced += count.replaced
+    return total
+
+
+def track_frames(track: Track, rate: float, frame_start: int,
+                 convert: Callable[[float], float]) -> tuple[list[float], list[float]]:
+    """A track's keys on whole frames: keys falling on one frame keep the later; for constant
+    tracks a key that repeats the previous value is dropped."""
+    frames: list[float] = []
+    values: list[float] = []
+    for seconds, raw in zip(track.times, track.values, strict=True):
+        frame = float(seconds_to_frame(seconds, rate, frame_start))
+        value = convert(raw)
+        if frames and frame <= frames[-1]:
+            values[-1] = value
+            continue
+        frames.append(frame)
+        values.append(value)
+    if track.interpolation == "CONSTANT":
+        kept = [i for i in range(len(values)) if i == 0 or values[i] != values[i - 1]]
+        frames, values = [frames[i] for i in kept], [values[i] for i in kept]
+    return frames, values
+
+
+def _set_value(binding: Binding, value: float) -> None:
+    """Put an unanimated property back to its rest value."""
+    container_path, _, attribute = binding.path.rpartition(".")
+    container = binding.target.path_resolve(container_path) if container_path else binding.target
+    current = getattr(container, attribute)
+    if hasattr(current, "__len__"):
+        current[binding.index] = value
+    else:
+        setattr(container, attribute, value)

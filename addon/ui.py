@@ -1,0 +1,95 @@
+"""Sidebar panels (a Toonbeat tab) in the 3D View and the Sequencer: one button per step."""
+
+from __future__ import annotations
+
+import bpy
+
+from .core.presets import EFFECTS
+from .properties import EFFECT_LABELS
+
+
+class ToonbeatPanel:
+    """What every Toonbeat panel shares: the sidebar tab."""
+
+    bl_region_type = "UI"
+    bl_category = "Toonbeat"
+
+
+class SongPanel(ToonbeatPanel):
+    """Step 1: the song and its beats."""
+
+    bl_label = "Song"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        """Song, beat file, analysis and markers."""
+        layout = self.layout
+        settings = context.scene.toonbeat
+        layout.prop(settings, "audio_path")
+        row = layout.row(align=True)
+        row.prop(settings, "beats_path")
+        row.operator("toonbeat.analyze", text="", icon="SOUND")
+        row = layout.row(align=True)
+        row.prop(settings, "with_beat_markers", toggle=True)
+        row.prop(settings, "with_onset_markers", toggle=True)
+        layout.operator("toonbeat.load_song", icon="MARKER_HLT")
+
+
+class StagePanel(ToonbeatPanel):
+    """Step 2: characters and backgrounds."""
+
+    bl_label = "Stage"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        """Stage kind, character and background imports."""
+        layout = self.layout
+        settings = context.scene.toonbeat
+        layout.prop(settings, "stage")
+        layout.operator("toonbeat.import_character", icon="OUTLINER_OB_ARMATURE")
+        layout.operator("toonbeat.import_backgrounds", icon="IMAGE_BACKGROUND")
+
+
+class ChoreographyPanel(ToonbeatPanel):
+    """Step 3: preset, effects and the bake."""
+
+    bl_label = "Choreography"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        """Preset, per-effect switches and strengths, Bake."""
+        layout = self.layout
+        settings = context.scene.toonbeat
+        layout.prop(settings, "preset")
+        grid = layout.grid_flow(columns=3, align=True)
+        for name in EFFECTS:
+            grid.label(text=EFFECT_LABELS[name])
+            grid.prop(settings, f"{name}_mode", text="")
+            grid.prop(settings, f"{name}_strength", text="")
+        layout.prop(settings, "seed")
+        layout.operator("toonbeat.bake", icon="KEYINGSET")
+
+
+class RenderPanel(ToonbeatPanel):
+    """Step 4: the video."""
+
+    bl_label = "Render"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        """Output path, quality and the render button."""
+        layout = self.layout
+        settings = context.scene.toonbeat
+        layout.prop(settings, "output_path")
+        layout.prop(settings, "quality")
+        layout.operator("toonbeat.render_video", icon="RENDER_ANIMATION")
+
+
+def _panel_classes() -> tuple[type, ...]:
+    """One concrete panel per step and per editor (3D View and Sequencer sidebars)."""
+    made = []
+    for space, prefix in (("VIEW_3D", "VIEW3D"), ("SEQUENCE_EDITOR", "SEQUENCER")):
+        for step in (SongPanel, StagePanel, ChoreographyPanel, RenderPanel):
+            name = f"TOONBEAT_PT_{prefix.lower()}_{step.__name__.removesuffix('Panel').lower()}"
+            made.append(type(name, (step, bpy.types.Panel), {"bl_space_type": space, "bl_idname": name}))
+    return tuple(made)
+
+
+classes = _panel_classes()
+register, unregister = bpy.utils.register_classes_factory(classes)

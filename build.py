@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Toonbeat's one entry point for developers and new users; needs only Python 3.11.
+
+    python3 build.py          build dist/toonbeat-<version>.zip and validate it with Blender's validator
+    python3 build.py demo     set everything up, then make out/demo.mp4 and out/demo.blend
+    python3 build.py test     set everything up, then run lint, type checks and the tests on Blender 4.5 and 5.0
+
+Setting up means: the Debian libraries Blender needs and ffmpeg (through apt-get),
+a ``.venv`` in the checkout with Toonbeat and Blender as a Python module, and for
+the tests one environment per Blender version, cached under
+``~/.cache/toonbeat/envs`` and keyed by their requirements (rebuilt whenever the
+cache is missing or incomplete). Every step is skipped when already done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+DIST = ROOT / "dist"
+ENV_CACHE = Path(os.environ.get("TOONBEAT_ENV_CACHE", Path.home() / ".cache" / "toonbeat" / "envs"))
+APT_PACKAGES = ("ffmpeg", "libx11-6", "libxrender1", "libxfixes3", "libxi6", "libxkbcommon0", "libxxf86vm1",
+                "libsm6", "libgl1", "libegl1", "libgl1-mesa-dri")
+BLENDER_TEST_VERSIONS = {"5.0": "bpy==5.0.1", "4.5": "bpy>=4.5,<4.6"}
+# The CPU build of PyTorch for the tests; users with a GPU install the CUDA build themselves.
+TEST_TORCH = "torch==2.13.0"
+
+
+def main() -> int:
+    """Parse the command and run it."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", nargs="?", choices=("zip", "demo", "test"), default="zip")
+    parser.add_argument("extra", nargs=argparse.REMAINDER, help="passed on to 'toonbeat demo' or pytest")
+    args = parser.parse_args()
+    if args.command == "demo":
+        return demo(args.extra)
+    if args.command == "test":
+        return test(args.extra)
+    python = ensure_venv()
+    print(build_extension(DIST, python))
+    return 0
+
+
+def demo(extra: list[str]) -> int:
+    """Set up, then run ``toonbeat demo`` into ``out/``."""
+    ensure_system_packages()
+    python = ensure_venv()
+    return run([str(python), "-m", "generators", "demo", *extra], check=False)
+
+
+def test(extra: list[str]) -> int:
+    """Set up, then run ruff, mypy and pytest on every Blender version."""
+    ensure_system_packages()
+    project = project_metadata()
+    environments = {
+        version: ensure_cached_env(f"bpy-{version}", [
+            requirement,
+            *project["dependencies"],
+            *project["optional-dependencies"]["dev"],
+            *(_test_generation_requirements(project) if version == "5.0" else []),
+        ])
+        for version, requirement in BLENDER_TEST_VERSIONS.items()
+    }
+    main_python = environments["5.0"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    failures = 0
+    _banner("ruff")
+    failures += run([str(main_python), "-m", "ruff", "check", "."], env=env, check=False) != 0
+    _banner("mypy")
+    failures += run([str(main_python), "-m", "mypy"], env=env, check=False) != 0
+    for version, python in environments.items():
+        marker = [] if version == "5.0" else ["-m", "blender"]
+        _banner(f"pytest on Blender {version}")
+        failures += run([str(python), "-m", "pytest", *marker, *extra], env=env, check=False) != 0
+    _banner("all checks passed" if not failures else f"{failures} check(s) failed")
+    return 1 if failures else 0
+
+
+def _test_generation_requirements(project: dict) -> list[str]:
+    """The generation extra with PyTorch pinned to its CPU build."""
+    gen = [r for r in project["optional-dependencies"]["gen"] if not r.startswith("torch")]
+    return [TEST_TORCH, *gen]
+
+
+def build_extension(out_dir: Path, python: Path) -> Path:
+    """Build the extension zip from ``blender_manifest.toml`` and ``addon/`` with Blender's own tool, and validate it."""
+    tool = blender_extension_tool(python)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as staging:
+        source = Path(staging) / "toonbeat"
+        shutil.copytree(ROOT / "addon", source, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copy2(ROOT / "blender_manifest.toml", source / "blender_manifest.toml")
+        run([str(python), str(tool), "build", "--source-dir", str(source), "--output-dir", str(out_dir)])
+    version = tomllib.loads((ROOT / "blender_manifest.toml").read_text())["version"]
+    package = out_dir / f"toonbeat-{version}.zip"
+    run([str(python), str(tool), "validate", str(package)])
+    return package
+
+
+def blender_extension_tool(python: Path) -> Path:
+    """Blender's ``blender_ext.py`` (the extension builder and validator) from the bpy wheel of ``python``."""
+    found = subprocess.run(
+        [str(python), "-c", "import importlib.util, json; "
+         "print(json.dumps(importlib.util.find_spec('bpy').submodule_search_locations))"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    bpy_dir = Path(json.loads(found)[0])
+    tools = sorted(bpy_dir.glob("*/scripts/addons_core/bl_pkg/cli/blender_ext.py"))
+    if not tools:
+        raise SystemExit(f"Blender's extension tool is missing from {bpy_dir}")
+    return tools[-1]
+
+
+def ensure_venv() -> Path:
+    """``.venv`` with Toonbeat (editable) and Blender as a module; returns its Python."""
+    project = project_metadata()
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["blender"]]
+    stamp = VENV / f".toonbeat-{_digest(wanted)}"
+    python = VENV / "bin" / "python"
+    if stamp.exists() and python.exists():
+        return python
+    _banner(f"setting up {VENV}")
+    if not python.exists():
+        run([sys.executable, "-m", "venv", str(VENV)])
+    run([str(python), "-m", "pip", "install", "--upgrade", "--quiet", "pip"])
+    run([str(python), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[blender]"])
+    for old in VENV.glob(".toonbeat-*"):
+        old.unlink()
+    stamp.touch()
+    return python
+
+
+def ensure_cached_env(name: str, requirements: list[str]) -> Path:
+    """A virtual environment with ``requirements`` under the cache folder; returns its Python."""
+    key = _digest([sys.version, *requirements])
+    folder = ENV_CACHE / f"{name}-{key}"
+    python = folder / "bin" / "python"
+    if (folder / ".complete").exists() and python.exists():
+        return python
+    _banner(f"setting up the {name} environment in {folder}")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    run([sys.executable, "-m", "venv", str(folder)])
+    run([str(python), "-m", "pip", "install", "--upgrade", "--quiet", "pip"])
+    run([str(python), "-m", "pip", "install", "--quiet", *requirements])
+    (folder / ".complete").write_text("\n".join(requirements) + "\n")
+    return python
+
+
+def ensure_system_packages() -> None:
+    """Install the Debian packages Blender as a module and the tests need, if any is missing."""
+    if shutil.which("dpkg") is None:
+        print("Not a Debian system: make sure ffmpeg and the X11/OpenGL libraries Blender needs are installed.")
+        return
+    missing = [p for p in APT_PACKAGES if subprocess.run(["dpkg", "-s", p], capture_output=True).returncode != 0]
+    if subprocess.run([sys.executable, "-c", "import ensurepip, venv"], capture_output=True).returncode != 0:
+        missing.append(f"python3.{sys.version_info.minor}-venv")
+    if not missing:
+        return
+    _banner(f"installing {' '.join(missing)}")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run([*sudo, "apt-get", "update", "-q"], env=apt_env)
+    run([*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", *missing], env=apt_env)
+
+
+def project_metadata() -> dict:
+    """The ``[project]`` table of pyproject.toml."""
+    project: dict = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return project
+
+
+def run(command: list[str], env: dict[str, str] | None = None, check: bool = True) -> int:
+    """Run ``command`` from the checkout, echoing it; raise on failure when ``check``."""
+    print("+ " + " ".join(command), flush=True)
+    code = subprocess.run(command, cwd=ROOT, env=env).returncode
+    if check and code != 0:
+        raise SystemExit(f"command failed with exit code {code}: {' '.join(command)}")
+    return code
+
+
+def _digest(items: list[str]) -> str:
+    return hashlib.sha256("\n".join(items).encode()).hexdigest()[:12]
+
+
+def _banner(text: str) -> None:
+    print(f"\n=== {text} ===", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Small test images: characters with one coloured shape per pose, and flat backgrounds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+POSE_COLORS = {"idle": (230, 40, 40), "dance": (40, 200, 60), "headbang": (40, 80, 230), "walk": (240, 220, 30)}
+
+
+def character_folder(folder: Path, poses: tuple[str, ...] = tuple(POSE_COLORS), size: tuple[int, int] = (120, 200),
+                     background: tuple[int, int, int, int] = (0, 0, 0, 0)) -> Path:
+    """A character folder with one filled ellipse per pose, feet at the bottom centre."""
+    folder.mkdir(parents=True, exist_ok=True)
+    width, height = size
+    for pose in poses:
+        image = Image.new("RGBA", size, background)
+        draw = ImageDraw.Draw(image)
+        color = POSE_COLORS.get(pose, (200, 200, 200))
+        draw.ellipse([width * 0.2, height * 0.05, width * 0.8, height - 1], fill=(*color, 255),
+                     outline=(0, 0, 0, 255), width=4)
+        image.save(folder / f"{pose}.png")
+    return folder
+
+
+def background_folder(folder: Path, labels: tuple[str, ...] = ("drop",), size: tuple[int, int] = (320, 180),
+                      color: tuple[int, int, int] = (20, 20, 40)) -> Path:
+    """A folder of flat background images, one per label."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for index, label in enumerate(labels):
+        shade = tuple(min(255, c + 25 * index) for c in color)
+        Image.new("RGB", size, shade).save(folder / f"{label}.png")
+    return folder
