@@ -1,0 +1,1 @@
+"""Backgrounds: shared scene pieces (``elements``), section moods (``mood``) and one module per venue theme."""
