@@ -17,15 +17,8 @@ EFFECT_LABELS = {
 }
 
 
-_preset_item_cache: list[tuple[str, str, str]] = []
-
-
-def _preset_items(_self: Any, _context: Any) -> list[tuple[str, str, str]]:
-    # Blender keeps pointers into these strings: the list must outlive the call.
-    names = builtin_preset_names() + sorted(p.stem for p in user_preset_folder().glob("*.json"))
-    _preset_item_cache[:] = [(name, name.replace("_", " ").title(), f"Choreography preset {name}")
-                             for name in dict.fromkeys(names)]
-    return _preset_item_cache
+def _preset_search(_self: Any, _context: Any, _text: str) -> list[str]:
+    return list(dict.fromkeys(builtin_preset_names() + sorted(p.stem for p in user_preset_folder().glob("*.json"))))
 
 
 class TOONBEAT_PG_scene(bpy.types.PropertyGroup):
@@ -43,8 +36,10 @@ class TOONBEAT_PG_scene(bpy.types.PropertyGroup):
         items=[("sequencer", "Sequencer", "Image strips composited by the sequencer: fast, no GPU needed")],
         default="sequencer",
     )
-    preset: bpy.props.EnumProperty(name="Preset", items=_preset_items,
-                                    description="Poses per section and effect strengths; a JSON file you can copy")
+    preset: bpy.props.StringProperty(
+        name="Preset", default="house_bounce", search=_preset_search,
+        description="Choreography preset: a built-in or your own name, or a .json file (copy one to start)",
+    )
     with_beat_markers: bpy.props.BoolProperty(name="Beat markers", description="Also mark every beat")
     with_onset_markers: bpy.props.BoolProperty(name="Onset markers", description="Also mark every onset")
     quality: bpy.props.EnumProperty(

@@ -41,7 +41,7 @@ def render(args: argparse.Namespace) -> int:
     settings.audio_path = str(args.audio.resolve())
     settings.beats_path = str(args.beats.resolve())
     settings.backgrounds_path = str(args.backgrounds.resolve()) if args.backgrounds else ""
-    settings.preset = preset_name(args.preset)
+    settings.preset = args.preset
     settings.quality = args.quality
     settings.output_path = str(args.out.resolve())
     settings.seed = args.seed
@@ -66,7 +66,7 @@ def bake(args: argparse.Namespace) -> int:
         raise ValueError(f"{args.blend}: the scene has no beat file; give one with --beats")
     beats = beatfile.load(settings.resolved("beats_path"))
     backgrounds = read_backgrounds(settings.resolved("backgrounds_path")) if settings.backgrounds_path else None
-    settings.preset = preset_name(args.preset)
+    settings.preset = args.preset
     count = assemble.bake(scene, beats, choreography_preset(args), settings.stage, backgrounds, seed=args.seed)
     print(f"Toonbeat: baked {count.written} keys, kept {count.kept} hand-edited keys", flush=True)
     save_blend(args.blend)
@@ -77,11 +77,6 @@ def choreography_preset(args: argparse.Namespace) -> Preset:
     """The preset named by ``--preset`` with ``--enable``, ``--disable`` and ``--strength`` applied."""
     preset = load_preset(args.preset, search=(user_preset_folder(),))
     return apply_overrides(preset, enable=args.enable, disable=args.disable, strength=dict(args.strength))
-
-
-def preset_name(name_or_file: str) -> str:
-    """The name the scene's preset setting stores: a file's stem or the built-in name."""
-    return Path(name_or_file).stem
 
 
 def save_blend(path: Path) -> None:
