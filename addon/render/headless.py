@@ -21,6 +21,7 @@ from ..core.character_sheet import read_character
 from ..core.presets import Preset, apply_overrides, load_preset
 from ..core.video import QUALITY_PRESETS
 from ..preferences import user_preset_folder
+from ..properties import settings_of
 from .output import configure_video
 
 SEQUENCER_CACHE_MB = 512
@@ -33,11 +34,11 @@ def render(args: argparse.Namespace) -> int:
     characters = [read_character(folder) for folder in args.characters]
     backgrounds = read_backgrounds(args.backgrounds) if args.backgrounds else None
     bpy.ops.wm.read_homefile(use_empty=True)
-    scene = bpy.context.scene
+    scene = assemble.current_scene()
     scene.name = "Toonbeat"
     quality = QUALITY_PRESETS[args.quality]
     configure_video(scene, args.out.resolve(), quality, size=args.resolution, rate=args.fps)
-    settings = scene.toonbeat
+    settings = settings_of(scene)
     settings.audio_path = str(args.audio.resolve())
     settings.beats_path = str(args.beats.resolve())
     settings.backgrounds_path = str(args.backgrounds.resolve()) if args.backgrounds else ""
@@ -58,8 +59,8 @@ def render(args: argparse.Namespace) -> int:
 def bake(args: argparse.Namespace) -> int:
     """Re-bake a saved scene in place with a (new) beat file and preset; hand edits stay."""
     bpy.ops.wm.open_mainfile(filepath=str(args.blend.resolve()))
-    scene = bpy.context.scene
-    settings = scene.toonbeat
+    scene = assemble.current_scene()
+    settings = settings_of(scene)
     if args.beats:
         settings.beats_path = str(args.beats.resolve())
     if not settings.beats_path:
