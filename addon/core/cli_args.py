@@ -33,6 +33,8 @@ def add_render_arguments(parser: argparse.ArgumentParser) -> None:
                         help="frame rate, e.g. 24, 25, 30, 23.976 or 29.97 (default 24)")
     parser.add_argument("--blend", type=Path, metavar="SCENE.blend",
                         help="also save the scene, ready for 'blender -b SCENE.blend -a'")
+    parser.add_argument("--jobs", type=int, default=0, metavar="N",
+                        help="Blender processes rendering pieces in parallel (default: as many as pay off)")
     parser.add_argument("--no-audio-check", dest="check_audio", action="store_false",
                         help="render even if the audio's hash does not match the beat file")
     add_choreography_arguments(parser)

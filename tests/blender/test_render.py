@@ -24,16 +24,17 @@ def toonbeat(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedPr
                           timeout=600, check=False)
 
 
-@pytest.mark.parametrize(("fps", "bpm"), [(24.0, 100.0), (29.97, 132.0)])
-def test_every_flash_lands_within_half_a_frame_of_its_beat(tmp_path, fps, bpm):
+@pytest.mark.parametrize(("fps", "bpm", "jobs"), [(24.0, 100.0, 1), (24.0, 100.0, 2), (29.97, 132.0, 3)])
+def test_every_flash_lands_within_half_a_frame_of_its_beat(tmp_path, fps, bpm, jobs):
     wav, beats_json, beats = click_song_with_beat_file(tmp_path, bpm=bpm, seconds=6.0, first_beat=0.25)
     preset = tmp_path / "flash_only.json"
     preset.write_text(json.dumps(FLASH_ONLY))
     video = tmp_path / "sync.mp4"
     result = toonbeat("render", "--audio", str(wav), "--beats", str(beats_json), "--out", str(video),
                       "--backgrounds", str(background_folder(tmp_path / "bg")), "--resolution", "320x180",
-                      "--fps", str(fps), "--preset", str(preset))
+                      "--fps", str(fps), "--preset", str(preset), "--jobs", str(jobs))
     assert result.returncode == 0, result.stderr + result.stdout
+    assert int(stream(probe(video), "video")["nb_frames"]) == round(6.0 * fps)
     times, brightness = frame_brightness(video)
     flashes = brightness_peaks(times, brightness)
     samples, start = audio_track(video)
