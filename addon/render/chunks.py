@@ -21,6 +21,7 @@ from pathlib import Path
 
 import bpy
 
+from ..assemble import current_scene
 from ..core.background_process import BackgroundProcess
 
 MIN_FRAMES_PER_JOB = 240
@@ -46,11 +47,15 @@ def automatic_jobs(frames: int) -> int:
 
 
 def render_in_chunks(scene: bpy.types.Scene, jobs: int, report: Callable[[int, int], None]) -> None:
-    """Render ``scene`` to its output path with ``jobs`` Blender processes; ``report(done, total)`` shows progress."""
+    """Render ``scene`` to its output path with ``jobs`` Blender processes; ``report(done, total)`` shows progress.
+
+    This process renders the first piece itself while child processes render the others.
+    """
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         raise OSError("rendering in parallel pieces needs the ffmpeg command on PATH")
     output = Path(bpy.path.abspath(scene.render.filepath))
+    total = scene.frame_end - scene.frame_start + 1
     with tempfile.TemporaryDirectory(prefix="toonbeat-render-") as folder:
         work = Path(folder)
         blend = work / "scene.blend"
@@ -60,33 +65,57 @@ def render_in_chunks(scene: bpy.types.Scene, jobs: int, report: Callable[[int, i
                               mixrate=scene.render.ffmpeg.audio_mixrate, channels="STEREO")
         ranges = chunk_ranges(scene.frame_start, scene.frame_end, jobs)
         pieces = [work / f"piece{index:02d}.mp4" for index in range(len(ranges))]
-        cache_mb = str(max(64, CACHE_MB // len(ranges)))
+        cache_mb = max(64, CACHE_MB // len(ranges))
         children = [
-            BackgroundProcess([*_blender_command(), "chunk", str(blend), str(start), str(end), str(piece), cache_mb])
-            for (start, end), piece in zip(ranges, pieces, strict=True)
+            BackgroundProcess([*_blender_command(), "chunk", str(blend), str(start), str(end), str(piece),
+                               str(cache_mb)])
+            for (start, end), piece in zip(ranges[1:], pieces[1:], strict=True)
         ]
-        _follow(children, scene.frame_end - scene.frame_start + 1, report)
+        own = 0
+
+        def frame_written() -> None:
+            nonlocal own
+            own += 1
+            report(own + sum(_frames_done(child) for child in children), total)
+
+        render_range(scene, *ranges[0], pieces[0], cache_mb, frame_written)
+        _follow(children, lambda: report(own + sum(_frames_done(child) for child in children), total))
         _join(ffmpeg, pieces, audio, output, work)
 
 
 def render_piece(blend: Path, first: int, last: int, piece: Path, cache_mb: int) -> int:
     """In a child process: render frames ``first..last`` of ``blend`` as video only to ``piece``."""
     bpy.ops.wm.open_mainfile(filepath=str(blend))
-    scene = bpy.context.scene
-    scene.frame_start, scene.frame_end = first, last
-    scene.render.ffmpeg.audio_codec = "NONE"
-    scene.render.filepath = str(piece)
-    bpy.context.preferences.system.memory_cache_limit = cache_mb
     done = 0
 
-    def frame_written(*_args: object) -> None:
+    def frame_written() -> None:
         nonlocal done
         done += 1
         print(f"Toonbeat: frame {done}/{last - first + 1}", flush=True)
 
-    bpy.app.handlers.render_write.append(frame_written)
-    bpy.ops.render.render(animation=True, scene=scene.name)
+    render_range(current_scene(), first, last, piece, cache_mb, frame_written)
     return 0
+
+
+def render_range(scene: bpy.types.Scene, first: int, last: int, piece: Path, cache_mb: int,
+                 frame_written: Callable[[], None]) -> None:
+    """Render frames ``first..last`` of ``scene`` as video only to ``piece``; the scene is left as it was."""
+    render = scene.render
+    saved = (scene.frame_start, scene.frame_end, render.ffmpeg.audio_codec, render.filepath)
+    scene.frame_start, scene.frame_end = first, last
+    render.ffmpeg.audio_codec = "NONE"
+    render.filepath = str(piece)
+    bpy.context.preferences.system.memory_cache_limit = cache_mb
+
+    def handler(*_args: object) -> None:
+        frame_written()
+
+    bpy.app.handlers.render_write.append(handler)
+    try:
+        bpy.ops.render.render(animation=True, scene=scene.name)
+    finally:
+        bpy.app.handlers.render_write.remove(handler)
+        scene.frame_start, scene.frame_end, render.ffmpeg.audio_codec, render.filepath = saved
 
 
 def _blender_command() -> list[str]:
@@ -96,21 +125,16 @@ def _blender_command() -> list[str]:
     return [sys.executable, "-m", ROOT_PACKAGE]
 
 
-def _follow(children: list[BackgroundProcess], total: int, report: Callable[[int, int], None]) -> None:
-    """Wait for the children, reporting their summed progress; raise if one fails."""
-    codes: list[int | None] = [None] * len(children)
-    last_report = 0.0
+def _follow(children: list[BackgroundProcess], report: Callable[[], None]) -> None:
+    """Wait for the children, calling ``report`` about once a second; raise if one fails."""
+    codes = [child.poll() for child in children]
     while None in codes:
-        time.sleep(0.1)
+        time.sleep(1.0)
         codes = [child.poll() for child in children]
-        now = time.monotonic()
-        if now - last_report >= 1.0:
-            last_report = now
-            report(sum(_frames_done(child) for child in children), total)
-    report(sum(_frames_done(child) for child in children), total)
+        report()
     for index, (child, code) in enumerate(zip(children, codes, strict=True)):
         if code != 0:
-            raise OSError(f"render piece {index + 1} failed (exit code {code}): {' | '.join(child.output[-3:])}")
+            raise OSError(f"render piece {index + 2} failed (exit code {code}): {' | '.join(child.output[-3:])}")
 
 
 def _frames_done(child: BackgroundProcess) -> int:
