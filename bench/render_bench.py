@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from addon.core import beatfile
@@ -53,16 +54,16 @@ def main() -> int:
         for height in args.sizes:
             width = height * 16 // 9
             art = make_art(work / f"{height}p", width, height)
-            renderers: dict[str, Callable[[], Cost]] = {
-                "Toonbeat sequencer stage, 1 process": lambda: toonbeat(work, track, art, width, height, jobs=1),
-                "Toonbeat sequencer stage, parallel": lambda: toonbeat(work, track, art, width, height, jobs=0),
-                "ffmpeg, one filter graph": lambda: ffmpeg(work, track, beats, art, width, height),
-                "MoviePy": lambda: moviepy(work, track, beats, art, width, height),
-            }
-            skipped = {"ffmpeg": "ffmpeg, one filter graph", "moviepy": "MoviePy",
-                       "toonbeat-1": "Toonbeat sequencer stage, 1 process"}
-            for name, render in renderers.items():
-                if name in {skipped[s] for s in args.skip}:
+            renderers: list[tuple[str, str, Callable[[], Cost]]] = [
+                ("toonbeat-1", "Toonbeat sequencer stage, 1 process",
+                 partial(toonbeat, work, track, art, width, height, jobs=1)),
+                ("toonbeat", "Toonbeat sequencer stage, parallel",
+                 partial(toonbeat, work, track, art, width, height, jobs=0)),
+                ("ffmpeg", "ffmpeg, one filter graph", partial(ffmpeg, work, track, beats, art, width, height)),
+                ("moviepy", "MoviePy", partial(moviepy, work, track, beats, art, width, height)),
+            ]
+            for key, name, render in renderers:
+                if key in args.skip:
                     continue
                 print(f"{height}p: {name} ...", flush=True, file=sys.stderr)
                 cost = render()
