@@ -13,7 +13,7 @@ from generators.music.drum_machine import synthesize
 from tests.media import frame_brightness, probe, stream
 
 pytestmark = [pytest.mark.blender, pytest.mark.slow]
-BARS, BPM, SEED, FPS = 8, 128.0, 7, 24
+BARS, BPM, SEED, FPS = 12, 128.0, 7, 24
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def test_the_demo_writes_a_video_with_sound_and_a_scene(demo):
     video, audio = stream(info, "video"), stream(info, "audio")
     assert (video["codec_name"], audio["codec_name"]) == ("h264", "aac")
     assert (video["width"], video["height"]) == (320, 180)
-    seconds = BARS * 4 * 60 / BPM
+    seconds = synthesize(bpm=BPM, seed=SEED, style="industrial", total_bars=BARS).duration
     assert float(info["format"]["duration"]) == pytest.approx(seconds, abs=0.1)
     assert int(video["nb_frames"]) == pytest.approx(seconds * FPS, abs=1)
     assert (out / "demo.blend").stat().st_size > 0

@@ -19,7 +19,7 @@ FLASH_ONLY = {"name": "Flash only", "poses": {"drop": ["idle"]}, "flash_on": "be
 
 def toonbeat(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run the ``toonbeat`` command line (Blender as a module: no binary is installed in the tests)."""
-    return subprocess.run([sys.executable, "-m", "addon", *arguments], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "generators", *arguments], capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}, cwd=cwd,
                           timeout=600, check=False)
 
