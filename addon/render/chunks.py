@@ -76,6 +76,8 @@ def render_in_chunks(scene: bpy.types.Scene, jobs: int, report: Callable[[int, i
         def frame_written() -> None:
             nonlocal own
             own += 1
+            for child in children:
+                child.poll()
             report(own + sum(_frames_done(child) for child in children), total)
 
         render_range(scene, *ranges[0], pieces[0], cache_mb, frame_written)
@@ -132,6 +134,7 @@ def _follow(children: list[BackgroundProcess], report: Callable[[], None]) -> No
         time.sleep(1.0)
         codes = [child.poll() for child in children]
         report()
+    report()
     for index, (child, code) in enumerate(zip(children, codes, strict=True)):
         if code != 0:
             raise OSError(f"render piece {index + 2} failed (exit code {code}): {' | '.join(child.output[-3:])}")
