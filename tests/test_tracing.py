@@ -88,6 +88,6 @@ def test_a_traced_cartoon_paints_back_into_the_same_picture_away_from_its_edges(
                    .transpose(Image.Transpose.FLIP_TOP_BOTTOM).getdata())
     interior = [i for i in range(width + 1, len(labels) - width - 1)
                 if labels[i] == labels[i - 1] == labels[i + 1] == labels[i - width] == labels[i + width]]
-    expected = [(0, 0, 0)] + quantized.palette
+    expected = [(0, 0, 0), *quantized.palette]
     same = sum(1 for i in interior if painted[i] == expected[labels[i]])
     assert same / len(interior) > 0.99

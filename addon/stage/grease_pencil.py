@@ -75,6 +75,7 @@ def draw_character(root: Any, collection: Any, character: Character, poses: Sequ
         if slot not in library:
             library[slot], free = free, free - 1
     materials = _materials(drawing.data, character.name, tracings)
+    drawing.active_material_index = materials.get(_ink(tracings), 0)
     for pose, tracing in zip(poses, tracings, strict=True):
         frame = _frame_at(layer, library[pose.slot]) or layer.frames.new(library[pose.slot])
         _fill(frame.drawing, tracing, character.anchor, materials)
@@ -161,7 +162,8 @@ def _remove_pose(layer: Any, library_frame: int) -> None:
 
 
 def _materials(data: Any, name: str, tracings: Sequence[Tracing]) -> dict[RGB | None, int]:
-    """Material slot of every flat colour of ``tracings`` (and of ``None``, the holdout), made where missing."""
+    """Material slot of every flat colour of ``tracings`` (and of ``None``, the holdout), made where missing;
+    every colour is outlined in the line-art colour."""
     slots: dict[RGB | None, int] = {}
     for index, material in enumerate(data.materials):
         role = role_of(material) if material is not None else None
@@ -169,8 +171,8 @@ def _materials(data: Any, name: str, tracings: Sequence[Tracing]) -> dict[RGB | 
             color = role.get("color")
             slots[(color[0], color[1], color[2]) if color is not None else None] = index
     colors = {tracing.palette[shape.color] for tracing in tracings for shape in tracing.shapes if shape.color != HOLE}
-    outline = next((t.palette[t.outline] for t in tracings if t.outline is not None), None)
-    for color in [None, *sorted(colors)]:
+    outline = _ink(tracings)
+    for color in [*sorted(colors), None]:
         if color not in slots:
             material = bpy.data.materials.new(f"Toonbeat {name} " + ("hole" if color is None else _hex(color)))
             bpy.data.materials.create_gpencil_data(material)
@@ -179,6 +181,11 @@ def _materials(data: Any, name: str, tracings: Sequence[Tracing]) -> dict[RGB | 
             slots[color] = len(data.materials) - 1
         _style(data.materials[slots[color]].grease_pencil, color, outline)
     return slots
+
+
+def _ink(tracings: Sequence[Tracing]) -> RGB | None:
+    """The character's line-art colour: the first pose's that has one."""
+    return next((t.palette[t.outline] for t in tracings if t.outline is not None), None)
 
 
 def _style(style: Any, color: RGB | None, outline: RGB | None) -> None:

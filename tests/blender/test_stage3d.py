@@ -176,7 +176,8 @@ def test_a_flat_background_is_keyed_into_a_copy_and_no_key_leaves_the_image_alon
     folder = character_folder(tmp_path / "paper", poses=("idle",), background=(255, 255, 255, 255))
     original = (folder / "idle.png").read_bytes()
     tb.module("stage.stage3d").add_character(scene, read_character(folder), 96)
-    keyed_path = tb.module("stage.planes").image_path(tb.module("stage.stage3d").stage_scene(scene).objects["paper idle"])
+    stage = tb.module("stage.stage3d").stage_scene(scene)
+    keyed_path = tb.module("stage.planes").image_path(stage.objects["paper idle"])
     assert keyed_path != folder / "idle.png" and keyed_path.parent.name == "keyed"
     keyed = Image.open(keyed_path)
     assert keyed.getpixel((0, 0))[3] == 0 and keyed.getpixel((119, 199))[3] == 0
@@ -194,8 +195,8 @@ def test_a_flat_background_is_keyed_into_a_copy_and_no_key_leaves_the_image_alon
 
 def write_png16(path, width, height, samples, color_type):
     """A 16-bit PNG (grey: color_type 0, RGB: 2) from big-endian samples, row by row from the top."""
-    channels = {0: 1, 2: 3}[color_type]
-    rows = b"".join(b"\0" + struct.pack(f">{width * channels}H", *samples[y * width * channels:(y + 1) * width * channels])
+    row_length = width * {0: 1, 2: 3}[color_type]
+    rows = b"".join(b"\0" + struct.pack(f">{row_length}H", *samples[y * row_length:(y + 1) * row_length])
                     for y in range(height))
 
     def chunk(kind, data):
@@ -221,7 +222,7 @@ def test_16_bit_and_grey_images_read_as_the_colours_they_show(tb, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_3d_stage_render_saves_a_blend_that_renders_it_again(tmp_path):
+def test_a_3d_stage_render_saves_a_blend_that_rebakes_and_renders_again(tmp_path):
     wav, beats_json, _ = click_song_with_beat_file(tmp_path, seconds=2.0, sections=SECTIONS[:1])
     video, blend = tmp_path / "out" / "video.mp4", tmp_path / "out" / "scene.blend"
     result = toonbeat("render", "--audio", str(wav), "--beats", str(beats_json), "--out", str(video),
@@ -240,3 +241,6 @@ def test_a_3d_stage_render_saves_a_blend_that_renders_it_again(tmp_path):
     assert int(stream(again, "video")["nb_frames"]) == 48
     assert stream(again, "audio")["codec_name"] == "aac"
     assert len(video.read_bytes()) == pytest.approx(len(first_render), rel=0.05)
+    rebake = toonbeat("bake", str(blend), "--preset", "minimal")
+    assert rebake.returncode == 0, rebake.stderr + rebake.stdout
+    assert "Toonbeat: baked" in rebake.stdout
