@@ -25,6 +25,9 @@ from .sync.keys import BakeCount
 from .sync.markers import replace_markers
 
 STAGES: dict[str, ModuleType] = {"sequencer": sequencer_stage, "3d": stage3d}
+"""Stage modules by name. Each provides ``add_character``, ``remove_character``, ``arrange_characters``,
+``layout_backgrounds``, ``ensure_effect_strips``, ``bindings`` and ``cast``; a stage whose keys are not
+all F-Curves (Grease Pencil keyframes) also provides ``bake_frames(scene, plan, rate) -> BakeCount``."""
 LAYOUT_SIZE_PROPERTY = "_toonbeat_layout_size"
 
 
@@ -88,7 +91,7 @@ def bake(scene: bpy.types.Scene, beats: BeatData, preset: Preset, stage: str,
     rate = sequencer_stage.scene_rate(scene)
     plan = plan_choreography(beats, module.cast(scene), preset, key_spacing=1 / rate, seed=seed)
     count = bake_plan(plan, module.bindings(scene), rate, scene.frame_start)
-    bake_frames = getattr(module, "bake_frames", None)  # keys that are not F-Curves: Grease Pencil keyframes
+    bake_frames = getattr(module, "bake_frames", None)
     if bake_frames is not None:
         frames_count = bake_frames(scene, plan, rate)
         count.written += frames_count.written

@@ -110,11 +110,8 @@ def bake_pose_frames(drawing: Any, track: Track, rate: float, frame_start: int) 
     slots: list[str] = list(info["slots"])
     library: dict[str, int] = dict(info["library"])
     layer = pose_layer(drawing)
-    slot_of_drawing = {}
-    for slot, number in library.items():
-        frame = _frame_at(layer, number)
-        if frame is not None:
-            slot_of_drawing[frame.drawing.as_pointer()] = slot
+    library = {slot: number for slot, number in library.items() if _frame_at(layer, number) is not None}
+    slot_of_drawing = {_frame_at(layer, number).drawing.as_pointer(): slot for slot, number in library.items()}
     library_frames = set(library.values())
     existing = {frame.frame_number: slot_of_drawing.get(frame.drawing.as_pointer())
                 for frame in layer.frames if frame.frame_number not in library_frames}

@@ -153,7 +153,10 @@ def arrange_characters(scene: bpy.types.Scene) -> list[Placement]:
 
 
 def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]:
-    """The camera adjustment strip and the flash colour strip, made or stretched to ``frames``."""
+    """The camera adjustment strip and the flash colour strip, made or stretched to ``frames``
+    (the 3D stage's scene strip goes when a scene switches stages)."""
+    for stage in list(with_role(compat.strips(scene), "stage")):
+        compat.strips(scene).remove(stage)
     metas = list(with_role(compat.strips(scene), "character"))
     top = stage_channel(scene) + 2 + len(metas)
     camera = next(with_role(compat.strips(scene), "camera"), None)

@@ -71,6 +71,22 @@ def test_the_stage_is_a_scene_strip_between_the_track_and_the_flash(stage3d, tmp
     assert stage.view_settings.view_transform == "Standard"
 
 
+def test_switching_stages_keeps_only_the_chosen_stages_strips(stage3d, tmp_path):
+    scene, tb, beats = stage3d
+    hero = tb.module("core.character_sheet").read_character(character_folder(tmp_path / "hero"))
+    minimal = tb.module("core.presets").load_preset("minimal")
+    tb.module("stage.sequencer_stage").add_character(scene, hero, 96)
+    tb.module("assemble").bake(scene, beats, minimal, "sequencer", None)
+    tb.module("stage.stage3d").add_character(scene, hero, 96)
+    tb.module("assemble").bake(scene, beats, minimal, "3d", None)
+    assert sorted(s.name for s in scene.sequence_editor.strips) == ["Toonbeat Flash", "Toonbeat Stage",
+                                                                    "Toonbeat Track"]
+    tb.module("stage.sequencer_stage").add_character(scene, hero, 96)
+    tb.module("assemble").bake(scene, beats, minimal, "sequencer", None)
+    assert sorted(s.name for s in scene.sequence_editor.strips) == ["Toonbeat Camera", "Toonbeat Flash",
+                                                                    "Toonbeat Track", "Toonbeat hero"]
+
+
 def test_baking_keys_poses_bounce_shake_zoom_and_backgrounds_in_named_groups(stage3d, tmp_path):
     scene, tb, beats = stage3d
     count = build(scene, tb, beats, [character_folder(tmp_path / "hero")],
