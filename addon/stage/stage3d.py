@@ -113,10 +113,12 @@ def remove_character(scene: bpy.types.Scene, name: str) -> bool:
             child.matrix_world = world
     bpy.data.objects.remove(root)
     if collection is not None:
-        for item in list(collection.objects):
-            stage.collection.objects.link(item)
-        for child_collection in list(collection.children):
-            stage.collection.children.link(child_collection)
+        for item in collection.objects:
+            if item.name not in stage.collection.objects:
+                stage.collection.objects.link(item)
+        for child_collection in collection.children:
+            if child_collection.name not in stage.collection.children:
+                stage.collection.children.link(child_collection)
         bpy.data.collections.remove(collection)
     arrange_characters(scene)
     return True
