@@ -197,10 +197,12 @@ def _chain(outgoing: dict[int, list[int]], stride: int) -> list[list[Point]]:
         vertex, direction = first_end, first_direction
         while True:
             candidates = outgoing.get(vertex, [])
-            choices = [*candidates, first_end] if vertex == start else candidates
-            end = _turn_left_most(choices, vertex, direction, stride)
-            if vertex == start and end == first_end:
-                break
+            if vertex == start:
+                end = _turn_left_most([*candidates, first_end], vertex, direction, stride)
+                if end == first_end:
+                    break
+            else:
+                end = candidates[0] if len(candidates) == 1 else _turn_left_most(candidates, vertex, direction, stride)
             candidates.remove(end)
             if not candidates:
                 del outgoing[vertex]

@@ -10,6 +10,7 @@ turns keying off.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from array import array
 from dataclasses import dataclass
@@ -81,8 +82,19 @@ def keyed_copy(source: Path) -> Path:
 
 
 def read_pixels(path: Path) -> Pixels:
-    """The pixels of the image at ``path``, read by Blender (any bit depth, grey or colour)."""
+    """The pixels of the image at ``path``, read by Blender (any bit depth, grey or colour).
+
+    The last few images read are remembered (by path, size and modification time):
+    keying and tracing one pose read it once.
+    """
     read_png_info(path)
+    status = path.stat()
+    return _read_pixels(str(path), status.st_size, status.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_pixels(filepath: str, _size: int, _modified: int) -> Pixels:
+    path = Path(filepath)
     try:
         image = bpy.data.images.load(str(path), check_existing=False)
     except RuntimeError as error:
