@@ -48,13 +48,13 @@ class Pixels:
 def prepare_poses(character: Character, key: bool) -> list[PoseImage]:
     """Every pose slot of ``character`` in order, each image checked (and keyed if ``key``).
 
-    Raises ``ImageError`` naming the file when one is missing or unreadable, before
-    anything on stage changes.
+    Raises ``ImageError`` naming the file when one is missing or Blender cannot read
+    it, before anything on stage changes.
     """
     poses = []
     for pose in character.pose_names:
         for variant, source in enumerate(character.poses[pose], start=1):
-            read_png_info(source)
+            read_pixels(source)
             path = keyed_copy(source) if key else source
             poses.append(PoseImage(pose if variant == 1 else f"{pose}_{variant}", source, path))
     return poses
@@ -92,7 +92,7 @@ def read_pixels(path: Path) -> Pixels:
     return _read_pixels(str(path), status.st_size, status.st_mtime_ns)
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=16)
 def _read_pixels(filepath: str, _size: int, _modified: int) -> Pixels:
     path = Path(filepath)
     try:

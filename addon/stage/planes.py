@@ -32,12 +32,13 @@ def new_plane(name: str, image_path: Path, anchor: tuple[float, float], collecti
 
 
 def show_image(plane: Any, image_path: Path, anchor: tuple[float, float]) -> None:
-    """Make ``plane`` show ``image_path``, sized in image pixels with its origin on ``anchor``."""
+    """Make ``plane`` show ``image_path`` as it is on disk now, sized in image pixels with its origin on ``anchor``."""
     info = read_png_info(image_path)
     _shape_mesh(plane.data, info.width, info.height, anchor)
     texture = plane.data.materials[0].node_tree.nodes["Image"]
     old = texture.image
     texture.image = bpy.data.images.load(str(image_path), check_existing=True)
+    texture.image.reload()
     if old is not None and old != texture.image and old.users == 0:
         bpy.data.images.remove(old)
 

@@ -171,17 +171,24 @@ def test_reimporting_replaces_only_what_toonbeat_made_and_keeps_the_artists_obje
     assert stage3d_module.cast(scene) == []
 
 
-@pytest.mark.parametrize("characters_as", ["PLANES", "GREASE_PENCIL"])
-def test_an_unreadable_pose_image_is_one_clear_error_before_anything_changes(stage3d, tmp_path, characters_as):
+@pytest.mark.parametrize(("characters_as", "key", "damage", "message"), [
+    ("PLANES", True, "garbage", "not a PNG file"),
+    ("GREASE_PENCIL", True, "garbage", "not a PNG file"),
+    ("PLANES", False, "truncated", "Blender cannot read the image"),
+])
+def test_an_unreadable_pose_image_is_one_clear_error_before_anything_changes(stage3d, tmp_path, characters_as, key,
+                                                                             damage, message):
     scene, tb, _ = stage3d
     scene.toonbeat.characters_as = characters_as
+    scene.toonbeat.key_background = key
     stage3d_module = tb.module("stage.stage3d")
     read_character = tb.module("core.character_sheet").read_character
     stage3d_module.add_character(scene, read_character(character_folder(tmp_path / "hero")), 96)
     before = sorted(o.name for o in bpy.data.objects)
     broken = character_folder(tmp_path / "robot")
-    (broken / "dance.png").write_bytes(b"not a picture")
-    with pytest.raises(ValueError, match=r"dance\.png: not a PNG file"):
+    image = broken / "dance.png"
+    image.write_bytes(b"not a picture" if damage == "garbage" else image.read_bytes()[:60])
+    with pytest.raises(ValueError, match=rf"dance\.png: {message}"):
         stage3d_module.add_character(scene, read_character(broken), 96)
     assert sorted(o.name for o in bpy.data.objects) == before
 
