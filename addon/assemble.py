@@ -19,12 +19,15 @@ from .core.character_sheet import Character
 from .core.choreography import plan_choreography
 from .core.markers import plan_markers
 from .core.presets import Preset
-from .stage import sequencer_stage
+from .stage import sequencer_stage, stage3d
 from .sync.bake import bake_plan
 from .sync.keys import BakeCount
 from .sync.markers import replace_markers
 
-STAGES: dict[str, ModuleType] = {"sequencer": sequencer_stage}
+STAGES: dict[str, ModuleType] = {"sequencer": sequencer_stage, "3d": stage3d}
+"""Stage modules by name. Each provides ``add_character``, ``remove_character``, ``arrange_characters``,
+``layout_backgrounds``, ``ensure_effect_strips``, ``bindings`` and ``cast``; a stage whose keys are not
+all F-Curves (Grease Pencil keyframes) also provides ``bake_frames(scene, plan, rate) -> BakeCount``."""
 LAYOUT_SIZE_PROPERTY = "_toonbeat_layout_size"
 
 
@@ -87,7 +90,14 @@ def bake(scene: bpy.types.Scene, beats: BeatData, preset: Preset, stage: str,
     scene[LAYOUT_SIZE_PROPERTY] = [scene.render.resolution_x, scene.render.resolution_y]
     rate = sequencer_stage.scene_rate(scene)
     plan = plan_choreography(beats, module.cast(scene), preset, key_spacing=1 / rate, seed=seed)
-    return bake_plan(plan, module.bindings(scene), rate, scene.frame_start)
+    count = bake_plan(plan, module.bindings(scene), rate, scene.frame_start)
+    bake_frames = getattr(module, "bake_frames", None)
+    if bake_frames is not None:
+        frames_count = bake_frames(scene, plan, rate)
+        count.written += frames_count.written
+        count.kept += frames_count.kept
+        count.replaced += frames_count.replaced
+    return count
 
 
 def build_scene(scene: bpy.types.Scene, *, audio: Path, beats: BeatData, characters: Sequence[Character],

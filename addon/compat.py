@@ -8,7 +8,11 @@ Nothing else in Toonbeat asks for ``bpy.app.version``.
   before (removed in 5.0).
 - Video output: 5.0 needs ``image_settings.media_type = 'VIDEO'`` before ``FFMPEG``.
 - Grease Pencil: v3 since 4.3 (``bpy.data.grease_pencils_v3`` in 4.3-4.5,
-  ``grease_pencils`` in 5.0), the legacy ``grease_pencils`` before.
+  ``grease_pencils`` in 5.0), the legacy ``grease_pencils`` before. Toonbeat draws
+  characters with v3 only: on 4.2 it says so and offers image planes.
+- EEVEE is ``BLENDER_EEVEE_NEXT`` in 4.2-4.5 and ``BLENDER_EEVEE`` again in 5.0.
+- Materials always have node trees in 5.0 (``Material.use_nodes`` is deprecated); before,
+  ``use_nodes`` switches them on.
 - 5.0 segfaults on ``strip.modifiers.new()`` unless the workspace's
   ``sequencer_scene`` is the strip's scene.
 """
@@ -22,6 +26,7 @@ import bpy
 VERSION: tuple[int, int, int] = tuple(bpy.app.version)  # type: ignore[assignment]
 HAS_SLOTTED_ACTIONS = VERSION >= (4, 4, 0)
 HAS_GREASE_PENCIL_V3 = VERSION >= (4, 3, 0)
+EEVEE_ENGINE = "BLENDER_EEVEE_NEXT" if VERSION < (5, 0, 0) else "BLENDER_EEVEE"
 
 
 def strips(scene: bpy.types.Scene) -> Any:
@@ -65,6 +70,26 @@ def make_sequencer_scene_current(context: Any, scene: bpy.types.Scene) -> None:
 def grease_pencil_datablocks() -> Any:
     """The collection Grease Pencil v3 data lives in (``bpy.data.grease_pencils`` on 4.2 holds the legacy kind)."""
     return getattr(bpy.data, "grease_pencils_v3", bpy.data.grease_pencils)
+
+
+def material_nodes(material: Any) -> Any:
+    """The node tree of ``material``, switched on where Blender still needs that."""
+    if VERSION < (5, 0, 0):
+        material.use_nodes = True
+    return material.node_tree
+
+
+def require_grease_pencil_v3() -> None:
+    """Raise a clear error on Blender 4.2, which has only the legacy Grease Pencil."""
+    if not HAS_GREASE_PENCIL_V3:
+        raise ValueError(f"Grease Pencil characters need Blender 4.3 or newer (this is {bpy.app.version_string}); "
+                         "import them as image planes")
+
+
+def new_grease_pencil(name: str) -> Any:
+    """New, empty Grease Pencil v3 data."""
+    require_grease_pencil_v3()
+    return grease_pencil_datablocks().new(name)
 
 
 def ensure_action(owner: Any, name: str) -> Any:

@@ -33,8 +33,29 @@ class TOONBEAT_PG_scene(bpy.types.PropertyGroup):
                                                description="Folder of PNGs named by section (intro.png, drop.png, ...)")
     stage: bpy.props.EnumProperty(
         name="Stage",
-        items=[("sequencer", "Sequencer", "Image strips composited by the sequencer: fast, no GPU needed")],
+        items=[("sequencer", "Sequencer", "Image strips composited by the sequencer: fast, no GPU needed"),
+               ("3d", "3D", "Image planes or Grease Pencil in a 3D scene, shown in the sequencer as a scene strip")],
         default="sequencer",
+    )
+    characters_as: bpy.props.EnumProperty(
+        name="Characters as",
+        items=[("PLANES", "Image Planes", "One flat, unlit plane per pose image"),
+               ("GREASE_PENCIL", "Grease Pencil", "Each pose traced into filled strokes you can redraw")],
+        default="PLANES",
+        description="How the 3D stage shows characters",
+    )
+    stage_engine: bpy.props.EnumProperty(
+        name="Engine",
+        items=[("AUTO", "Automatic", "EEVEE where Blender has a GPU, Workbench without one"),
+               ("EEVEE", "EEVEE", "Final quality; slow without a GPU"),
+               ("WORKBENCH", "Workbench", "Fast previews: images and drawings unlit, as painted")],
+        default="AUTO",
+        description="Render engine of the 3D stage",
+    )
+    key_background: bpy.props.BoolProperty(
+        name="Key flat backgrounds", default=True,
+        description="Make the flat background of pose images without transparency see-through "
+        "(a keyed copy is made; your file stays as it is)",
     )
     preset: bpy.props.StringProperty(
         name="Preset", default="house_bounce", search=_preset_search,

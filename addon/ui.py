@@ -44,6 +44,10 @@ class StagePanel(ToonbeatPanel):
         layout = self.layout
         settings = settings_of(context.scene)
         layout.prop(settings, "stage")
+        if settings.stage == "3d":
+            layout.prop(settings, "characters_as")
+            layout.prop(settings, "stage_engine")
+        layout.prop(settings, "key_background")
         layout.operator("toonbeat.import_character", icon="OUTLINER_OB_ARMATURE")
         layout.operator("toonbeat.import_backgrounds", icon="IMAGE_BACKGROUND")
 

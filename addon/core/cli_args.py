@@ -13,6 +13,12 @@ from pathlib import Path
 from .presets import EFFECTS, builtin_preset_names
 from .video import QUALITY_PRESETS, parse_resolution
 
+STAGES = ("sequencer", "3d")
+CHARACTER_KINDS = {"planes": "PLANES", "grease-pencil": "GREASE_PENCIL"}
+"""``--characters-as`` choices and the Stage panel's matching setting."""
+ENGINES = {"auto": "AUTO", "eevee": "EEVEE", "workbench": "WORKBENCH"}
+"""``--engine`` choices and the Stage panel's matching setting."""
+
 
 def add_render_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``render``: build a scene from a song, its beats and art, and render it."""
@@ -24,8 +30,15 @@ def add_render_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backgrounds", type=Path, metavar="DIR",
                         help="folder of backgrounds named by section (intro.png, drop.png, ...) or one PNG")
     parser.add_argument("--out", type=Path, required=True, metavar="VIDEO.mp4", help="the video to write")
-    parser.add_argument("--stage", choices=("sequencer",), default="sequencer",
-                        help="sequencer: strips composited without a GPU (default)")
+    parser.add_argument("--stage", choices=STAGES, default="sequencer",
+                        help="sequencer: strips composited without a GPU (default); "
+                        "3d: a 3D scene of planes or Grease Pencil, rendered by EEVEE or Workbench")
+    parser.add_argument("--characters-as", choices=tuple(CHARACTER_KINDS), default="planes",
+                        help="3d stage: characters as image planes (default) or traced Grease Pencil drawings")
+    parser.add_argument("--engine", choices=tuple(ENGINES), default="auto",
+                        help="3d stage: eevee, workbench (fast previews) or auto (EEVEE with a GPU, else Workbench)")
+    parser.add_argument("--no-key", dest="key_background", action="store_false",
+                        help="do not key out the flat background of pose images without transparency")
     parser.add_argument("--quality", choices=sorted(QUALITY_PRESETS), default="preview",
                         help="preview: 1280x720, fast encoding (CRF 23); final: 1920x1080, x264 medium, CRF 20; "
                         "master: 1920x1080, CRF 17")

@@ -1,8 +1,12 @@
-"""Read a PNG's size and format from its header, to check images before any strip or plane is made."""
+"""Read a PNG's size and format from its header, to check images before any strip or plane is made;
+write 8-bit RGBA PNGs (keyed copies of pose images)."""
 
 from __future__ import annotations
 
+import os
 import struct
+import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,3 +48,29 @@ def read_png_info(path: str | Path) -> PngInfo:
     if width == 0 or height == 0 or color_type not in _COLOR_TYPES:
         raise ImageError(f"{path}: damaged PNG header")
     return PngInfo(width, height, bit_depth, _COLOR_TYPES[color_type])
+
+
+def write_png(path: str | Path, rgba: bytes | bytearray, width: int, height: int) -> None:
+    """Write straight 8-bit RGBA pixels, rows from the bottom up (Blender's order), as a PNG.
+
+    The file appears complete or not at all (written beside it, then renamed).
+    """
+    if len(rgba) != width * height * 4:
+        raise ValueError(f"expected {width * height * 4} bytes of RGBA for {width}x{height}, got {len(rgba)}")
+    row_bytes = width * 4
+    rows = b"".join(b"\0" + bytes(rgba[y * row_bytes:(y + 1) * row_bytes]) for y in reversed(range(height)))
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    data = _SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows, 6)) + _chunk(b"IEND", b"")
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _chunk(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))

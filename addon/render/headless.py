@@ -18,6 +18,7 @@ from .. import assemble
 from ..core import beatfile
 from ..core.backgrounds import read_backgrounds
 from ..core.character_sheet import read_character
+from ..core.cli_args import CHARACTER_KINDS, ENGINES
 from ..core.presets import Preset, apply_overrides, load_preset
 from ..core.video import QUALITY_PRESETS
 from ..preferences import user_preset_folder
@@ -45,6 +46,10 @@ def render(args: argparse.Namespace) -> int:
     settings.quality = args.quality
     settings.output_path = str(args.out.resolve())
     settings.seed = args.seed
+    settings.stage = args.stage
+    settings.characters_as = CHARACTER_KINDS[args.characters_as]
+    settings.stage_engine = ENGINES[args.engine]
+    settings.key_background = args.key_background
     report = assemble.build_scene(scene, audio=args.audio.resolve(), beats=beats, characters=characters,
                                   backgrounds=backgrounds, preset=preset, stage=args.stage,
                                   check_audio=args.check_audio)

@@ -29,6 +29,7 @@ from ..core.png import read_png_info
 from ..core.stage_layout import Figure, Placement, place_figures
 from ..core.timing import frame_count, seconds_to_frame
 from ..sync.bake import Binding
+from .images import keying_enabled, prepare_poses
 from .roles import details, is_toonbeat, mark, role_of, with_role
 
 
@@ -69,37 +70,42 @@ def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections
     for old in list(with_role(collection, "background")):
         collection.remove(old)
     channel = stage_channel(scene) + 1
-    rate = scene_rate(scene)
-    spans = [(s.label, seconds_to_frame(s.start, rate, scene.frame_start),
-              seconds_to_frame(s.end, rate, scene.frame_start)) for s in sections]
-    spans = [(label, start, end) for label, start, end in spans if end > start] or [
-        ("drop", scene.frame_start, scene.frame_start + frames)]
     made = []
-    for index, (label, start, end) in enumerate(spans):
-        last = index == len(spans) - 1
+    for index, (label, start, end) in enumerate(section_spans(scene, sections, frames)):
         path = background_for(label, images)
         strip = collection.new_image(f"Toonbeat {label} {index + 1}", str(path), channel, start)
-        strip.frame_final_duration = (scene.frame_start + frames - start) if last else end - start
+        strip.frame_final_duration = end - start
         _fill_frame(scene, strip, read_png_info(path).width, read_png_info(path).height)
         mark(strip, "background", label=label, index=index)
         made.append(strip)
     return made
 
 
+def section_spans(scene: bpy.types.Scene, sections: Sequence[Section], frames: int) -> list[tuple[str, int, int]]:
+    """``(label, first frame, end frame)`` of each section, the last one reaching the song's end;
+    one ``drop`` span for the whole song when there are no sections."""
+    rate = scene_rate(scene)
+    spans = [(s.label, seconds_to_frame(s.start, rate, scene.frame_start),
+              seconds_to_frame(s.end, rate, scene.frame_start)) for s in sections]
+    spans = [(label, start, end) for label, start, end in spans if end > start] or [
+        ("drop", scene.frame_start, scene.frame_start + frames)]
+    label, start, _ = spans[-1]
+    spans[-1] = (label, start, scene.frame_start + frames)
+    return spans
+
+
 def add_character(scene: bpy.types.Scene, character: Character, frames: int) -> Any:
     """Put ``character`` on stage as a meta strip of pose strips, reusing its strips from an earlier import."""
+    poses = prepare_poses(character, keying_enabled(scene))
     collection = compat.strips(scene)
     meta = next(with_role(collection, "character", name=character.name), None)
     if meta is None:
         meta = collection.new_meta(f"Toonbeat {character.name}", _free_character_channel(scene), scene.frame_start)
         mark(meta, "character", name=character.name)
-    slots = [(pose, variant, path) for pose in character.pose_names
-             for variant, path in enumerate(character.poses[pose], start=1)]
-    wanted = {_slot_name(pose, variant) for pose, variant, _ in slots}
+    wanted = {pose.slot for pose in poses}
     for old in [s for s in meta.strips if (role_of(s) or {}).get("slot") not in wanted]:
         meta.strips.remove(old)
-    for index, (pose, variant, path) in enumerate(slots):
-        slot = _slot_name(pose, variant)
+    for index, (slot, path) in enumerate((pose.slot, pose.path) for pose in poses):
         strip = next(with_role(meta.strips, "pose", slot=slot), None)
         if strip is None:
             strip = meta.strips.new_image(f"{character.name} {slot}", str(path), index + 1, scene.frame_start)
@@ -130,7 +136,7 @@ def remove_character(scene: bpy.types.Scene, name: str) -> bool:
 def arrange_characters(scene: bpy.types.Scene) -> list[Placement]:
     """Place every character side by side (main character first imported) and restack the effect strips."""
     metas = sorted(with_role(compat.strips(scene), "character"), key=lambda m: m.channel)
-    width, height = _frame_size(scene)
+    width, height = frame_size(scene)
     figures = []
     for meta in metas:
         first = min(meta.strips, key=lambda s: s.channel)
@@ -147,32 +153,38 @@ def arrange_characters(scene: bpy.types.Scene) -> list[Placement]:
 
 
 def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]:
-    """The camera adjustment strip and the flash colour strip, made or stretched to ``frames``."""
+    """The camera adjustment strip and the flash colour strip, made or stretched to ``frames``
+    (the 3D stage's scene strip goes when a scene switches stages)."""
+    for stage in list(with_role(compat.strips(scene), "stage")):
+        compat.strips(scene).remove(stage)
     metas = list(with_role(compat.strips(scene), "character"))
     top = stage_channel(scene) + 2 + len(metas)
     camera = next(with_role(compat.strips(scene), "camera"), None)
-    flash = next(with_role(compat.strips(scene), "flash"), None)
-    if flash is None:
-        flash = compat.new_effect_strip(scene, "Toonbeat Flash", "COLOR", top + 1, scene.frame_start, frames)
-        flash.color = (1.0, 1.0, 1.0)
-        flash.blend_type = "ADD"
-        flash.blend_alpha = 0.0
-        mark(flash, "flash")
+    flash = ensure_flash_strip(scene, frames, top + 1)
     if camera is None:
         camera = compat.new_effect_strip(scene, "Toonbeat Camera", "ADJUSTMENT", top, scene.frame_start, frames)
         mark(camera, "camera")
-    for strip in (camera, flash):
-        strip.frame_start = scene.frame_start
-        strip.frame_final_duration = frames
+    camera.frame_start = scene.frame_start
+    camera.frame_final_duration = frames
     _restack_effects(scene, top)
     return camera, flash
 
 
+def ensure_flash_strip(scene: bpy.types.Scene, frames: int, channel: int) -> Any:
+    """The flash colour strip (white, added on top, transparent at rest), made or stretched to ``frames``."""
+    flash = next(with_role(compat.strips(scene), "flash"), None)
+    if flash is None:
+        flash = compat.new_effect_strip(scene, "Toonbeat Flash", "COLOR", channel, scene.frame_start, frames)
+        flash.color = (1.0, 1.0, 1.0)
+        flash.blend_type = "ADD"
+        flash.blend_alpha = 0.0
+        mark(flash, "flash")
+    flash.frame_start = scene.frame_start
+    flash.frame_final_duration = frames
+    return flash
+
+
 _SHEET_PROPERTY = "toonbeat_sheet"
-
-
-def _slot_name(pose: str, variant: int) -> str:
-    return pose if variant == 1 else f"{pose}_{variant}"
 
 
 def _free_character_channel(scene: bpy.types.Scene) -> int:
@@ -193,7 +205,8 @@ def _restack_effects(scene: bpy.types.Scene, camera_channel: int) -> None:
         camera.channel = camera_channel
 
 
-def _frame_size(scene: bpy.types.Scene) -> tuple[int, int]:
+def frame_size(scene: bpy.types.Scene) -> tuple[int, int]:
+    """The rendered frame's width and height in pixels."""
     percent = scene.render.resolution_percentage / 100
     return round(scene.render.resolution_x * percent), round(scene.render.resolution_y * percent)
 
@@ -203,7 +216,7 @@ def _strip_path(strip: Any) -> Path:
 
 
 def _fill_frame(scene: bpy.types.Scene, strip: Any, width: int, height: int) -> None:
-    frame_width, frame_height = _frame_size(scene)
+    frame_width, frame_height = frame_size(scene)
     scale = max(frame_width / width, frame_height / height)
     strip.transform.scale_x = strip.transform.scale_y = scale
     strip.transform.offset_x = strip.transform.offset_y = 0.0
@@ -213,7 +226,7 @@ def _place_image(scene: bpy.types.Scene, strip: Any, placement: Placement) -> No
     """Scale ``strip`` and move it so the character's anchor sits on the placement's ground point."""
     info = read_png_info(_strip_path(strip))
     anchor_x, anchor_y = strip[_SHEET_PROPERTY].to_dict()["anchor"]
-    frame_width, frame_height = _frame_size(scene)
+    frame_width, frame_height = frame_size(scene)
     scale = placement.scale
     strip.transform.origin = (anchor_x, 1.0 - anchor_y)
     strip.transform.scale_x = strip.transform.scale_y = scale
@@ -223,7 +236,7 @@ def _place_image(scene: bpy.types.Scene, strip: Any, placement: Placement) -> No
 
 def bindings(scene: bpy.types.Scene) -> list[Binding]:
     """What each plan track drives on the sequencer stage."""
-    _, frame_height = _frame_size(scene)
+    _, frame_height = frame_size(scene)
     found: list[Binding] = []
     for meta in with_role(compat.strips(scene), "character"):
         name = details(meta)["name"]

@@ -1,0 +1,234 @@
+"""Grease Pencil characters: each pose traced into filled, outlined strokes, switched by keyframes.
+
+One Grease Pencil object per character (a child of its empty) with one layer, *Poses*:
+
+- every pose's drawing sits on its own keyframe before the scene's first frame
+  (the pose library, in slot order), where an artist can redraw it in Draw mode;
+- every pose switch of the choreography is a keyframe that *instances* that
+  drawing (``frames.copy(..., instance_drawing=True)``): stroke data is stored
+  once per pose however many switches there are, and redrawing a pose changes it
+  at every switch;
+- one material per flat colour, filled with it and outlined in the line-art
+  colour, and a holdout material cutting see-through holes.
+
+Strokes are in image pixels with the character's anchor at the origin, like the
+image planes, so the empty's scale places and bounces both alike.
+
+Re-baking keeps the artist's keyframes: the switches Toonbeat wrote are recorded
+(frame and pose); a keyframe at an unrecorded frame or showing another pose is the
+artist's and stays, and a recorded keyframe the artist deleted stays deleted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import bpy
+
+from .. import compat
+from ..core.character_sheet import Character
+from ..core.choreography import Track
+from ..core.tracing import HOLE, RGB, Tracing, trace
+from ..sync.bake import track_frames
+from ..sync.keys import BakeCount
+from .images import PoseImage, read_pixels
+from .roles import details, mark, role_of, with_role
+
+LAYER_NAME = "Poses"
+OUTLINE_RADIUS = 0.75
+"""Half the width of the outline around each filled stroke, in image pixels."""
+RECORD_PROPERTY = "_toonbeat_pose_frames"
+
+
+def trace_poses(poses: Sequence[PoseImage]) -> list[Tracing]:
+    """Each pose image traced into shapes (about 0.4 s for a 768 px pose)."""
+    compat.require_grease_pencil_v3()
+    tracings = []
+    for pose in poses:
+        pixels = read_pixels(pose.path)
+        tracings.append(trace(pixels.rgba, pixels.width, pixels.height))
+    return tracings
+
+
+def draw_character(root: Any, collection: Any, character: Character, poses: Sequence[PoseImage],
+                   tracings: Sequence[Tracing], frame_start: int) -> Any:
+    """The character's Grease Pencil object with one library keyframe per pose, drawings replaced by
+    ``tracings``; switches keyed earlier keep instancing their pose's (new) drawing."""
+    drawing = next(with_role(root.children, "drawing"), None)
+    if drawing is None:
+        data = compat.new_grease_pencil(f"Toonbeat {character.name}")
+        data.layers.new(LAYER_NAME).use_lights = False
+        drawing = bpy.data.objects.new(f"{character.name} drawing", data)
+        collection.objects.link(drawing)
+        drawing.parent = root
+        library: dict[str, int] = {}
+    else:
+        library = dict(details(drawing)["library"])
+    layer = pose_layer(drawing)
+    wanted = [pose.slot for pose in poses]
+    for slot in [slot for slot in library if slot not in wanted]:
+        _remove_pose(layer, library.pop(slot))
+    free = min(library.values(), default=frame_start) - 1
+    for slot in reversed(wanted):
+        if slot not in library:
+            library[slot], free = free, free - 1
+    materials = _materials(drawing.data, character.name, tracings)
+    drawing.active_material_index = materials.get(_ink(tracings), 0)
+    for pose, tracing in zip(poses, tracings, strict=True):
+        frame = _frame_at(layer, library[pose.slot]) or layer.frames.new(library[pose.slot])
+        _fill(frame.drawing, tracing, character.anchor, materials)
+    mark(drawing, "drawing", character=character.name, slots=wanted, library=library)
+    return drawing
+
+
+def remove_drawing(drawing: Any) -> None:
+    """Delete a character's Grease Pencil object with its data and the materials nothing else uses."""
+    data = drawing.data
+    materials = [m for m in data.materials if m is not None]
+    bpy.data.objects.remove(drawing)
+    if data.users == 0:
+        compat.grease_pencil_datablocks().remove(data)
+    for material in materials:
+        if material.users == 0:
+            bpy.data.materials.remove(material)
+
+
+def pose_layer(drawing: Any) -> Any:
+    """The layer holding the pose keyframes (the first one if the artist renamed it)."""
+    layers = drawing.data.layers
+    return next((layer for layer in layers if layer.name == LAYER_NAME), layers[0])
+
+
+def bake_pose_frames(drawing: Any, track: Track, rate: float, frame_start: int) -> BakeCount:
+    """Make the pose switches of ``track`` Grease Pencil keyframes, keeping the artist's keyframes.
+
+    ``track`` values are pose slot indices; each switch instances the slot's library drawing.
+    """
+    info = details(drawing)
+    slots: list[str] = list(info["slots"])
+    library: dict[str, int] = dict(info["library"])
+    layer = pose_layer(drawing)
+    library = {slot: number for slot, number in library.items() if _frame_at(layer, number) is not None}
+    slot_of_drawing = {_frame_at(layer, number).drawing.as_pointer(): slot for slot, number in library.items()}
+    library_frames = set(library.values())
+    existing = {frame.frame_number: slot_of_drawing.get(frame.drawing.as_pointer())
+                for frame in layer.frames if frame.frame_number not in library_frames}
+    record = _read_record(drawing)
+    recorded = dict(zip(record.get("frames", []), record.get("slots", []), strict=True))
+    untouched = [number for number, slot in existing.items() if slot is not None and recorded.get(number) == slot]
+    artist = set(existing) - set(untouched)
+    deleted = set(record.get("deleted", [])) | {number for number in recorded if number not in existing}
+    for number in untouched:
+        layer.frames.remove(number)
+    frames, values = track_frames(track, rate, frame_start, float)
+    written: dict[int, str] = {}
+    for frame, value in zip(frames, values, strict=True):
+        number, slot = round(frame), slots[min(max(round(value), 0), len(slots) - 1)]
+        if number in artist or number in deleted or number in library_frames or slot not in library:
+            continue
+        layer.frames.copy(library[slot], number, instance_drawing=True)
+        written[number] = slot
+    drawing[RECORD_PROPERTY] = json.dumps({"frames": list(written), "slots": list(written.values()),
+                                           "deleted": sorted(deleted)})
+    return BakeCount(written=len(written), kept=len(artist), replaced=len(untouched))
+
+
+def _read_record(drawing: Any) -> dict[str, Any]:
+    text = drawing.get(RECORD_PROPERTY)
+    try:
+        record = json.loads(text) if isinstance(text, str) else {}
+    except json.JSONDecodeError:
+        record = {}
+    return record if isinstance(record, dict) else {}
+
+
+def _frame_at(layer: Any, number: int) -> Any:
+    return next((frame for frame in layer.frames if frame.frame_number == number), None)
+
+
+def _remove_pose(layer: Any, library_frame: int) -> None:
+    """Remove a pose's library keyframe and every keyframe instancing its drawing."""
+    frame = _frame_at(layer, library_frame)
+    if frame is None:
+        return
+    pointer = frame.drawing.as_pointer()
+    for number in [f.frame_number for f in layer.frames if f.drawing.as_pointer() == pointer]:
+        layer.frames.remove(number)
+
+
+def _materials(data: Any, name: str, tracings: Sequence[Tracing]) -> dict[RGB | None, int]:
+    """Material slot of every flat colour of ``tracings`` (and of ``None``, the holdout), made where missing;
+    every colour is outlined in the line-art colour."""
+    slots: dict[RGB | None, int] = {}
+    for index, material in enumerate(data.materials):
+        role = role_of(material) if material is not None else None
+        if role is not None and role.get("role") == "stroke material":
+            color = role.get("color")
+            slots[(color[0], color[1], color[2]) if color is not None else None] = index
+    colors = {tracing.palette[shape.color] for tracing in tracings for shape in tracing.shapes if shape.color != HOLE}
+    outline = _ink(tracings)
+    for color in [*sorted(colors), None]:
+        if color not in slots:
+            material = bpy.data.materials.new(f"Toonbeat {name} " + ("hole" if color is None else _hex(color)))
+            bpy.data.materials.create_gpencil_data(material)
+            mark(material, "stroke material", character=name, color=list(color) if color is not None else None)
+            data.materials.append(material)
+            slots[color] = len(data.materials) - 1
+        _style(data.materials[slots[color]].grease_pencil, color, outline)
+    return slots
+
+
+def _ink(tracings: Sequence[Tracing]) -> RGB | None:
+    """The character's line-art colour: the first pose's that has one."""
+    return next((t.palette[t.outline] for t in tracings if t.outline is not None), None)
+
+
+def _style(style: Any, color: RGB | None, outline: RGB | None) -> None:
+    """Fill in ``color`` outlined in ``outline``; ``None`` is the holdout that cuts holes."""
+    style.show_fill = True
+    if color is None:
+        style.use_fill_holdout = True
+        style.show_stroke = False
+        return
+    style.fill_color = (*_linear(color), 1.0)
+    style.show_stroke = outline is not None
+    style.color = (*_linear(outline or color), 1.0)
+
+
+def _fill(drawing: Any, tracing: Tracing, anchor: tuple[float, float], materials: dict[RGB | None, int]) -> None:
+    """Replace the strokes of ``drawing`` by ``tracing``'s shapes, back to front, anchor at the origin."""
+    if len(drawing.strokes):
+        drawing.remove_strokes()
+    shapes = tracing.shapes
+    if not shapes:
+        return
+    drawing.add_strokes([len(shape.points) for shape in shapes])
+    origin_x, origin_y = anchor[0] * tracing.width, (1 - anchor[1]) * tracing.height
+    positions = [v for shape in shapes for x, y in shape.points for v in (x - origin_x, 0.0, y - origin_y)]
+    drawing.attributes["position"].data.foreach_set("vector", positions)
+    material_of = [materials[None if s.color == HOLE else tracing.palette[s.color]] for s in shapes]
+    _attribute(drawing, "material_index", "INT", "CURVE").data.foreach_set("value", material_of)
+    _attribute(drawing, "cyclic", "BOOLEAN", "CURVE").data.foreach_set("value", [True] * len(shapes))
+    _attribute(drawing, "fill_opacity", "FLOAT", "CURVE").data.foreach_set("value", [1.0] * len(shapes))
+    points = len(positions) // 3
+    _attribute(drawing, "radius", "FLOAT", "POINT").data.foreach_set("value", [OUTLINE_RADIUS] * points)
+    _attribute(drawing, "opacity", "FLOAT", "POINT").data.foreach_set("value", [1.0] * points)
+    drawing.tag_positions_changed()
+
+
+def _attribute(drawing: Any, name: str, data_type: str, domain: str) -> Any:
+    return drawing.attributes.get(name) or drawing.attributes.new(name, data_type, domain)
+
+
+def _linear(color: RGB) -> tuple[float, float, float]:
+    """sRGB 0-255 to the linear 0-1 values material colours take."""
+    def channel(value: int) -> float:
+        encoded = value / 255
+        return encoded / 12.92 if encoded <= 0.04045 else ((encoded + 0.055) / 1.055) ** 2.4
+    return channel(color[0]), channel(color[1]), channel(color[2])
+
+
+def _hex(color: RGB) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*color)

@@ -1,0 +1,149 @@
+"""Pose images as both stages show them: checked, read through Blender, and keyed when they need it.
+
+A pose PNG may be 8 or 16 bit, grey or colour, with or without alpha. One whose
+pixels are all opaque and whose border is a flat colour gets that background keyed
+out (``core.keying``) into a copy under the user's Toonbeat folder, named by the
+content hash of the source so importing it again reuses the copy; the user's own
+file is never written. The Stage panel's *Key flat backgrounds* (``--no-key``)
+turns keying off.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from array import array
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import bpy
+
+from ..core.character_sheet import Character
+from ..core.keying import KEYING_VERSION, TOLERANCE, border_color, has_transparency, key_out
+from ..core.png import ImageError, read_png_info, write_png
+from ..preferences import user_data_folder
+from ..properties import settings_of
+
+
+@dataclass(frozen=True)
+class PoseImage:
+    """One pose slot of a character: ``slot`` names it (``dance_2`` is the second dance), ``path`` is
+    what the stage shows (``source`` itself or its keyed copy)."""
+
+    slot: str
+    source: Path
+    path: Path
+
+
+@dataclass(frozen=True)
+class Pixels:
+    """Straight 8-bit sRGB RGBA pixels, rows from the bottom of the image up (Blender's order)."""
+
+    width: int
+    height: int
+    rgba: bytes
+
+
+def prepare_poses(character: Character, key: bool) -> list[PoseImage]:
+    """Every pose slot of ``character`` in order, each image checked (and keyed if ``key``).
+
+    Raises ``ImageError`` naming the file when one is missing or Blender cannot read
+    it, before anything on stage changes.
+    """
+    poses = []
+    for pose in character.pose_names:
+        for variant, source in enumerate(character.poses[pose], start=1):
+            read_pixels(source)
+            path = keyed_copy(source) if key else source
+            poses.append(PoseImage(pose if variant == 1 else f"{pose}_{variant}", source, path))
+    return poses
+
+
+def keying_enabled(scene: bpy.types.Scene) -> bool:
+    """Whether flat backgrounds of pose images are keyed out in ``scene`` (the Stage panel's checkbox)."""
+    return bool(settings_of(scene).key_background)
+
+
+def keyed_copy(source: Path) -> Path:
+    """``source`` with its flat background keyed out, or ``source`` itself if it needs no keying."""
+    digest = hashlib.sha256(source.read_bytes() + f"keying {KEYING_VERSION} {TOLERANCE}".encode()).hexdigest()
+    target = user_data_folder("keyed") / f"{source.stem}-{digest[:16]}.png"
+    if target.exists():
+        return target
+    pixels = read_pixels(source)
+    if has_transparency(pixels.rgba):
+        return source
+    color = border_color(pixels.rgba, pixels.width, pixels.height)
+    if color is None:
+        return source
+    write_png(target, key_out(pixels.rgba, pixels.width, pixels.height, color), pixels.width, pixels.height)
+    return target
+
+
+def read_pixels(path: Path) -> Pixels:
+    """The pixels of the image at ``path``, read by Blender (any bit depth, grey or colour).
+
+    The last few images read are remembered (by path, size and modification time):
+    keying and tracing one pose read it once.
+    """
+    read_png_info(path)
+    status = path.stat()
+    return _read_pixels(str(path), status.st_size, status.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_pixels(filepath: str, _size: int, _modified: int) -> Pixels:
+    path = Path(filepath)
+    try:
+        image = bpy.data.images.load(str(path), check_existing=False)
+    except RuntimeError as error:
+        raise ImageError(f"{path}: Blender cannot read the image ({error})") from error
+    try:
+        size: Any = image.size
+        width, height = int(size[0]), int(size[1])
+        if width == 0 or height == 0:
+            raise ImageError(f"{path}: Blender cannot read the image")
+        values = array("f", bytes(4 * width * height * 4))
+        image.pixels.foreach_get(values)
+        rgba = _float_pixels_to_bytes(values) if image.is_float else bytes(map(_BYTE_OF.__getitem__, values))
+    finally:
+        bpy.data.images.remove(image)
+    return Pixels(width, height, rgba)
+
+
+class _ByteOf(dict[float, int]):
+    """0..1 display values to 0..255, remembered (a byte image has at most 256 distinct values)."""
+
+    def __missing__(self, value: float) -> int:
+        byte = max(0, min(255, round(value * 255)))
+        self[value] = byte
+        return byte
+
+
+class _SrgbByteOf(dict[float, int]):
+    """Linear 0..1 values to sRGB-encoded 0..255, remembered."""
+
+    def __missing__(self, value: float) -> int:
+        value = max(0.0, min(1.0, value))
+        encoded = 12.92 * value if value <= 0.0031308 else 1.055 * value ** (1 / 2.4) - 0.055
+        byte = round(encoded * 255)
+        self[value] = byte
+        return byte
+
+
+_BYTE_OF = _ByteOf()
+
+
+def _float_pixels_to_bytes(values: array) -> bytes:
+    """Blender's float pixels (linear, alpha premultiplied) as straight sRGB bytes."""
+    srgb = _SrgbByteOf()
+    out = bytearray(len(values))
+    for index in range(0, len(values), 4):
+        alpha = values[index + 3]
+        if alpha <= 0.0:
+            continue
+        for channel in range(3):
+            out[index + channel] = srgb[min(1.0, values[index + channel] / alpha)]
+        out[index + 3] = _BYTE_OF[alpha]
+    return bytes(out)

@@ -1,0 +1,136 @@
+"""Grease Pencil characters: traced poses, a material per colour, pose switches as instanced keyframes."""
+
+import bpy
+import pytest
+from PIL import Image, ImageDraw
+
+from tests.art import POSE_COLORS, background_folder, character_folder
+from tests.songs import click_song_with_beat_file
+
+pytestmark = pytest.mark.blender
+SECTIONS = ((0.0, "build"), (2.0, "drop"))
+POSES_ONLY = {"disable": ["bounce", "shake", "zoom", "push_in", "flash", "strobe", "color"]}
+
+
+@pytest.fixture
+def drawn(scene, tb, tmp_path):
+    """A 4 s song and a character drawn in Grease Pencil on a 160x90 3D stage (Workbench, colours as painted)."""
+    scene.render.resolution_x, scene.render.resolution_y = 160, 90
+    tb.module("render.output").use_flat_colors(scene)
+    scene.toonbeat.stage_engine = "WORKBENCH"
+    scene.toonbeat.characters_as = "GREASE_PENCIL"
+    wav, _, beats = click_song_with_beat_file(tmp_path, seconds=4.0, sections=SECTIONS)
+    tb.module("assemble").load_song(scene, wav, beats)
+    read_character = tb.module("core.character_sheet").read_character
+    tb.module("stage.stage3d").add_character(scene, read_character(character_folder(tmp_path / "hero")), 96)
+    images = tb.module("core.backgrounds").read_backgrounds(background_folder(tmp_path / "bg"))
+
+    def bake(preset="house_bounce", **overrides):
+        presets = tb.module("core.presets")
+        chosen = presets.apply_overrides(presets.load_preset(preset), **overrides)
+        tb.module("assemble").bake(scene, beats, chosen, "3d", images)
+        plan = tb.module("core.choreography").plan_choreography(
+            beats, tb.module("stage.stage3d").cast(scene), chosen, key_spacing=1 / 24)
+        frames, slots = tb.module("sync.bake").track_frames(plan.track("hero", "pose"), 24.0, 1, float)
+        return [int(f) for f in frames], [round(s) for s in slots]
+
+    drawing = tb.module("stage.stage3d").stage_scene(scene).objects["hero drawing"]
+    return scene, tb, drawing, bake
+
+
+def srgb(linear):
+    return tuple(round(255 * (12.92 * c if c <= 0.0031308 else 1.055 * c ** (1 / 2.4) - 0.055)) for c in linear[:3])
+
+
+def library(tb, drawing):
+    """Pose slot -> its library keyframe."""
+    layer = tb.module("stage.grease_pencil").pose_layer(drawing)
+    numbers = dict(drawing["toonbeat"]["library"])
+    return {slot: next(f for f in layer.frames if f.frame_number == n) for slot, n in numbers.items()}
+
+
+def switches(tb, drawing):
+    """Keyframe number -> the drawing it shows, leaving out the library."""
+    layer = tb.module("stage.grease_pencil").pose_layer(drawing)
+    kept = set(dict(drawing["toonbeat"]["library"]).values())
+    return {f.frame_number: f.drawing.as_pointer() for f in layer.frames if f.frame_number not in kept}
+
+
+def test_each_pose_is_traced_into_filled_outlined_strokes_with_a_material_per_colour(drawn):
+    scene, tb, drawing, _ = drawn
+    materials = list(drawing.data.materials)
+    fills = {srgb(m.grease_pencil.fill_color) for m in materials if not m.grease_pencil.use_fill_holdout}
+    assert fills == {*POSE_COLORS.values(), (0, 0, 0)}
+    poses = library(tb, drawing)
+    assert sorted(poses) == sorted(POSE_COLORS)
+    assert all(frame.frame_number < scene.frame_start for frame in poses.values())
+    for slot, frame in poses.items():
+        strokes = list(frame.drawing.strokes)
+        used = [materials[s.material_index] for s in strokes]
+        assert [srgb(m.grease_pencil.fill_color) for m in used] == [(0, 0, 0), POSE_COLORS[slot]]
+        assert all(s.cyclic and len(s.points) >= 8 for s in strokes)
+        assert all(m.grease_pencil.show_fill and m.grease_pencil.show_stroke for m in used)
+        assert all(srgb(m.grease_pencil.color) == (0, 0, 0) for m in used)
+
+
+def test_pose_switches_are_keyframes_instancing_each_poses_one_drawing(drawn):
+    _, tb, drawing, bake = drawn
+    frames, slots = bake()
+    assert len(frames) > 6
+    poses = library(tb, drawing)
+    cast_slots = drawing["toonbeat"]["slots"]
+    assert switches(tb, drawing) == {
+        frame: poses[cast_slots[slot]].drawing.as_pointer() for frame, slot in zip(frames, slots, strict=True)}
+    for slot, frame in poses.items():
+        assert frame.drawing.user_count == 1 + [cast_slots[s] for s in slots].count(slot)
+
+
+def test_a_workbench_render_shows_the_drawn_pose_from_its_switch_frame_on(drawn, tmp_path):
+    scene, _, drawing, bake = drawn
+    frames, slots = bake("minimal", **POSES_ONLY)
+    cast_slots = drawing["toonbeat"]["slots"]
+    scene.render.image_settings.file_format = "PNG"
+    for frame, slot in ((frames[1] - 1, slots[0]), (frames[1], slots[1])):
+        scene.frame_set(frame)
+        scene.render.filepath = str(tmp_path / f"frame{frame}.png")
+        bpy.ops.render.render(write_still=True)
+        pixel = Image.open(tmp_path / f"frame{frame}.png").convert("RGB").getpixel((80, 50))
+        expected = POSE_COLORS[cast_slots[slot]]
+        assert max(abs(a - b) for a, b in zip(pixel, expected, strict=True)) <= 6, (frame, pixel, expected)
+
+
+def test_rebaking_keeps_the_pose_keyframes_the_artist_moved_added_or_deleted(drawn):
+    _, tb, drawing, bake = drawn
+    frames, _ = bake()
+    layer = tb.module("stage.grease_pencil").pose_layer(drawing)
+    poses = library(tb, drawing)
+    moved_from, deleted = frames[3], frames[5]
+    moved_to = next(f for f in range(moved_from + 1, frames[4]))
+    moved_drawing = switches(tb, drawing)[moved_from]
+    layer.frames.move(moved_from, moved_to)
+    layer.frames.remove(deleted)
+    added = next(f for f in range(frames[6] + 1, 97) if f not in frames)
+    layer.frames.copy(poses["idle"].frame_number, added, instance_drawing=True)
+
+    minimal_frames, _ = bake("minimal")
+    after = switches(tb, drawing)
+    assert set(after) == (set(minimal_frames) - {moved_from, deleted}) | {moved_to, added}
+    assert after[moved_to] == moved_drawing
+    assert after[added] == poses["idle"].drawing.as_pointer()
+    assert deleted not in after and moved_from not in after
+
+
+def test_see_through_holes_are_cut_out_by_a_holdout_material(drawn, tmp_path):
+    scene, tb, _, _ = drawn
+    folder = tmp_path / "ring"
+    folder.mkdir()
+    image = Image.new("RGBA", (100, 100), (0, 0, 0, 0))
+    ImageDraw.Draw(image).ellipse([5, 5, 95, 95], fill=(*POSE_COLORS["dance"], 255))
+    ImageDraw.Draw(image).ellipse([35, 35, 65, 65], fill=(0, 0, 0, 0))
+    image.save(folder / "idle.png")
+    read_character = tb.module("core.character_sheet").read_character
+    tb.module("stage.stage3d").add_character(scene, read_character(folder), 96)
+    ring = tb.module("stage.stage3d").stage_scene(scene).objects["ring drawing"]
+    [frame] = library(tb, ring).values()
+    used = [ring.data.materials[s.material_index].grease_pencil for s in frame.drawing.strokes]
+    assert [m.use_fill_holdout for m in used] == [False, True]
