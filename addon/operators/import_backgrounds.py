@@ -8,22 +8,15 @@ from ..assemble import current_scene, stage_module
 from ..core import beatfile
 from ..core.backgrounds import read_backgrounds
 from ..properties import settings_of
-from .reporting import run_reporting, song_frames
+from .reporting import FolderPicker, run_reporting, song_frames
 
 
-class TOONBEAT_OT_import_backgrounds(bpy.types.Operator):
+class TOONBEAT_OT_import_backgrounds(FolderPicker):
     """Place background images (intro.png, drop.png, ...) behind the characters, switching at section starts"""
 
     bl_idname = "toonbeat.import_backgrounds"
     bl_label = "Import Backgrounds"
     bl_options = {"REGISTER", "UNDO"}
-
-    directory: bpy.props.StringProperty(subtype="DIR_PATH", options={"SKIP_SAVE"})
-
-    def invoke(self, context: bpy.types.Context, _event: bpy.types.Event) -> set[str]:
-        """Ask for the folder."""
-        context.window_manager.fileselect_add(self)
-        return {"RUNNING_MODAL"}
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         """Lay the backgrounds out along the song's sections."""

@@ -7,22 +7,15 @@ import bpy
 from ..assemble import current_scene, stage_module
 from ..core.character_sheet import read_character
 from ..properties import settings_of
-from .reporting import run_reporting, song_frames
+from .reporting import FolderPicker, run_reporting, song_frames
 
 
-class TOONBEAT_OT_import_character(bpy.types.Operator):
+class TOONBEAT_OT_import_character(FolderPicker):
     """Put a character (a folder of pose PNGs) on stage; importing it again replaces only what Toonbeat made"""
 
     bl_idname = "toonbeat.import_character"
     bl_label = "Import Character"
     bl_options = {"REGISTER", "UNDO"}
-
-    directory: bpy.props.StringProperty(subtype="DIR_PATH", options={"SKIP_SAVE"})
-
-    def invoke(self, context: bpy.types.Context, _event: bpy.types.Event) -> set[str]:
-        """Ask for the folder."""
-        context.window_manager.fileselect_add(self)
-        return {"RUNNING_MODAL"}
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         """Import the character."""

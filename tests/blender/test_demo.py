@@ -1,15 +1,12 @@
 """The demo, small and short as CI runs it: a real MP4 whose flashes land on the song's beats."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from addon.core import beatfile
 from generators.music.drum_machine import synthesize
+from tests.commands import toonbeat
 from tests.media import frame_brightness, probe, stream
 
 pytestmark = [pytest.mark.blender, pytest.mark.slow]
@@ -19,11 +16,8 @@ BARS, BPM, SEED, FPS = 12, 128.0, 7, 24
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    result = subprocess.run(
-        [sys.executable, "-m", "generators", "demo", "--out-dir", str(out), "--bars", str(BARS), "--bpm", str(BPM),
-         "--seed", str(SEED), "--resolution", "320x180", "--fps", str(FPS)],
-        capture_output=True, text=True, timeout=900, check=False,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    result = toonbeat("demo", "--out-dir", str(out), "--bars", str(BARS), "--bpm", str(BPM), "--seed", str(SEED),
+                      "--resolution", "320x180", "--fps", str(FPS))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return out, result.stdout
 

@@ -1,27 +1,17 @@
 """Rendering: an MP4 with H.264 and AAC, every flash on its beat, and a .blend that renders it again."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from tests.art import background_folder, character_folder
+from tests.commands import render_saved_blend, toonbeat
 from tests.media import audio_track, brightness_peaks, click_times, frame_brightness, probe, stream
 from tests.songs import click_song_with_beat_file
 
 pytestmark = [pytest.mark.blender, pytest.mark.slow]
 FLASH_ONLY = {"name": "Flash only", "poses": {"drop": ["idle"]}, "flash_on": "beats",
               "effects": {"flash": {"enabled": True, "intensity": 1.5}}}
-
-
-def toonbeat(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run the ``toonbeat`` command line (Blender as a module: no binary is installed in the tests)."""
-    return subprocess.run([sys.executable, "-m", "generators", *arguments], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}, cwd=cwd,
-                          timeout=600, check=False)
 
 
 @pytest.mark.parametrize(("fps", "bpm", "jobs"), [(24.0, 100.0, 1), (24.0, 100.0, 2), (29.97, 132.0, 3)])
@@ -64,9 +54,7 @@ def test_render_writes_h264_and_aac_of_the_song_length_and_a_blend_that_renders_
 
     first_render = video.read_bytes()
     video.unlink()
-    rerender = subprocess.run([sys.executable, "-c", (
-        "import bpy, sys; bpy.ops.wm.open_mainfile(filepath=sys.argv[1]); "
-        "bpy.ops.render.render(animation=True)"), str(blend)], capture_output=True, text=True, timeout=600, check=False)
+    rerender = render_saved_blend(blend)
     assert rerender.returncode == 0, rerender.stderr
     again = probe(video)
     assert int(stream(again, "video")["nb_frames"]) == 96

@@ -1,8 +1,6 @@
 """The 3D stage: image planes in a scene of their own, shown in the sequencer as a scene strip."""
 
 import struct
-import subprocess
-import sys
 import zlib
 
 import bpy
@@ -10,7 +8,7 @@ import pytest
 from PIL import Image
 
 from tests.art import POSE_COLORS, background_folder, character_folder
-from tests.blender.test_render import toonbeat
+from tests.commands import render_saved_blend, toonbeat
 from tests.media import probe, stream
 from tests.songs import click_song_with_beat_file
 
@@ -256,9 +254,7 @@ def test_a_3d_stage_render_saves_a_blend_that_rebakes_and_renders_again(tmp_path
     assert int(stream(probe(video), "video")["nb_frames"]) == 48
     first_render = video.read_bytes()
     video.unlink()
-    rerender = subprocess.run([sys.executable, "-c", (
-        "import bpy, sys; bpy.ops.wm.open_mainfile(filepath=sys.argv[1]); "
-        "bpy.ops.render.render(animation=True)"), str(blend)], capture_output=True, text=True, timeout=600, check=False)
+    rerender = render_saved_blend(blend)
     assert rerender.returncode == 0, rerender.stderr
     again = probe(video)
     assert int(stream(again, "video")["nb_frames"]) == 48
