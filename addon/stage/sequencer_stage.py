@@ -185,6 +185,9 @@ def ensure_flash_strip(scene: bpy.types.Scene, frames: int, channel: int) -> Any
 
 
 _SHEET_PROPERTY = "toonbeat_sheet"
+# The pose image's scale at rest; the bounce multiplies it (scaling the pose strip itself, about the
+# feet, is far cheaper to render than scaling the character's whole meta strip).
+_BASE_SCALE_PROPERTY = "toonbeat_base_scale"
 
 
 def _free_character_channel(scene: bpy.types.Scene) -> int:
@@ -230,6 +233,7 @@ def _place_image(scene: bpy.types.Scene, strip: Any, placement: Placement) -> No
     scale = placement.scale
     strip.transform.origin = (anchor_x, 1.0 - anchor_y)
     strip.transform.scale_x = strip.transform.scale_y = scale
+    strip[_BASE_SCALE_PROPERTY] = scale
     strip.transform.offset_x = placement.ground_x - frame_width / 2 - (anchor_x - 0.5) * info.width
     strip.transform.offset_y = placement.ground_y - frame_height / 2 - (0.5 - anchor_y) * info.height
 
@@ -244,8 +248,9 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
             index = details(strip)["index"]
             found.append(Binding(strip, scene, "blend_alpha", 0, name, "pose",
                                  _shows_slot(index), 1.0 if index == 0 else 0.0))
-        for axis in ("scale_x", "scale_y"):
-            found.append(Binding(meta, scene, f"transform.{axis}", 0, name, axis, _same, 1.0))
+            base = strip.get(_BASE_SCALE_PROPERTY, 1.0)
+            for axis in ("scale_x", "scale_y"):
+                found.append(Binding(strip, scene, f"transform.{axis}", 0, name, axis, _times(base), base))
     camera = next(with_role(compat.strips(scene), "camera"), None)
     if camera is not None:
         for axis in ("offset_x", "offset_y"):
@@ -256,6 +261,7 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
     flash = next(with_role(compat.strips(scene), "flash"), None)
     if flash is not None:
         found.append(Binding(flash, scene, "blend_alpha", 0, LIGHT, "flash", _same, 0.0))
+        found.append(Binding(flash, scene, "mute", 0, LIGHT, "flash", _is_dark, 1.0, interpolation="CONSTANT"))
         for index, target in enumerate(("color_r", "color_g", "color_b")):
             found.append(Binding(flash, scene, "color", index, LIGHT, target, _same, 1.0))
     return found
@@ -271,6 +277,11 @@ def _times(factor: float) -> Callable[[float], float]:
 
 def _same(value: float) -> float:
     return value
+
+
+def _is_dark(flash: float) -> float:
+    """The flash strip is muted while it shows nothing, so the sequencer skips blending it."""
+    return 1.0 if flash <= 1e-4 else 0.0
 
 
 def cast(scene: bpy.types.Scene) -> list[CastMember]:

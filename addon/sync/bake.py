@@ -25,7 +25,8 @@ class Binding:
 
     ``path`` is relative to ``target`` (a strip or an ID) and ``owner`` is the ID
     whose action holds the keys (the scene for strips). ``convert`` turns a plan
-    value into the property's value; ``rest`` is the value when the track is off.
+    value into the property's value; ``rest`` is the value when the track is off;
+    ``interpolation`` replaces the track's (a switch derived from a smooth track).
     """
 
     target: Any
@@ -36,6 +37,7 @@ class Binding:
     track_target: str
     convert: Callable[[float], float]
     rest: float
+    interpolation: str | None = None
 
 
 def bake_plan(plan: Plan, bindings: Sequence[Binding], rate: float, frame_start: int) -> BakeCount:
@@ -51,8 +53,9 @@ def bake_plan(plan: Plan, bindings: Sequence[Binding], rate: float, frame_start:
             if track is None:
                 _set_value(binding, binding.rest)
                 continue
-            frames, values = track_frames(track, rate, frame_start, binding.convert)
-            curves.append(CurveKeys(binding.path, binding.index, track.group, track.interpolation, frames, values))
+            interpolation = binding.interpolation or track.interpolation
+            frames, values = track_frames(track, rate, frame_start, binding.convert, interpolation)
+            curves.append(CurveKeys(binding.path, binding.index, track.group, interpolation, frames, values))
         count = bake_target(group[0].target, group[0].owner, curves)
         total.written += count.written
         total.kept += count.kept
@@ -60,10 +63,10 @@ def bake_plan(plan: Plan, bindings: Sequence[Binding], rate: float, frame_start:
     return total
 
 
-def track_frames(track: Track, rate: float, frame_start: int,
-                 convert: Callable[[float], float]) -> tuple[list[float], list[float]]:
-    """A track's keys on whole frames: keys falling on one frame keep the later; for constant
-    tracks a key that repeats the previous value is dropped."""
+def track_frames(track: Track, rate: float, frame_start: int, convert: Callable[[float], float],
+                 interpolation: str | None = None) -> tuple[list[float], list[float]]:
+    """A track's keys on whole frames: keys falling on one frame keep the later; with constant
+    ``interpolation`` (the track's by default) a key that repeats the previous value is dropped."""
     frames: list[float] = []
     values: list[float] = []
     for seconds, raw in zip(track.times, track.values, strict=True):
@@ -74,18 +77,18 @@ def track_frames(track: Track, rate: float, frame_start: int,
             continue
         frames.append(frame)
         values.append(value)
-    if track.interpolation == "CONSTANT":
+    if (interpolation or track.interpolation) == "CONSTANT":
         kept = [i for i in range(len(values)) if i == 0 or values[i] != values[i - 1]]
         frames, values = [frames[i] for i in kept], [values[i] for i in kept]
     return frames, values
 
 
 def _set_value(binding: Binding, value: float) -> None:
-    """Put an unanimated property back to its rest value."""
+    """Put an unanimated property back to its rest value (as a bool for switches such as ``mute``)."""
     container_path, _, attribute = binding.path.rpartition(".")
     container = binding.target.path_resolve(container_path) if container_path else binding.target
     current = getattr(container, attribute)
     if hasattr(current, "__len__"):
         current[binding.index] = value
     else:
-        setattr(container, attribute, value)
+        setattr(container, attribute, type(current)(value))

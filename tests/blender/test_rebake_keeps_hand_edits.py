@@ -92,7 +92,7 @@ def test_keys_are_grouped_per_effect_and_use_the_right_interpolation(baked):
             "Toonbeat Flash", "Toonbeat Colour"} <= groups
     pose = curve(scene, tb, "hero idle", "blend_alpha")
     assert {k.interpolation for k in pose.keyframe_points} == {"CONSTANT"}
-    bounce = curve(scene, tb, "Toonbeat hero", "transform.scale_y")
+    bounce = curve(scene, tb, "hero dance", "transform.scale_y")
     assert {k.interpolation for k in bounce.keyframe_points} == {"BEZIER"}
 
 
