@@ -1,0 +1,76 @@
+"""Tiny random-weight models built from config and saved like real checkpoints.
+
+The generators load them back through the same ``from_pretrained`` calls they use
+for real weights, offline. Sizes are chosen so that a forward pass takes
+milliseconds on one CPU core: what is tested is the loading, the plumbing and the
+shapes, never the quality of the output.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+TINY_MUSIC_SAMPLE_RATE = 16_000
+TINY_MUSIC_FRAME_RATE = 50  # EnCodec hop of 320 samples at 16 kHz
+_WORDS = ("industrial", "techno", "house", "edm", "bpm", "kick", "bass", "dark", "groove", "synth", "drums", "128")
+
+
+def t5_tokenizer(folder: Path) -> Path:
+    """A T5 tokenizer with a made-up vocabulary (``T5Tokenizer(vocab=...)``), saved to ``folder``."""
+    from transformers import T5Tokenizer
+
+    pieces = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)]
+    pieces += [(f"\u2581{word}", -float(index)) for index, word in enumerate(_WORDS, start=1)]
+    pieces += [(char, -20.0) for char in "abcdefghijklmnopqrstuvwxyz0123456789,.-"]
+    tokenizer = T5Tokenizer(vocab=pieces, extra_ids=0)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def _t5_config(vocab_size: int) -> object:
+    from transformers import T5Config
+
+    return T5Config(vocab_size=vocab_size, d_model=16, d_kv=4, d_ff=32, num_layers=1, num_heads=2,
+                    decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
+
+
+def _encodec_config() -> object:
+    from transformers import EncodecConfig
+
+    return EncodecConfig(sampling_rate=TINY_MUSIC_SAMPLE_RATE, hidden_size=16, num_filters=4, num_lstm_layers=1,
+                         upsampling_ratios=[8, 5, 4, 2], codebook_size=64, codebook_dim=16,
+                         target_bandwidths=[0.6], audio_channels=1, chunk_length_s=None, overlap=None)
+
+
+def tiny_musicgen(folder: Path, seed: int = 0) -> Path:
+    """A MusicGen checkpoint folder (model + processor) for the transformers backend."""
+    import torch
+    from transformers import (
+        EncodecFeatureExtractor,
+        MusicgenConfig,
+        MusicgenDecoderConfig,
+        MusicgenForConditionalGeneration,
+        MusicgenProcessor,
+        T5Tokenizer,
+    )
+
+    torch.manual_seed(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer = T5Tokenizer.from_pretrained(t5_tokenizer(folder))
+    decoder = MusicgenDecoderConfig(vocab_size=64, max_position_embeddings=1024, num_hidden_layers=1, ffn_dim=32,
+                                    num_attention_heads=2, hidden_size=16, num_codebooks=2, pad_token_id=64,
+                                    bos_token_id=64, audio_channels=1)
+    config = MusicgenConfig(text_encoder=_t5_config(len(tokenizer)), audio_encoder=_encodec_config(), decoder=decoder)
+    model = MusicgenForConditionalGeneration(config).eval()
+    model.generation_config.do_sample = True
+    model.generation_config.guidance_scale = 3.0
+    model.generation_config.max_length = 1024
+    model.generation_config.decoder_start_token_id = 64
+    model.generation_config.pad_token_id = 64
+    model.save_pretrained(folder)
+    extractor = EncodecFeatureExtractor(feature_size=1, sampling_rate=TINY_MUSIC_SAMPLE_RATE, padding_value=0.0)
+    MusicgenProcessor(feature_extractor=extractor, tokenizer=tokenizer).save_pretrained(folder)
+    return folder
