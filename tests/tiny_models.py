@@ -65,6 +65,8 @@ def tiny_musicgen(folder: Path, seed: int = 0) -> Path:
                                     bos_token_id=64, audio_channels=1)
     config = MusicgenConfig(text_encoder=_t5_config(len(tokenizer)), audio_encoder=_encodec_config(), decoder=decoder)
     model = MusicgenForConditionalGeneration(config).eval()
+    for layer in model.audio_encoder.quantizer.layers:  # codebooks start as zeros: give each code its own sound
+        layer.codebook.embed.normal_()
     model.generation_config.do_sample = True
     model.generation_config.guidance_scale = 3.0
     model.generation_config.max_length = 1024
