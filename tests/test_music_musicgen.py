@@ -5,11 +5,10 @@ import json
 import threading
 from pathlib import Path
 
-import tiny_models  # noqa: F401  (sets HF_HUB_OFFLINE before huggingface_hub is imported)
-
 import numpy as np
 import pytest
 import soundfile
+import tiny_models  # sets HF_HUB_OFFLINE before anything imports huggingface_hub
 
 from generators.errors import CancelledError, ToonbeatError
 from generators.music import command

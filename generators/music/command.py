@@ -38,7 +38,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--sample-rate", type=int, choices=(44_100, 48_000), default=48_000,
                         help="output sample rate in Hz (default: %(default)s)")
     parser.add_argument("--lufs", type=float, default=-14.0, help="integrated loudness target (default: %(default)s)")
-    parser.add_argument("--true-peak", type=float, default=-1.0, help="true-peak ceiling in dBTP (default: %(default)s)")
+    parser.add_argument("--true-peak", type=float, default=-1.0,
+                        help="true-peak ceiling in dBTP (default: %(default)s)")
     parser.set_defaults(run=run)
 
 
