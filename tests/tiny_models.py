@@ -76,3 +76,47 @@ def tiny_musicgen(folder: Path, seed: int = 0) -> Path:
     extractor = EncodecFeatureExtractor(feature_size=1, sampling_rate=TINY_MUSIC_SAMPLE_RATE, padding_value=0.0)
     MusicgenProcessor(feature_extractor=extractor, tokenizer=tokenizer).save_pretrained(folder)
     return folder
+
+
+def tiny_audiocraft_musicgen(folder: Path, seed: int = 0) -> Path:
+    """An audiocraft MusicGen checkpoint folder: ``state_dict.bin`` and ``compression_state_dict.bin``.
+
+    Laid out like the hub's ``facebook/musicgen-*`` repositories (an ``xp.cfg`` and a
+    ``best_state`` each), so ``MusicGen.get_pretrained(folder)`` loads it. The text
+    conditioner is a lookup table over the hashed prompt instead of T5 (whose weights
+    come from the hub; audiocraft's word tokenizer also wants a spaCy model from the web).
+    """
+    import torch
+    from audiocraft.models import builders
+    from omegaconf import OmegaConf
+
+    torch.manual_seed(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    compression_cfg = OmegaConf.create({
+        "device": "cpu", "sample_rate": TINY_MUSIC_SAMPLE_RATE, "channels": 1, "compression_model": "encodec",
+        "encodec": {"autoencoder": "seanet", "quantizer": "rvq", "sample_rate": TINY_MUSIC_SAMPLE_RATE,
+                    "channels": 1, "causal": False, "renormalize": False},
+        "seanet": {"dimension": 16, "channels": 1, "causal": False, "n_filters": 4, "n_residual_layers": 1,
+                   "ratios": [8, 5, 4, 2], "lstm": 1, "encoder": {}, "decoder": {}},
+        "rvq": {"n_q": 2, "bins": 64, "kmeans_init": False, "q_dropout": False},
+    })
+    compression = builders.get_compression_model(compression_cfg)
+    torch.save({"xp.cfg": OmegaConf.to_yaml(compression_cfg), "best_state": compression.state_dict()},
+               folder / "compression_state_dict.bin")
+    lm_cfg = OmegaConf.create({
+        "device": "cpu", "dtype": "float32", "lm_model": "transformer_lm",
+        "dataset": {"segment_duration": 30.0},
+        "codebooks_pattern": {"modeling": "delay", "delay": {"delays": [0, 1]}},
+        "transformer_lm": {"n_q": 2, "card": 64, "dim": 16, "num_heads": 2, "num_layers": 1, "hidden_scale": 2,
+                           "causal": True, "norm_first": True, "bias_proj": False, "bias_ff": False,
+                           "bias_attn": False},
+        "classifier_free_guidance": {"training_dropout": 0.3, "inference_coef": 3.0},
+        "attribute_dropout": {},
+        "fuser": {"cross_attention_pos_emb": False, "cross_attention_pos_emb_scale": 1, "sum": [], "prepend": [],
+                  "cross": ["description"], "input_interpolate": []},
+        "conditioners": {"description": {"model": "lut", "lut": {"n_bins": 64, "dim": 16,
+                                                                  "tokenizer": "noop"}}},
+    })
+    lm = builders.get_lm_model(lm_cfg)
+    torch.save({"xp.cfg": OmegaConf.to_yaml(lm_cfg), "best_state": lm.state_dict()}, folder / "state_dict.bin")
+    return folder

@@ -181,7 +181,7 @@ class TransformersBackend:
         """EnCodec codes of the context, laid out as the decoder's ``(codebooks, frames)`` prompt."""
         import torch
 
-        values = torch.from_numpy(np.ascontiguousarray(context, dtype=np.float32))[None].to(self.device)
+        values = _tensor(context)[None].to(self.device)
         encoder = self.model.audio_encoder
         if self.channels == 1:
             codes = encoder.encode(values.to(encoder.dtype)).audio_codes[0]
@@ -210,23 +210,22 @@ class AudiocraftBackend:
     def generate(self, prompt: str, seconds: float, sampling: Sampling, on_step: StepCallback, *,
                  context: np.ndarray | None = None, melody: np.ndarray | None = None) -> np.ndarray:
         """One window; see ``MusicBackend.generate``."""
-        import torch
-
         if melody is not None and not self.supports_melody:
             raise ToonbeatError(f"{self.model_id} has no melody conditioning; use the melody model")
-        self.model.set_generation_params(use_sampling=True, top_k=sampling.top_k, top_p=sampling.top_p,
+        top_k = min(sampling.top_k, int(self.model.lm.card))  # audiocraft fails on k above the vocabulary
+        self.model.set_generation_params(use_sampling=True, top_k=top_k, top_p=sampling.top_p,
                                          temperature=sampling.temperature, duration=seconds,
                                          cfg_coef=sampling.cfg_coef)
-        self.model.set_custom_progress_callback(on_step)
+        self.model.set_custom_progress_callback(on_step)  # called per token step when progress=True
         try:
-            prompt_audio = None if context is None else torch.from_numpy(np.ascontiguousarray(context))[None]
-            melody_audio = None if melody is None else torch.from_numpy(np.ascontiguousarray(melody))[None, None]
+            prompt_audio = None if context is None else _tensor(context)[None]
+            melody_audio = None if melody is None else _tensor(melody)[None, None]
             if melody_audio is None and prompt_audio is None:
-                audio = self.model.generate([prompt])
+                audio = self.model.generate([prompt], progress=True)
             elif melody_audio is None:
-                audio = self.model.generate_continuation(prompt_audio, self.sample_rate, [prompt])
+                audio = self.model.generate_continuation(prompt_audio, self.sample_rate, [prompt], progress=True)
             elif prompt_audio is None:
-                audio = self.model.generate_with_chroma([prompt], melody_audio, self.sample_rate)
+                audio = self.model.generate_with_chroma([prompt], melody_audio, self.sample_rate, progress=True)
             else:
                 audio = self._continue_with_melody(prompt, prompt_audio, melody_audio)
         finally:
@@ -241,8 +240,15 @@ class AudiocraftBackend:
         with torch.no_grad():
             attributes, prompt_tokens = self.model._prepare_tokens_and_attributes(
                 [prompt], prompt_audio.to(self.device), melody_wavs=[melody_audio[0].to(self.device)])
-            tokens = self.model._generate_tokens(attributes, prompt_tokens, False)
+            tokens = self.model._generate_tokens(attributes, prompt_tokens, progress=True)
         return self.model.generate_audio(tokens)
+
+
+def _tensor(audio: np.ndarray) -> Any:
+    """A float32 torch tensor sharing nothing with ``audio``."""
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))
 
 
 def _first_line(error: BaseException) -> str:

@@ -53,7 +53,7 @@ def join_window(track: np.ndarray, window: np.ndarray, context_samples: int, ove
 
     Returns
     -------
-    np.ndarray, shape ``(channels, track_samples + window_samples - context_samples)``
+    np.ndarray, shape ``(channels, track_samples + window_samples - context_samples)``, the track's dtype
     """
     if not 0 < overlap_samples <= context_samples <= min(track.shape[1], window.shape[1]):
         raise ValueError(f"need 0 < overlap ({overlap_samples}) <= context ({context_samples}) "
@@ -61,5 +61,5 @@ def join_window(track: np.ndarray, window: np.ndarray, context_samples: int, ove
     old = track[:, track.shape[1] - overlap_samples:]
     new = window[:, context_samples - overlap_samples:context_samples]
     fade_out, fade_in = crossfade_gains(overlap_samples, overlap_correlation(old, new))
-    mixed = old * fade_out + new * fade_in
+    mixed = (old * fade_out + new * fade_in).astype(track.dtype)
     return np.concatenate([track[:, :track.shape[1] - overlap_samples], mixed, window[:, context_samples:]], axis=1)
