@@ -120,3 +120,95 @@ def tiny_audiocraft_musicgen(folder: Path, seed: int = 0) -> Path:
     lm = builders.get_lm_model(lm_cfg)
     torch.save({"xp.cfg": OmegaConf.to_yaml(lm_cfg), "best_state": lm.state_dict()}, folder / "state_dict.bin")
     return folder
+
+
+def clip_tokenizer(folder: Path) -> Path:
+    """A CLIP BPE tokenizer over single characters (``CLIPTokenizer(vocab=..., merges=[])``), saved to ``folder``."""
+    from transformers import CLIPTokenizer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    symbols = list("abcdefghijklmnopqrstuvwxyz0123456789,.-")
+    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1, "!": 2}
+    for symbol in symbols + [f"{s}</w>" for s in symbols]:
+        vocab.setdefault(symbol, len(vocab))
+    tokenizer = CLIPTokenizer(vocab=vocab, merges=[], pad_token="!", model_max_length=77)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def _clip_text_model(vocab_size: int, projection: bool = False) -> object:
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
+
+    config = CLIPTextConfig(bos_token_id=0, eos_token_id=1, pad_token_id=2, hidden_size=32, intermediate_size=37,
+                            num_attention_heads=4, num_hidden_layers=2, vocab_size=vocab_size, projection_dim=32,
+                            hidden_act="gelu")
+    return (CLIPTextModelWithProjection if projection else CLIPTextModel)(config)
+
+
+def _vae() -> object:
+    from diffusers import AutoencoderKL
+
+    return AutoencoderKL(block_out_channels=(8, 16), in_channels=3, out_channels=3, latent_channels=4,
+                         down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2,
+                         norm_num_groups=8, sample_size=32)
+
+
+def tiny_stable_diffusion(folder: Path, seed: int = 0) -> Path:
+    """A Stable Diffusion 1.5-shaped pipeline folder (``model_index.json`` and components), random weights."""
+    import torch
+    from diffusers import EulerDiscreteScheduler, StableDiffusionPipeline, UNet2DConditionModel
+    from transformers import CLIPTokenizer
+
+    torch.manual_seed(seed)
+    tokenizer = CLIPTokenizer.from_pretrained(clip_tokenizer(folder / "_tokenizer"))
+    unet = UNet2DConditionModel(block_out_channels=(16, 32), layers_per_block=1, sample_size=16, in_channels=4,
+                                out_channels=4, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+                                up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=32,
+                                norm_num_groups=8, attention_head_dim=4)
+    scheduler = EulerDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                                       num_train_timesteps=1000, steps_offset=1)
+    pipe = StableDiffusionPipeline(vae=_vae(), text_encoder=_clip_text_model(len(tokenizer)), tokenizer=tokenizer,
+                                   unet=unet, scheduler=scheduler, safety_checker=None, feature_extractor=None,
+                                   requires_safety_checker=False)
+    pipe.save_pretrained(folder / "pipeline")
+    return folder / "pipeline"
+
+
+def tiny_stable_diffusion_xl(folder: Path, seed: int = 0) -> Path:
+    """An SDXL-shaped pipeline folder: two text encoders, added time/text conditioning, random weights."""
+    import torch
+    from diffusers import EulerDiscreteScheduler, StableDiffusionXLPipeline, UNet2DConditionModel
+    from transformers import CLIPTokenizer
+
+    torch.manual_seed(seed)
+    tokenizer = CLIPTokenizer.from_pretrained(clip_tokenizer(folder / "_tokenizer"))
+    unet = UNet2DConditionModel(block_out_channels=(16, 32), layers_per_block=1, sample_size=16, in_channels=4,
+                                out_channels=4, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+                                up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=64,
+                                norm_num_groups=8, attention_head_dim=(2, 4), use_linear_projection=True,
+                                addition_embed_type="text_time", addition_time_embed_dim=8,
+                                transformer_layers_per_block=(1, 2), projection_class_embeddings_input_dim=80)
+    scheduler = EulerDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                                       num_train_timesteps=1000, steps_offset=1)
+    pipe = StableDiffusionXLPipeline(vae=_vae(), text_encoder=_clip_text_model(len(tokenizer)),
+                                     text_encoder_2=_clip_text_model(len(tokenizer), projection=True),
+                                     tokenizer=tokenizer, tokenizer_2=tokenizer, unet=unet, scheduler=scheduler)
+    pipe.save_pretrained(folder / "pipeline")
+    return folder / "pipeline"
+
+
+def tiny_lora(pipeline_folder: Path, folder: Path, seed: int = 0) -> Path:
+    """A LoRA for the tiny SD UNet's attention layers, random (non-zero) weights, as one ``.safetensors`` file."""
+    import torch
+    from diffusers import StableDiffusionPipeline, UNet2DConditionModel
+    from diffusers.utils import convert_state_dict_to_diffusers
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    torch.manual_seed(seed)
+    unet = UNet2DConditionModel.from_pretrained(pipeline_folder / "unet")
+    unet.add_adapter(LoraConfig(r=4, lora_alpha=4, init_lora_weights=False,
+                                target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
+    layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(unet))
+    StableDiffusionPipeline.save_lora_weights(folder, unet_lora_layers=layers, weight_name="tiny_lora.safetensors")
+    return folder / "tiny_lora.safetensors"
