@@ -17,7 +17,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import threading
@@ -29,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from addon.core.beatfile import write_json_atomically
 
 from ..errors import CancelledError, ToonbeatError
 from ..version import toonbeat_version
@@ -224,21 +225,17 @@ def resample(audio: np.ndarray, sr_from: int, sr_to: int) -> np.ndarray:
 
 
 def _write_atomically(wav: Path, side_file: Path, audio: np.ndarray, sr: int, side: dict[str, Any]) -> None:
+    """The WAV through a temporary file renamed into place, then the side file the same way."""
     import soundfile
 
-    temporary: list[Path] = []
+    handle, name = tempfile.mkstemp(dir=wav.parent, prefix=f".{wav.stem}.", suffix=".wav")
+    os.close(handle)
     try:
-        for target in (wav, side_file):
-            handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix)
-            os.close(handle)
-            temporary.append(Path(name))
-        soundfile.write(temporary[0], audio.T, sr, subtype="PCM_24", format="WAV")
-        temporary[1].write_text(json.dumps(side, indent=2) + "\n", encoding="utf-8")
-        os.replace(temporary[0], wav)
-        os.replace(temporary[1], side_file)
+        soundfile.write(name, audio.T, sr, subtype="PCM_24", format="WAV")
+        os.replace(name, wav)
     finally:
-        for path in temporary:
-            path.unlink(missing_ok=True)
+        Path(name).unlink(missing_ok=True)
+    write_json_atomically(side, side_file)
 
 
 def _load_melody(path: str, sr: int) -> np.ndarray:
