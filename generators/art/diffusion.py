@@ -139,7 +139,12 @@ def detect_kind(spec: ArtModelSpec) -> str:
 
 def load_art_model(spec: ArtModelSpec) -> ArtPipelines:
     """Load the pipelines ``spec`` names, with its LoRAs, IP-Adapter and memory profile applied."""
-    import torch
+    try:
+        import diffusers  # noqa: F401  (fail here, with the remedy, rather than deep inside loading)
+        import torch
+    except ImportError as error:
+        raise ToonbeatError(f"Stable Diffusion needs the gen extra ({error.name} is missing): "
+                            "pip install 'toonbeat[gen]' (on a GPU machine install the CUDA torch first)") from error
 
     if spec.memory not in MEMORY_PROFILES:
         raise ToonbeatError(f"unknown memory profile {spec.memory!r} (choose from {', '.join(MEMORY_PROFILES)})")

@@ -88,7 +88,12 @@ def model_id(model: str) -> str:
 
 def load_backend(spec: MusicModelSpec) -> MusicBackend:
     """Load the model ``spec`` names; a model that is neither a local folder nor in the hub cache is one clear error."""
-    import torch
+    try:
+        import torch
+        import transformers  # noqa: F401  (the transformers backend, and audiocraft's text encoder)
+    except ImportError as error:
+        raise ToonbeatError(f"MusicGen needs the gen extra ({error.name} is missing): "
+                            "pip install 'toonbeat[gen]' (on a GPU machine install the CUDA torch first)") from error
 
     device = ("cuda" if torch.cuda.is_available() else "cpu") if spec.device == "auto" else spec.device
     name = resolve_backend(spec)
