@@ -7,16 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import tiny_models  # sets HF_HUB_OFFLINE before anything imports huggingface_hub
 from PIL import Image
 
 from addon.core.character_sheet import read_character
 from generators.art import command
-from generators.art.backgrounds import BackgroundRequest, make_backgrounds
-from generators.art.characters import ArtProgress, CharacterRequest, make_character, pose_list
+from generators.art.diffusion_backgrounds import BackgroundRequest, make_backgrounds
+from generators.art.diffusion_characters import ArtProgress, CharacterRequest, make_character, pose_list
 from generators.art.diffusion import ArtModelSpec, ImageRequest, detect_kind, generate_image, load_art_model
 from generators.art.presets import load_background, load_character, load_style, preset_names
 from generators.errors import CancelledError, ToonbeatError
+from tests import tiny_models
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from generators.art.characters import align_on_feet
+from generators.art.diffusion_characters import align_on_feet
 from generators.art.keying import border_colour, key_background, opaque_box
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-import tiny_models  # sets HF_HUB_OFFLINE before anything imports huggingface_hub
 
 from generators.errors import CancelledError
 from generators.music.backends import MusicModelSpec, Sampling, load_backend, resolve_backend
 from generators.music.musicgen import MusicProgress, MusicRequest, compose, generate_track
+from tests import tiny_models
 
 pytestmark = pytest.mark.audiocraft
 

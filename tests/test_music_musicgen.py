@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-import tiny_models  # sets HF_HUB_OFFLINE before anything imports huggingface_hub
 
 from generators.errors import CancelledError, ToonbeatError
 from generators.music import command
@@ -16,6 +15,7 @@ from generators.music.backends import MusicModelSpec, Sampling, load_backend, re
 from generators.music.loudness import integrated_loudness
 from generators.music.musicgen import MusicProgress, MusicRequest, compose, generate_track
 from generators.music.presets import build_prompt, load_preset, preset_names
+from tests import tiny_models
 
 
 @pytest.fixture(scope="module")

@@ -1,17 +1,14 @@
 """Tiny random-weight models built from config and saved like real checkpoints.
 
 The generators load them back through the same ``from_pretrained`` calls they use
-for real weights, offline. Sizes are chosen so that a forward pass takes
+for real weights, offline (``tests/conftest.py`` sets ``HF_HUB_OFFLINE``). Sizes are chosen so that a forward pass takes
 milliseconds on one CPU core: what is tested is the loading, the plumbing and the
 shapes, never the quality of the output.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 TINY_MUSIC_SAMPLE_RATE = 16_000
 TINY_MUSIC_FRAME_RATE = 50  # EnCodec hop of 320 samples at 16 kHz

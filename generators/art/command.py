@@ -90,7 +90,7 @@ def run_character(args: argparse.Namespace) -> int:
             print(f"wrote {character.folder} ({', '.join(character.pose_names)})")
         return 0
 
-    from .characters import CharacterRequest, make_character, pose_list
+    from .diffusion_characters import CharacterRequest, make_character, pose_list
 
     style = load_style(args.style)
     pipes = _load(args)
@@ -113,11 +113,12 @@ def run_backgrounds(args: argparse.Namespace) -> int:
     if args.backend == "procedural":
         from .procedural import draw_backgrounds
 
-        written = draw_backgrounds(Path(args.output), labels=labels, size=args.size or (1920, 1080), seed=args.seed)
+        written = draw_backgrounds(Path(args.output), labels=labels, size=args.size or (1920, 1080), seed=args.seed,
+                                   theme=args.preset)
         print(f"wrote {', '.join(str(path) for path in written.values())}")
         return 0
 
-    from .backgrounds import BackgroundRequest, make_backgrounds
+    from .diffusion_backgrounds import BackgroundRequest, make_backgrounds
     from .presets import BackgroundPreset, load_background, load_style
 
     scene = load_background(args.preset)

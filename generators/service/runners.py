@@ -125,7 +125,7 @@ def run_music(params: dict[str, Any], folder: Path, context: JobContext) -> list
 
 def run_art(params: dict[str, Any], folder: Path, context: JobContext) -> list[str]:
     """Draw a character folder (and its secondaries) or one background per label."""
-    from ..art.characters import ArtProgress
+    from ..art.diffusion_characters import ArtProgress
 
     def progress(report: ArtProgress) -> None:
         context.report(report.fraction, f"{report.label} (step {report.step}/{report.steps})")
@@ -170,7 +170,7 @@ def _art_pipes(params: dict[str, Any], context: JobContext) -> Any:
 
 
 def _draw_characters(params: dict[str, Any], folder: Path, context: JobContext, progress: Any) -> None:
-    from ..art.characters import CharacterRequest, make_character, pose_list
+    from ..art.diffusion_characters import CharacterRequest, make_character, pose_list
     from ..art.presets import load_character, load_style
 
     preset = load_character(params["preset"] or "cyborg_dj")
@@ -188,7 +188,7 @@ def _draw_characters(params: dict[str, Any], folder: Path, context: JobContext, 
 
 
 def _draw_backgrounds(params: dict[str, Any], folder: Path, context: JobContext, progress: Any) -> None:
-    from ..art.backgrounds import BackgroundRequest, make_backgrounds
+    from ..art.diffusion_backgrounds import BackgroundRequest, make_backgrounds
     from ..art.presets import BackgroundPreset, load_background, load_style
 
     scene = load_background(params["preset"] or "industrial_club")
@@ -210,7 +210,8 @@ def _run_procedural(params: dict[str, Any], folder: Path) -> None:
         draw_character(folder / (params["name"] or design), design=design, name=params["name"], seed=params["seed"])
     else:
         draw_backgrounds(folder / "backgrounds", labels=tuple(params["labels"]),
-                         size=_size(params["size"]) or (1920, 1080), seed=params["seed"])
+                         size=_size(params["size"]) or (1920, 1080), seed=params["seed"],
+                         theme=params["preset"] or "industrial_club")
 
 
 def _size(value: list[int] | None) -> tuple[int, int] | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import ToonbeatError
 from ..version import toonbeat_version
-from .characters import ArtProgress, ProgressCallback
+from .diffusion_characters import ArtProgress, ProgressCallback
 from .diffusion import ArtPipelines, ImageRequest, generate_image
 from .presets import BackgroundPreset, Style
 
