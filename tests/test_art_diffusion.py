@@ -11,9 +11,9 @@ from PIL import Image
 
 from addon.core.character_sheet import read_character
 from generators.art import command
+from generators.art.diffusion import ArtModelSpec, ImageRequest, detect_kind, generate_image, load_art_model
 from generators.art.diffusion_backgrounds import BackgroundRequest, make_backgrounds
 from generators.art.diffusion_characters import ArtProgress, CharacterRequest, make_character, pose_list
-from generators.art.diffusion import ArtModelSpec, ImageRequest, detect_kind, generate_image, load_art_model
 from generators.art.presets import load_background, load_character, load_style, preset_names
 from generators.errors import CancelledError, ToonbeatError
 from tests import tiny_models
@@ -152,8 +152,9 @@ def test_a_tileable_background_wraps_around_without_a_seam(sd15):
 def test_a_missing_model_a_missing_checkpoint_or_a_bad_size_is_one_clear_error(sd15, tmp_path):
     with pytest.raises(ToonbeatError, match="cannot find the image model"):
         load_art_model(ArtModelSpec(model=str(tmp_path / "nothing"), device="cpu"))
-    with pytest.raises(ToonbeatError, match="no such checkpoint file"):
-        load_art_model(ArtModelSpec(model=str(tmp_path / "cartoon.safetensors"), kind="sd15", device="cpu"))
+    for kind in ("auto", "sd15"):
+        with pytest.raises(ToonbeatError, match="no such checkpoint file"):
+            load_art_model(ArtModelSpec(model=str(tmp_path / "cartoon.safetensors"), kind=kind, device="cpu"))
     with pytest.raises(ToonbeatError, match="multiples of 8"):
         generate_image(sd15, small(width=60))
 
@@ -175,3 +176,18 @@ def test_the_art_command_draws_a_character_and_its_secondary(sd15_folder, tmp_pa
     assert read_character(tmp_path / "cyborg_dj").pose_names == ("idle", "dance")
     assert read_character(tmp_path / "robot_drummer").extra["seeds"] == {"idle": 1000, "dance": 1000}
     assert "wrote" in capsys.readouterr().out
+
+
+def test_the_art_command_draws_procedurally_without_any_model(tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    command.add_parser(parser.add_subparsers())
+    args = parser.parse_args(["art", "character", "--backend", "procedural", "--height-px", "256",
+                              "-o", str(tmp_path / "cast")])
+    assert args.run(args) == 0
+    assert read_character(tmp_path / "cast" / "cyborg_dj").pose_names == ("idle", "dance", "headbang", "walk")
+    assert read_character(tmp_path / "cast" / "robot_drummer").name == "robot_drummer"
+    args = parser.parse_args(["art", "backgrounds", "--backend", "procedural", "--preset", "factory",
+                              "--labels", "intro,drop", "--size", "320x180", "-o", str(tmp_path / "bg")])
+    assert args.run(args) == 0
+    assert Image.open(tmp_path / "bg" / "drop.png").size == (320, 180)
+    assert not (tmp_path / "bg" / "build.png").exists()

@@ -125,6 +125,8 @@ def detect_kind(spec: ArtModelSpec) -> str:
         return spec.kind
     path = Path(spec.model)
     if path.suffix.lower() in SINGLE_FILE_SUFFIXES:
+        if not path.is_file():
+            raise ToonbeatError(f"{path}: no such checkpoint file")
         return "sdxl" if any(key.startswith("conditioner.embedders.1.") for key in _checkpoint_keys(path)) else "sd15"
     try:
         from diffusers import DiffusionPipeline

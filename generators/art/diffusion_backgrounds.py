@@ -18,8 +18,8 @@ from pathlib import Path
 
 from ..errors import ToonbeatError
 from ..version import toonbeat_version
-from .diffusion_characters import ArtProgress, ProgressCallback
 from .diffusion import ArtPipelines, ImageRequest, generate_image
+from .diffusion_characters import ArtProgress, ProgressCallback
 from .presets import BackgroundPreset, Style
 
 SECTION_LABELS = ("intro", "build", "drop", "breakdown", "outro")
