@@ -191,3 +191,10 @@ def test_the_art_command_draws_procedurally_without_any_model(tmp_path, capsys):
     assert args.run(args) == 0
     assert Image.open(tmp_path / "bg" / "drop.png").size == (320, 180)
     assert not (tmp_path / "bg" / "build.png").exists()
+
+
+def test_a_single_file_checkpoint_draws_what_its_pipeline_folder_draws(sd15_folder, sd15, tmp_path):
+    checkpoint = tiny_models.single_file_checkpoint(sd15_folder, tmp_path / "cartoon_v1.safetensors")
+    assert detect_kind(ArtModelSpec(model=str(checkpoint))) == "sd15"
+    single = load_art_model(ArtModelSpec(model=str(checkpoint), config=str(sd15_folder), device="cpu"))
+    np.testing.assert_array_equal(pixels(generate_image(single, small())), pixels(generate_image(sd15, small())))

@@ -209,3 +209,77 @@ def tiny_lora(pipeline_folder: Path, folder: Path, seed: int = 0) -> Path:
     layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(unet))
     StableDiffusionPipeline.save_lora_weights(folder, unet_lora_layers=layers, weight_name="tiny_lora.safetensors")
     return folder / "tiny_lora.safetensors"
+
+
+def single_file_checkpoint(pipeline_folder: Path, path: Path) -> Path:
+    """The tiny SD 1.5 pipeline as one original-layout (LDM) ``.safetensors`` file, like shared fine-tunes.
+
+    The renaming inverts diffusers' own single-file conversion, and the result is
+    checked by converting it back with diffusers and comparing every tensor.
+    """
+    import re
+
+    import torch
+    from diffusers import AutoencoderKL, UNet2DConditionModel
+    from diffusers.loaders.single_file_utils import convert_ldm_unet_checkpoint, convert_ldm_vae_checkpoint
+    from safetensors.torch import save_file
+    from transformers import CLIPTextModel
+
+    unet = UNet2DConditionModel.from_pretrained(pipeline_folder / "unet")
+    vae = AutoencoderKL.from_pretrained(pipeline_folder / "vae")
+    text = CLIPTextModel.from_pretrained(pipeline_folder / "text_encoder")
+    per_block = unet.config.layers_per_block + 1
+    resnet = [("norm1", "in_layers.0"), ("conv1", "in_layers.2"), ("norm2", "out_layers.0"), ("conv2", "out_layers.3"),
+              ("time_emb_proj", "emb_layers.1"), ("conv_shortcut", "skip_connection")]
+
+    def unet_key(key: str) -> str:
+        fixed = {"time_embedding.linear_1": "time_embed.0", "time_embedding.linear_2": "time_embed.2",
+                 "conv_in": "input_blocks.0.0", "conv_norm_out": "out.0", "conv_out": "out.2"}
+        for new, old in fixed.items():
+            if key.startswith(new + "."):
+                return old + key[len(new):]
+        if match := re.match(r"(down|up)_blocks\.(\d+)\.(resnets|attentions)\.(\d+)\.(.*)", key):
+            side, block, part, layer, rest = match.groups()
+            index = int(block) * per_block + int(layer) + (1 if side == "down" else 0)
+            if part == "resnets":
+                for new, old in resnet:
+                    rest = rest.replace(new, old)
+            return f"{'input' if side == 'down' else 'output'}_blocks.{index}.{0 if part == 'resnets' else 1}.{rest}"
+        if match := re.match(r"down_blocks\.(\d+)\.downsamplers\.0\.conv\.(.*)", key):
+            return f"input_blocks.{int(match[1]) * per_block + per_block}.0.op.{match[2]}"
+        if match := re.match(r"up_blocks\.(\d+)\.upsamplers\.0\.(.*)", key):
+            has_attention = any(k.startswith(f"up_blocks.{match[1]}.attentions") for k in unet.state_dict())
+            return f"output_blocks.{int(match[1]) * per_block + per_block - 1}.{2 if has_attention else 1}.{match[2]}"
+        if match := re.match(r"mid_block\.(resnets|attentions)\.(\d+)\.(.*)", key):
+            part, layer, rest = match.groups()
+            if part == "resnets":
+                for new, old in resnet:
+                    rest = rest.replace(new, old)
+            return f"middle_block.{2 * int(layer) if part == 'resnets' else 1}.{rest}"
+        raise KeyError(key)
+
+    blocks = len(vae.config.up_block_types)
+
+    def vae_key(key: str) -> str:
+        key = key.replace("conv_norm_out", "norm_out").replace("conv_shortcut", "nin_shortcut")
+        key = re.sub(r"encoder\.down_blocks\.(\d+)\.resnets\.", r"encoder.down.\1.block.", key)
+        key = re.sub(r"encoder\.down_blocks\.(\d+)\.downsamplers\.0\.", r"encoder.down.\1.downsample.", key)
+        key = re.sub(r"decoder\.up_blocks\.(\d+)\.resnets\.",
+                     lambda m: f"decoder.up.{blocks - 1 - int(m[1])}.block.", key)
+        key = re.sub(r"decoder\.up_blocks\.(\d+)\.upsamplers\.0\.",
+                     lambda m: f"decoder.up.{blocks - 1 - int(m[1])}.upsample.", key)
+        key = re.sub(r"mid_block\.resnets\.(\d+)\.", lambda m: f"mid.block_{int(m[1]) + 1}.", key)
+        for new, old in [("group_norm", "norm"), ("to_q", "q"), ("to_k", "k"), ("to_v", "v"), ("to_out.0", "proj_out")]:
+            key = key.replace(f"mid_block.attentions.0.{new}.", f"mid.attn_1.{old}.")
+        return key
+
+    checkpoint = {f"model.diffusion_model.{unet_key(k)}": v for k, v in unet.state_dict().items()}
+    checkpoint |= {f"first_stage_model.{vae_key(k)}": v for k, v in vae.state_dict().items()}
+    checkpoint |= {f"cond_stage_model.transformer.text_model.{k.removeprefix('text_model.')}": v  # as in LDM files
+                   for k, v in text.state_dict().items()}
+    for original, converted in ((unet.state_dict(), convert_ldm_unet_checkpoint(checkpoint, unet.config)),
+                                (vae.state_dict(), convert_ldm_vae_checkpoint(checkpoint, vae.config))):
+        assert original.keys() == converted.keys(), set(original) ^ set(converted)
+        assert all(torch.equal(original[k], converted[k].reshape(original[k].shape)) for k in original)
+    save_file({k: v.contiguous() for k, v in checkpoint.items()}, str(path))
+    return path
