@@ -93,7 +93,7 @@ def _test_generation_requirements(project: dict) -> list[str]:
 
 
 def build_extension(out_dir: Path, python: Path) -> Path:
-    """Build the extension zip from ``blender_manifest.toml`` and ``addon/`` with Blender's own tool, and validate it."""
+    """Build the extension zip from the manifest and ``addon/`` with Blender's own tool, and validate it."""
     tool = blender_extension_tool(python)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as staging:
@@ -162,8 +162,8 @@ def ensure_system_packages() -> None:
     if shutil.which("dpkg") is None:
         print("Not a Debian system: make sure ffmpeg and the X11/OpenGL libraries Blender needs are installed.")
         return
-    missing = [p for p in APT_PACKAGES if subprocess.run(["dpkg", "-s", p], capture_output=True).returncode != 0]
-    if subprocess.run([sys.executable, "-c", "import ensurepip, venv"], capture_output=True).returncode != 0:
+    missing = [p for p in APT_PACKAGES if not _dpkg_installed(p)]
+    if subprocess.run([sys.executable, "-c", "import ensurepip, venv"], capture_output=True, check=False).returncode:
         missing.append(f"python3.{sys.version_info.minor}-venv")
     if not missing:
         return
@@ -172,6 +172,10 @@ def ensure_system_packages() -> None:
     apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     run([*sudo, "apt-get", "update", "-q"], env=apt_env)
     run([*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", *missing], env=apt_env)
+
+
+def _dpkg_installed(package: str) -> bool:
+    return subprocess.run(["dpkg", "-s", package], capture_output=True, check=False).returncode == 0
 
 
 def project_metadata() -> dict:
@@ -183,7 +187,7 @@ def project_metadata() -> dict:
 def run(command: list[str], env: dict[str, str] | None = None, check: bool = True) -> int:
     """Run ``command`` from the checkout, echoing it; raise on failure when ``check``."""
     print("+ " + " ".join(command), flush=True)
-    code = subprocess.run(command, cwd=ROOT, env=env).returncode
+    code = subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
     if check and code != 0:
         raise SystemExit(f"command failed with exit code {code}: {' '.join(command)}")
     return code

@@ -38,6 +38,14 @@ class BuildReport:
     bake: BakeCount
 
 
+def current_scene(context: bpy.types.Context | None = None) -> bpy.types.Scene:
+    """The scene Toonbeat works on: the context's (Blender always has one where Toonbeat runs)."""
+    scene = (context or bpy.context).scene
+    if scene is None:
+        raise ValueError("there is no scene to work on")
+    return scene
+
+
 def stage_module(name: str) -> ModuleType:
     """The module that builds stage ``name`` (``sequencer`` or ``3d``)."""
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import bpy
@@ -30,18 +31,27 @@ def build_parser() -> argparse.ArgumentParser:
                                description="Re-bake a saved scene in place; keys edited by hand stay.")
     add_bake_arguments(bake)
     bake.set_defaults(command="bake")
+    chunk = commands.add_parser("chunk", help="(used by render) render frames of a saved scene as video only")
+    chunk.add_argument("blend", type=Path)
+    chunk.add_argument("first", type=int)
+    chunk.add_argument("last", type=int)
+    chunk.add_argument("piece", type=Path)
+    chunk.add_argument("cache_mb", type=int)
+    chunk.set_defaults(command="chunk")
     return parser
 
 
 def main(argv: Sequence[str]) -> int:
     """Run the command; bad input is one line on stderr and exit code 1."""
-    from .render import headless
+    from .render import chunks, headless
 
     try:
         args = build_parser().parse_args(list(argv))
     except SystemExit as stop:
         return int(stop.code or 0)
     try:
+        if args.command == "chunk":
+            return chunks.render_piece(args.blend, args.first, args.last, args.piece, args.cache_mb)
         return headless.render(args) if args.command == "render" else headless.bake(args)
     except (ValueError, OSError) as error:
         print(f"toonbeat: error: {error}", file=sys.stderr, flush=True)

@@ -26,13 +26,13 @@ HAS_GREASE_PENCIL_V3 = VERSION >= (4, 3, 0)
 
 def strips(scene: bpy.types.Scene) -> Any:
     """The top-level strips of ``scene``'s sequencer, created if missing."""
-    editor = scene.sequence_editor or scene.sequence_editor_create()
+    editor: Any = scene.sequence_editor or scene.sequence_editor_create()
     return editor.strips if hasattr(editor, "strips") else editor.sequences
 
 
 def all_strips(scene: bpy.types.Scene) -> Any:
     """Every strip of ``scene``, inside meta strips too; empty when there is no sequencer."""
-    editor = scene.sequence_editor
+    editor: Any = scene.sequence_editor
     if editor is None:
         return ()
     return editor.strips_all if hasattr(editor, "strips_all") else editor.sequences_all
@@ -67,7 +67,7 @@ def grease_pencil_datablocks() -> Any:
     return getattr(bpy.data, "grease_pencils_v3", bpy.data.grease_pencils)
 
 
-def ensure_action(owner: bpy.types.ID, name: str) -> bpy.types.Action:
+def ensure_action(owner: Any, name: str) -> Any:
     """The action animating ``owner``, created and assigned (with a slot where actions have slots) if missing."""
     animation = owner.animation_data or owner.animation_data_create()
     if animation.action is None:
@@ -79,7 +79,7 @@ def ensure_action(owner: bpy.types.ID, name: str) -> bpy.types.Action:
     return action
 
 
-def fcurves_of(owner: bpy.types.ID) -> Any:
+def fcurves_of(owner: Any) -> Any:
     """The F-Curves animating ``owner`` through its assigned action (and slot), or ``None`` without one."""
     animation = owner.animation_data
     if animation is None or animation.action is None:
@@ -90,7 +90,7 @@ def fcurves_of(owner: bpy.types.ID) -> Any:
     return None if channelbag is None else channelbag.fcurves
 
 
-def ensure_fcurve(owner: bpy.types.ID, data_path: str, index: int, group: str) -> bpy.types.FCurve:
+def ensure_fcurve(owner: Any, data_path: str, index: int, group: str) -> Any:
     """The F-Curve of ``owner`` for ``data_path[index]``, created in ``group`` if missing."""
     action = ensure_action(owner, f"{owner.name} Toonbeat")
     if not HAS_SLOTTED_ACTIONS:
@@ -104,14 +104,14 @@ def ensure_fcurve(owner: bpy.types.ID, data_path: str, index: int, group: str) -
     return fcurve
 
 
-def remove_fcurve(owner: bpy.types.ID, fcurve: bpy.types.FCurve) -> None:
+def remove_fcurve(owner: Any, fcurve: Any) -> None:
     """Delete ``fcurve`` from the action animating ``owner``."""
     collection = fcurves_of(owner)
     if collection is not None:
         collection.remove(fcurve)
 
 
-def _channelbag(action: bpy.types.Action, slot: Any, create: bool) -> Any:
+def _channelbag(action: Any, slot: Any, create: bool) -> Any:
     if slot is None:
         return None
     if not create:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import bpy
 
@@ -40,7 +41,7 @@ class TOONBEAT_AP_preferences(bpy.types.AddonPreferences):
 
 def preferences(context: bpy.types.Context | None = None) -> TOONBEAT_AP_preferences:
     """Toonbeat's preferences."""
-    found: TOONBEAT_AP_preferences = (context or bpy.context).preferences.addons[ROOT_PACKAGE].preferences
+    found: Any = (context or bpy.context).preferences.addons[ROOT_PACKAGE].preferences
     return found
 
 

@@ -75,6 +75,14 @@ for _name in EFFECTS:
         name="Strength", default=1.0, min=0.0, max=3.0, soft_max=2.0,
         description="Multiplies the preset's intensity of this effect")
 
+def settings_of(scene: bpy.types.Scene | None) -> TOONBEAT_PG_scene:
+    """Toonbeat's settings of ``scene``."""
+    if scene is None:
+        raise ValueError("there is no scene to work on")
+    settings: TOONBEAT_PG_scene = scene.toonbeat  # type: ignore[attr-defined]
+    return settings
+
+
 classes = (TOONBEAT_PG_scene,)
 
 
@@ -84,10 +92,10 @@ _register_classes, _unregister_classes = bpy.utils.register_classes_factory(clas
 def register() -> None:
     """Register the settings and hang them on every scene as ``scene.toonbeat``."""
     _register_classes()
-    bpy.types.Scene.toonbeat = bpy.props.PointerProperty(type=TOONBEAT_PG_scene)
+    bpy.types.Scene.toonbeat = bpy.props.PointerProperty(type=TOONBEAT_PG_scene)  # type: ignore[attr-defined]
 
 
 def unregister() -> None:
     """Remove ``scene.toonbeat`` and the classes."""
-    del bpy.types.Scene.toonbeat
+    del bpy.types.Scene.toonbeat  # type: ignore[attr-defined]
     _unregister_classes()

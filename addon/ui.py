@@ -5,11 +5,11 @@ from __future__ import annotations
 import bpy
 
 from .core.presets import EFFECTS
-from .properties import EFFECT_LABELS
+from .properties import EFFECT_LABELS, settings_of
 
 
-class ToonbeatPanel:
-    """What every Toonbeat panel shares: the sidebar tab."""
+class ToonbeatPanel(bpy.types.Panel):
+    """What every Toonbeat panel shares: the sidebar tab. Only the concrete panels below are registered."""
 
     bl_region_type = "UI"
     bl_category = "Toonbeat"
@@ -23,7 +23,7 @@ class SongPanel(ToonbeatPanel):
     def draw(self, context: bpy.types.Context) -> None:
         """Song, beat file, analysis and markers."""
         layout = self.layout
-        settings = context.scene.toonbeat
+        settings = settings_of(context.scene)
         layout.prop(settings, "audio_path")
         row = layout.row(align=True)
         row.prop(settings, "beats_path")
@@ -42,7 +42,7 @@ class StagePanel(ToonbeatPanel):
     def draw(self, context: bpy.types.Context) -> None:
         """Stage kind, character and background imports."""
         layout = self.layout
-        settings = context.scene.toonbeat
+        settings = settings_of(context.scene)
         layout.prop(settings, "stage")
         layout.operator("toonbeat.import_character", icon="OUTLINER_OB_ARMATURE")
         layout.operator("toonbeat.import_backgrounds", icon="IMAGE_BACKGROUND")
@@ -56,7 +56,7 @@ class ChoreographyPanel(ToonbeatPanel):
     def draw(self, context: bpy.types.Context) -> None:
         """Preset, per-effect switches and strengths, Bake."""
         layout = self.layout
-        settings = context.scene.toonbeat
+        settings = settings_of(context.scene)
         layout.prop(settings, "preset")
         grid = layout.grid_flow(columns=3, align=True)
         for name in EFFECTS:
@@ -75,7 +75,7 @@ class RenderPanel(ToonbeatPanel):
     def draw(self, context: bpy.types.Context) -> None:
         """Output path, quality and the render button."""
         layout = self.layout
-        settings = context.scene.toonbeat
+        settings = settings_of(context.scene)
         layout.prop(settings, "output_path")
         layout.prop(settings, "quality")
         layout.operator("toonbeat.render_video", icon="RENDER_ANIMATION")
@@ -87,7 +87,7 @@ def _panel_classes() -> tuple[type, ...]:
     for space, prefix in (("VIEW_3D", "VIEW3D"), ("SEQUENCE_EDITOR", "SEQUENCER")):
         for step in (SongPanel, StagePanel, ChoreographyPanel, RenderPanel):
             name = f"TOONBEAT_PT_{prefix.lower()}_{step.__name__.removesuffix('Panel').lower()}"
-            made.append(type(name, (step, bpy.types.Panel), {"bl_space_type": space, "bl_idname": name}))
+            made.append(type(name, (step,), {"bl_space_type": space, "bl_idname": name}))
     return tuple(made)
 
 

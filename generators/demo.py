@@ -50,8 +50,9 @@ def run(args: argparse.Namespace) -> int:
     from .blender.launcher import run_in_blender
     from .music.drum_machine import synthesize, write_wav
 
-    if args.bars < 6:
-        raise ToonbeatError("--bars must be at least 6: intro, build, drop, breakdown, drop and outro")
+    if args.bars < 12:
+        raise ToonbeatError("--bars must be at least 12: two bars each for intro, build, drop, breakdown, "
+                            "drop and outro")
     width, height = _resolution(args.resolution)
     assets = args.out_dir / "demo"
     started = time.monotonic()

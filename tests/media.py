@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 from pathlib import Path
@@ -46,7 +47,7 @@ def click_times(samples: np.ndarray, rate: int, start: float, threshold: float =
     """When each click begins: the first sample above ``threshold`` after 0.1 s of quiet."""
     loud = np.flatnonzero(np.abs(samples) > threshold)
     clicks = [loud[0]] if len(loud) else []
-    clicks += [b for a, b in zip(loud[:-1], loud[1:], strict=True) if b - a > 0.1 * rate]
+    clicks += [b for a, b in itertools.pairwise(loud) if b - a > 0.1 * rate]
     return [start + index / rate for index in clicks]
 
 

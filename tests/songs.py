@@ -16,11 +16,11 @@ def click_song(path: Path, bpm: float = 120.0, seconds: float = 8.0, sample_rate
                sections: tuple[tuple[float, str], ...] = ((0.0, "drop"),), first_beat: float = 0.0) -> BeatData:
     """Write a WAV with a short click on every beat and return its exact beat data (4/4, flat energy)."""
     beats = np.arange(first_beat, seconds - 1e-9, 60.0 / bpm)
-    samples = np.zeros(int(round(seconds * sample_rate)), dtype=np.float32)
+    samples = np.zeros(round(seconds * sample_rate), dtype=np.float32)
     click_length = int(0.01 * sample_rate)
     click = 0.8 * np.sin(2 * np.pi * 1000 * np.arange(click_length) / sample_rate).astype(np.float32)
     for time in beats:
-        start = int(round(time * sample_rate))
+        start = round(time * sample_rate)
         samples[start:start + click_length] += click[: len(samples) - start]
     with wave.open(str(path), "wb") as handle:
         handle.setnchannels(1)

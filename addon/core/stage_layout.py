@@ -70,4 +70,4 @@ def _stage_order(count: int) -> list[int]:
     """Left-to-right order: the main character (0) in the middle, 1 to its right, 2 to its left, ..."""
     left = [i for i in range(1, count) if i % 2 == 0]
     right = [i for i in range(1, count) if i % 2 == 1]
-    return list(reversed(left)) + [0] + right
+    return [*reversed(left), 0, *right]

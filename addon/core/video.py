@@ -10,7 +10,11 @@ _NTSC_BASE = 1.001
 
 @dataclass(frozen=True)
 class QualityPreset:
-    """Frame size and encoder settings, with Blender's names for the H.264 quality and speed."""
+    """Frame size and encoder settings, with Blender's names for the H.264 quality and speed.
+
+    Blender's qualities are x264 CRF values (MEDIUM 23, HIGH 20, PERC_LOSSLESS 17) and
+    its speeds x264 presets (REALTIME a fast one, GOOD ``medium``).
+    """
 
     width: int
     height: int
@@ -21,6 +25,7 @@ class QualityPreset:
 QUALITY_PRESETS = {
     "preview": QualityPreset(1280, 720, quality="MEDIUM", speed="REALTIME"),
     "final": QualityPreset(1920, 1080, quality="HIGH", speed="GOOD"),
+    "master": QualityPreset(1920, 1080, quality="PERC_LOSSLESS", speed="GOOD"),
 }
 
 

@@ -11,6 +11,7 @@ import bpy
 from ..core.background_process import BackgroundProcess
 from ..core.beatfile import FORMAT
 from ..preferences import preferences, user_data_folder
+from ..properties import settings_of
 
 
 def beat_file_for(audio: Path) -> Path:
@@ -37,7 +38,7 @@ class TOONBEAT_OT_analyze(bpy.types.Operator):
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
         """Needs a song."""
-        return bool(context.scene.toonbeat.audio_path)
+        return bool(settings_of(context.scene).audio_path)
 
     def invoke(self, context: bpy.types.Context, _event: bpy.types.Event) -> set[str]:
         """Start the analysis and watch it from a timer."""
@@ -45,7 +46,7 @@ class TOONBEAT_OT_analyze(bpy.types.Operator):
         if not python:
             self.report({"ERROR"}, "Set the generators' Python in Toonbeat's preferences (pip install toonbeat)")
             return {"CANCELLED"}
-        settings = context.scene.toonbeat
+        settings = settings_of(context.scene)
         audio = settings.resolved("audio_path")
         self._output = beat_file_for(audio)
         try:
@@ -80,8 +81,8 @@ class TOONBEAT_OT_analyze(bpy.types.Operator):
         if code != 0:
             self.report({"ERROR"}, f"Analysis failed: {job.last_line or f'exit code {code}'}")
             return {"CANCELLED"}
-        context.scene.toonbeat.beats_path = str(self._output)
-        bpy.ops.toonbeat.load_song()
+        settings_of(context.scene).beats_path = str(self._output)
+        bpy.ops.toonbeat.load_song()  # type: ignore[attr-defined]
         self.report({"INFO"}, f"Beats written to {self._output}")
         return {"FINISHED"}
 

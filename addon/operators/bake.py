@@ -7,11 +7,12 @@ import bpy
 from .. import assemble
 from ..core import beatfile
 from ..core.backgrounds import read_backgrounds
+from ..properties import settings_of
 from .reporting import run_reporting
 
 
 class TOONBEAT_OT_bake(bpy.types.Operator):
-    """Key poses, bounces, shakes, zooms and flashes on the beat; keys you moved, added or deleted stay as you left them"""
+    """Key poses, bounces, shakes, zooms and flashes on the beat; keys you moved, added or deleted stay as they are"""
 
     bl_idname = "toonbeat.bake"
     bl_label = "Bake"
@@ -20,12 +21,12 @@ class TOONBEAT_OT_bake(bpy.types.Operator):
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
         """Needs a beat file."""
-        return bool(context.scene.toonbeat.beats_path)
+        return bool(settings_of(context.scene).beats_path)
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         """Bake the chosen preset with the panel's overrides."""
-        scene = context.scene
-        settings = scene.toonbeat
+        scene = assemble.current_scene(context)
+        settings = settings_of(scene)
 
         def action() -> str:
             beats = beatfile.load(settings.resolved("beats_path"))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import bpy
 
-from ..assemble import stage_module
+from ..assemble import current_scene, stage_module
 from ..core import beatfile
 from ..core.backgrounds import read_backgrounds
+from ..properties import settings_of
 from .reporting import run_reporting, song_frames
 
 
@@ -26,8 +27,8 @@ class TOONBEAT_OT_import_backgrounds(bpy.types.Operator):
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         """Lay the backgrounds out along the song's sections."""
-        scene = context.scene
-        settings = scene.toonbeat
+        scene = current_scene(context)
+        settings = settings_of(scene)
         folder = bpy.path.abspath(self.directory or settings.backgrounds_path)
 
         def action() -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import bpy
 
-from ..assemble import stage_module
+from ..assemble import current_scene, stage_module
 from ..core.character_sheet import read_character
+from ..properties import settings_of
 from .reporting import run_reporting, song_frames
 
 
@@ -25,8 +26,8 @@ class TOONBEAT_OT_import_character(bpy.types.Operator):
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         """Import the character."""
-        scene = context.scene
-        settings = scene.toonbeat
+        scene = current_scene(context)
+        settings = settings_of(scene)
         folder = bpy.path.abspath(self.directory or settings.character_path)
 
         def action() -> str:

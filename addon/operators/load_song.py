@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import bpy
 
-from ..assemble import load_song
+from ..assemble import current_scene, load_song
 from ..core import beatfile
+from ..properties import settings_of
 from .reporting import run_reporting
 
 
@@ -19,13 +20,13 @@ class TOONBEAT_OT_load_song(bpy.types.Operator):
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
         """Needs a song and a beat file."""
-        settings = context.scene.toonbeat
+        settings = settings_of(context.scene)
         return bool(settings.audio_path and settings.beats_path)
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         """Load the song and its markers."""
-        scene = context.scene
-        settings = scene.toonbeat
+        scene = current_scene(context)
+        settings = settings_of(scene)
 
         def action() -> str:
             beats = beatfile.load(settings.resolved("beats_path"))

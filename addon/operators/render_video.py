@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import bpy
 
-from ..assemble import LAYOUT_SIZE_PROPERTY
+from ..assemble import LAYOUT_SIZE_PROPERTY, current_scene
 from ..core.video import QUALITY_PRESETS
+from ..properties import settings_of
 from ..render.output import configure_video
 from .reporting import run_reporting
 
@@ -18,8 +19,8 @@ class TOONBEAT_OT_render_video(bpy.types.Operator):
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         """Set the output up and start Blender's own animation render."""
-        scene = context.scene
-        settings = scene.toonbeat
+        scene = current_scene(context)
+        settings = settings_of(scene)
         output = settings.resolved("output_path")
 
         def action() -> str:

@@ -21,9 +21,9 @@ from ..core.character_sheet import read_character
 from ..core.presets import Preset, apply_overrides, load_preset
 from ..core.video import QUALITY_PRESETS
 from ..preferences import user_preset_folder
+from ..properties import settings_of
+from . import chunks
 from .output import configure_video
-
-SEQUENCER_CACHE_MB = 512
 
 
 def render(args: argparse.Namespace) -> int:
@@ -33,11 +33,11 @@ def render(args: argparse.Namespace) -> int:
     characters = [read_character(folder) for folder in args.characters]
     backgrounds = read_backgrounds(args.backgrounds) if args.backgrounds else None
     bpy.ops.wm.read_homefile(use_empty=True)
-    scene = bpy.context.scene
+    scene = assemble.current_scene()
     scene.name = "Toonbeat"
     quality = QUALITY_PRESETS[args.quality]
     configure_video(scene, args.out.resolve(), quality, size=args.resolution, rate=args.fps)
-    settings = scene.toonbeat
+    settings = settings_of(scene)
     settings.audio_path = str(args.audio.resolve())
     settings.beats_path = str(args.beats.resolve())
     settings.backgrounds_path = str(args.backgrounds.resolve()) if args.backgrounds else ""
@@ -52,14 +52,14 @@ def render(args: argparse.Namespace) -> int:
           f"{report.characters} characters, {report.bake.written} keys", flush=True)
     if args.blend:
         save_blend(args.blend)
-    return render_animation(scene)
+    return render_animation(scene, args.jobs)
 
 
 def bake(args: argparse.Namespace) -> int:
     """Re-bake a saved scene in place with a (new) beat file and preset; hand edits stay."""
     bpy.ops.wm.open_mainfile(filepath=str(args.blend.resolve()))
-    scene = bpy.context.scene
-    settings = scene.toonbeat
+    scene = assemble.current_scene()
+    settings = settings_of(scene)
     if args.beats:
         settings.beats_path = str(args.beats.resolve())
     if not settings.beats_path:
@@ -87,19 +87,28 @@ def save_blend(path: Path) -> None:
     print(f"Toonbeat: saved {path}", flush=True)
 
 
-def render_animation(scene: bpy.types.Scene) -> int:
-    """Render the scene's frame range to its output, printing progress; returns an exit code."""
-    bpy.context.preferences.system.memory_cache_limit = SEQUENCER_CACHE_MB
-    progress = _Progress(scene.frame_end - scene.frame_start + 1)
-    bpy.app.handlers.render_write.append(progress.frame_written)
-    try:
-        bpy.ops.render.render(animation=True, scene=scene.name)
-    finally:
-        bpy.app.handlers.render_write.remove(progress.frame_written)
+def render_animation(scene: bpy.types.Scene, jobs: int = 0) -> int:
+    """Render the scene's frame range to its output, printing progress; returns an exit code.
+
+    ``jobs`` Blender processes share the work (0: as many as pay off, see ``chunks``).
+    """
+    total = scene.frame_end - scene.frame_start + 1
+    jobs = jobs or chunks.automatic_jobs(total)
+    progress = _Progress(total)
+    if jobs > 1:
+        print(f"Toonbeat: rendering {total} frames in {jobs} processes", flush=True)
+        chunks.render_in_chunks(scene, jobs, progress.report)
+    else:
+        bpy.context.preferences.system.memory_cache_limit = chunks.CACHE_MB
+        bpy.app.handlers.render_write.append(progress.frame_written)
+        try:
+            bpy.ops.render.render(animation=True, scene=scene.name)
+        finally:
+            bpy.app.handlers.render_write.remove(progress.frame_written)
     seconds = time.monotonic() - progress.started
-    duration = progress.total * scene.render.fps_base / scene.render.fps
+    duration = total * scene.render.fps_base / scene.render.fps
     print(f"Toonbeat: wrote {scene.render.filepath} ({duration:.1f} s of video) in {seconds:.1f} s, "
-          f"{progress.total / seconds:.1f} frames per second, {duration / seconds:.2f}x real time", flush=True)
+          f"{total / seconds:.1f} frames per second, {duration / seconds:.2f}x real time", flush=True)
     return 0
 
 
@@ -113,12 +122,17 @@ class _Progress:
         self._last_print = 0.0
 
     def frame_written(self, *_args: Any) -> None:
-        self.done += 1
+        """``render_write`` handler: one more frame is in the video."""
+        self.report(self.done + 1, self.total)
+
+    def report(self, done: int, total: int) -> None:
+        """Print progress if a second has passed since the last line, or the render is complete."""
+        self.done = done
         now = time.monotonic()
-        if now - self._last_print < 1.0 and self.done < self.total:
+        if (now - self._last_print < 1.0 and done < total) or done == 0:
             return
         self._last_print = now
-        speed = self.done / max(now - self.started, 1e-6)
-        left = (self.total - self.done) / speed
-        print(f"Toonbeat: frame {self.done}/{self.total} ({100 * self.done / self.total:.0f}%), "
+        speed = done / max(now - self.started, 1e-6)
+        left = (total - done) / speed
+        print(f"Toonbeat: frame {done}/{total} ({100 * done / total:.0f}%), "
               f"{speed:.1f} fps, {left:.0f} s left", flush=True)

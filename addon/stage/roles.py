@@ -27,6 +27,14 @@ def role_of(item: Any) -> dict[str, Any] | None:
     return result
 
 
+def details(item: Any) -> dict[str, Any]:
+    """The role dictionary of an item known to be Toonbeat's."""
+    found = role_of(item)
+    if found is None:
+        raise KeyError(f"{getattr(item, 'name', item)!r} was not made by Toonbeat")
+    return found
+
+
 def with_role(items: Iterable[Any], role: str, **details: Any) -> Iterator[Any]:
     """The items of ``role`` whose details match ``details``."""
     for item in items:

@@ -23,13 +23,13 @@ import bpy
 from .. import compat
 from ..core.backgrounds import background_for
 from ..core.beatfile import Section
-from ..core.choreography import CAMERA, LIGHT, CastMember
 from ..core.character_sheet import Character
+from ..core.choreography import CAMERA, LIGHT, CastMember
 from ..core.png import read_png_info
 from ..core.stage_layout import Figure, Placement, place_figures
 from ..core.timing import frame_count, seconds_to_frame
 from ..sync.bake import Binding
-from .roles import is_toonbeat, mark, role_of, with_role
+from .roles import details, is_toonbeat, mark, role_of, with_role
 
 
 def stage_channel(scene: bpy.types.Scene) -> int:
@@ -136,7 +136,7 @@ def arrange_characters(scene: bpy.types.Scene) -> list[Placement]:
         first = min(meta.strips, key=lambda s: s.channel)
         info = read_png_info(_strip_path(first))
         sheet = first[_SHEET_PROPERTY].to_dict()
-        figures.append(Figure(role_of(meta)["name"], info.width, info.height, tuple(sheet["anchor"]), sheet["scale"]))
+        figures.append(Figure(details(meta)["name"], info.width, info.height, tuple(sheet["anchor"]), sheet["scale"]))
     placements = place_figures(width, height, figures)
     for meta, placement in zip(metas, placements, strict=True):
         for strip in meta.strips:
@@ -226,9 +226,9 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
     _, frame_height = _frame_size(scene)
     found: list[Binding] = []
     for meta in with_role(compat.strips(scene), "character"):
-        name = role_of(meta)["name"]
+        name = details(meta)["name"]
         for strip in with_role(meta.strips, "pose"):
-            index = role_of(strip)["index"]
+            index = details(strip)["index"]
             found.append(Binding(strip, scene, "blend_alpha", 0, name, "pose",
                                  _shows_slot(index), 1.0 if index == 0 else 0.0))
         for axis in ("scale_x", "scale_y"):
@@ -264,6 +264,6 @@ def cast(scene: bpy.types.Scene) -> list[CastMember]:
     """The characters on the sequencer stage, main character first, each with its pose slots in order."""
     members = []
     for meta in sorted(with_role(compat.strips(scene), "character"), key=lambda m: m.channel):
-        poses = sorted(with_role(meta.strips, "pose"), key=lambda s: role_of(s)["index"])
-        members.append(CastMember(role_of(meta)["name"], tuple(role_of(s)["slot"] for s in poses)))
+        poses = sorted(with_role(meta.strips, "pose"), key=lambda s: details(s)["index"])
+        members.append(CastMember(details(meta)["name"], tuple(details(s)["slot"] for s in poses)))
     return members

@@ -223,7 +223,7 @@ def _write_keys(fcurve: bpy.types.FCurve, kept: dict[str, list[Any]], frames: li
     for name in ("easing", "type"):
         points.foreach_set(name, kept[name] + [0] * len(frames))
     for name in _KEY_FIELDS_FLOAT:
-        default = float(bpy.types.Keyframe.bl_rna.properties[name].default)
+        default = float(_keyframe_property(name).default)
         points.foreach_set(name, kept[name] + [default] * len(frames))
     for name in ("handle_left", "handle_right"):
         points.foreach_set(name, kept[name] + co[2 * kept_count:])
@@ -232,5 +232,9 @@ def _write_keys(fcurve: bpy.types.FCurve, kept: dict[str, list[Any]], frames: li
 
 
 def _enum_number(field: str, identifier: str) -> int:
-    number: int = bpy.types.Keyframe.bl_rna.properties[field].enum_items[identifier].value
+    number: int = _keyframe_property(field).enum_items[identifier].value
     return number
+
+
+def _keyframe_property(name: str) -> Any:
+    return bpy.types.Keyframe.bl_rna.properties[name]

@@ -46,10 +46,13 @@ def blender_command(arguments: Sequence[str], blender: str | None = None) -> lis
 
 def run_in_blender(arguments: Sequence[str], blender: str | None = None,
                    echo: Callable[[str], None] = print) -> int:
-    """Run ``toonbeat <arguments>`` in Blender, passing its useful output lines to ``echo``."""
+    """Run ``toonbeat <arguments>`` in Blender, passing its useful output lines to ``echo``.
+
+    Blender's errors go straight to this process's standard error.
+    """
     command = blender_command(arguments, blender)
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                          text=True, bufsize=1) as process:
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                          bufsize=1) as process:
         assert process.stdout is not None
         for line in process.stdout:
             text = line.rstrip()

@@ -23,7 +23,8 @@ def test_the_zip_holds_the_manifest_and_the_add_on_but_no_caches(extension_zip):
 def test_operators_and_panels_are_registered_in_both_sidebars(toonbeat):
     for operator in ("analyze", "load_song", "import_character", "import_backgrounds", "bake", "render_video"):
         assert hasattr(bpy.ops.toonbeat, operator)
-    panels = [cls for cls in bpy.types.Panel.__subclasses__() if cls.__name__.startswith("TOONBEAT_PT_")]
+    panels = [getattr(bpy.types, name) for name in dir(bpy.types) if name.startswith("TOONBEAT_PT_")]
+    assert len(panels) == 8
     assert {cls.bl_space_type for cls in panels} == {"VIEW_3D", "SEQUENCE_EDITOR"}
     assert all(cls.bl_category == "Toonbeat" for cls in panels)
     steps = {"TOONBEAT_OT_load_song", "TOONBEAT_OT_import_character", "TOONBEAT_OT_bake"}
@@ -31,7 +32,7 @@ def test_operators_and_panels_are_registered_in_both_sidebars(toonbeat):
 
 
 def test_one_click_per_step_builds_an_animated_scene(scene, tmp_path):
-    wav, beats_json, beats = click_song_with_beat_file(tmp_path, seconds=6.0, sections=((0.0, "build"),
+    wav, beats_json, _ = click_song_with_beat_file(tmp_path, seconds=6.0, sections=((0.0, "build"),
                                                                                         (2.0, "drop")))
     settings = scene.toonbeat
     settings.audio_path, settings.beats_path = str(wav), str(beats_json)

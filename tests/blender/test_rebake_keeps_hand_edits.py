@@ -1,6 +1,5 @@
 """Re-baking with another preset replaces Toonbeat's untouched keys and keeps every hand edit."""
 
-import bpy
 import pytest
 
 from tests.art import background_folder, character_folder

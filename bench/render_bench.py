@@ -1,0 +1,194 @@
+"""Render benchmark: the same 30 s composition by Toonbeat's sequencer stage, one ffmpeg command, and MoviePy.
+
+The composition: one background, one character cycling four poses on the beats, a
+camera shake on downbeats, a white flash on beats, the track muxed as AAC, H.264
+at CRF 18 (Toonbeat: Blender's nearest, CRF 17) with x264's ``medium`` preset.
+Prints wall time, CPU time and peak memory (the whole process tree) at 720p and 1080p.
+
+    .venv/bin/pip install -e '.[bench]'
+    .venv/bin/python -m bench.render_bench [--sizes 720 1080] [--skip moviepy]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from addon.core import beatfile
+from addon.core.beatfile import BeatData
+from bench.measure import Cost, measure
+from generators.art.procedural import draw_backgrounds, draw_character
+from generators.music.drum_machine import Part, ground_truth_beat_data, synthesize, write_wav
+
+SECONDS = 30.0
+BPM = 128.0
+POSES = ("idle", "dance", "headbang", "walk")
+FLASH_PEAK = 0.55
+FLASH_RELEASE = 0.25
+SHAKE = 0.012
+PRESET = {
+    "name": "Benchmark", "poses": {"drop": list(POSES)}, "pose_every_beats": 1, "flash_on": "beats",
+    "effects": {"pose": {"enabled": True}, "shake": {"enabled": True}, "flash": {"enabled": True}},
+}
+
+
+def main() -> int:
+    """Build the composition, render it every way, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[720, 1080], help="frame heights (16:9)")
+    parser.add_argument("--skip", nargs="*", default=[], choices=("ffmpeg", "moviepy", "toonbeat-1"),
+                        help="renderers to leave out")
+    parser.add_argument("--output", type=Path, help="also write the table to this markdown file")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="toonbeat-bench-") as folder:
+        work = Path(folder)
+        track, beats = make_track(work)
+        for height in args.sizes:
+            width = height * 16 // 9
+            art = make_art(work / f"{height}p", width, height)
+            renderers: list[tuple[str, str, Callable[[], Cost]]] = [
+                ("toonbeat-1", "Toonbeat sequencer stage, 1 process",
+                 partial(toonbeat, work, track, art, width, height, jobs=1)),
+                ("toonbeat", "Toonbeat sequencer stage, parallel",
+                 partial(toonbeat, work, track, art, width, height, jobs=0)),
+                ("ffmpeg", "ffmpeg, one filter graph", partial(ffmpeg, work, track, beats, art, width, height)),
+                ("moviepy", "MoviePy", partial(moviepy, work, track, beats, art, width, height)),
+            ]
+            for key, name, render in renderers:
+                if key in args.skip:
+                    continue
+                print(f"{height}p: {name} ...", flush=True, file=sys.stderr)
+                cost = render()
+                if cost.returncode != 0:
+                    raise SystemExit(f"{name} failed:\n{cost.output[-2000:]}")
+                rows.append((f"{width}x{height}", name, cost))
+    table = format_table(rows)
+    print(table)
+    if args.output:
+        args.output.write_text(table + "\n")
+    return 0
+
+
+def make_track(work: Path) -> tuple[Path, BeatData]:
+    """30 s of four-on-the-floor at 128 BPM (16 bars, one section) and its exact beat file."""
+    song = synthesize(bpm=BPM, seed=1, style="house", arrangement=[Part("drop", round(SECONDS * BPM / 240))])
+    track = work / "track.wav"
+    write_wav(track, song.samples, song.sample_rate)
+    beats = ground_truth_beat_data(song, track)
+    beatfile.save(beats, work / "track.beats.json")
+    return track, beats
+
+
+def make_art(folder: Path, width: int, height: int) -> dict[str, Path]:
+    """One character's four poses and one background, drawn at the frame size."""
+    character = draw_character(folder / "hero", design="cyborg_dj", seed=1, height_px=round(height * 0.7))
+    backgrounds = draw_backgrounds(folder / "backgrounds", labels=("drop",), size=(width, height), seed=1)
+    return {"character": character.folder, "background": backgrounds["drop"],
+            **{pose: character.poses[pose][0] for pose in POSES}}
+
+
+def toonbeat(work: Path, track: Path, art: dict[str, Path], width: int, height: int, jobs: int) -> Cost:
+    """Toonbeat's own command line: build the scene and render it."""
+    preset = work / "bench_preset.json"
+    preset.write_text(json.dumps(PRESET))
+    return measure([sys.executable, "-m", "generators", "render", "--audio", str(track),
+                    "--beats", str(work / "track.beats.json"), "--characters", str(art["character"]),
+                    "--backgrounds", str(art["background"]), "--out", str(work / f"toonbeat_{height}_{jobs}.mp4"),
+                    "--resolution", f"{width}x{height}", "--fps", "24", "--quality", "master",
+                    "--preset", str(preset), "--jobs", str(jobs)], env=_env())
+
+
+def ffmpeg(work: Path, track: Path, beats: BeatData, art: dict[str, Path], width: int, height: int) -> Cost:
+    """The same composition as one ffmpeg filter graph (poses, shake and flash as expressions of t)."""
+    period, bar, first = 60.0 / BPM, 240.0 / BPM, beats.beats[0]
+    character_height = round(height * 0.62)
+    zoom = 1 + 2 * SHAKE
+    shake = f"{SHAKE * height:.3f}*exp(-mod(t-{first},{bar})*12)*sin(mod(t-{first},{bar})*60)"
+    graph = [f"[0:v]scale={width}:{height},setsar=1[stage0]"]
+    for index in range(len(POSES)):
+        graph.append(f"[{index + 1}:v]scale=-1:{character_height}[pose{index}]")
+        graph.append(
+            f"[stage{index}][pose{index}]overlay=x=(W-w)/2:y=H*0.92-h:"
+            f"enable='eq(mod(floor((t-{first})/{period}+0.001),4),{index})'[stage{index + 1}]")
+    graph.append(
+        f"[stage{len(POSES)}]scale={math.ceil(width * zoom / 2) * 2}:-2,"
+        f"crop={width}:{height}:x='(iw-ow)/2+{shake}':y='(ih-oh)/2+{shake}',"
+        f"eq=eval=frame:brightness='{FLASH_PEAK}*max(0,1-mod(t-{first},{period})/{FLASH_RELEASE})',"
+        "format=yuv420p[video]")
+    inputs = ["-loop", "1", "-framerate", "24", "-i", str(art["background"])]
+    for pose in POSES:
+        inputs += ["-loop", "1", "-framerate", "24", "-i", str(art[pose])]
+    return measure(["ffmpeg", "-v", "error", "-y", *inputs, "-i", str(track), "-filter_complex", ";".join(graph),
+                    "-map", "[video]", "-map", f"{len(POSES) + 1}:a", "-t", str(SECONDS), "-r", "24",
+                    "-c:v", "libx264", "-crf", "18", "-preset", "medium", "-c:a", "aac", "-b:a", "192k",
+                    str(work / f"ffmpeg_{height}.mp4")])
+
+
+def moviepy(work: Path, track: Path, beats: BeatData, art: dict[str, Path], width: int, height: int) -> Cost:
+    """The same composition with MoviePy's clips, in a child Python so its memory is measured alone."""
+    script = work / "moviepy_render.py"
+    script.write_text(MOVIEPY_SCRIPT)
+    settings = {"track": str(track), "beats": list(beats.beats), "downbeats": list(beats.downbeats),
+                "art": {k: str(v) for k, v in art.items()}, "width": width, "height": height,
+                "seconds": SECONDS, "poses": POSES, "flash_peak": FLASH_PEAK, "flash_release": FLASH_RELEASE,
+                "shake": SHAKE, "out": str(work / f"moviepy_{height}.mp4")}
+    return measure([sys.executable, str(script), json.dumps(settings)])
+
+
+MOVIEPY_SCRIPT = '''
+import json, math, sys
+from moviepy import AudioFileClip, ColorClip, CompositeVideoClip, ImageClip, vfx
+
+s = json.loads(sys.argv[1])
+width, height, seconds = s["width"], s["height"], s["seconds"]
+zoom = 1 + 2 * s["shake"]
+downbeats = s["downbeats"]
+
+def shake(t):
+    last = max([d for d in downbeats if d <= t], default=-10.0)
+    dt = t - last
+    offset = s["shake"] * height * math.exp(-dt * 12) * math.sin(dt * 60)
+    return (-(zoom - 1) * width / 2 + offset, -(zoom - 1) * height / 2 + offset)
+
+background = ImageClip(s["art"]["background"]).resized((width, height)).with_duration(seconds)
+poses = [ImageClip(s["art"][p]).resized(height=round(height * 0.62)) for p in s["poses"]]
+clips = [background]
+beats = s["beats"] + [seconds]
+for index, (start, end) in enumerate(zip(beats[:-1], beats[1:])):
+    pose = poses[index % len(poses)]
+    clips.append(pose.with_start(start).with_duration(end - start)
+                 .with_position(((width - pose.w) / 2, height * 0.92 - pose.h)))
+stage = CompositeVideoClip(clips, size=(width, height)).resized(zoom).with_position(shake)
+flashes = [ColorClip((width, height), color=(255, 255, 255)).with_start(t).with_duration(s["flash_release"])
+           .with_opacity(s["flash_peak"]).with_effects([vfx.FadeOut(s["flash_release"])]) for t in s["beats"]]
+video = CompositeVideoClip([stage, *flashes], size=(width, height)).with_duration(seconds)
+video = video.with_audio(AudioFileClip(s["track"]).subclipped(0, seconds))
+video.write_videofile(s["out"], fps=24, codec="libx264", preset="medium", ffmpeg_params=["-crf", "18"],
+                      audio_codec="aac", audio_bitrate="192k", threads=2, logger=None)
+'''
+
+
+def _env() -> dict[str, str]:
+    root = str(Path(__file__).resolve().parent.parent)
+    return {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def format_table(rows: list[tuple[str, str, Cost]]) -> str:
+    """A markdown table: one row per renderer and size, speed as a multiple of real time."""
+    lines = ["| size | renderer | wall s | CPU s | peak MB | x real time |", "|---|---|---:|---:|---:|---:|"]
+    for size, name, cost in rows:
+        lines.append(f"| {size} | {name} | {cost.wall_s:.1f} | {cost.cpu_s:.1f} | {cost.peak_mb:.0f} | "
+                     f"{SECONDS / cost.wall_s:.2f} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The analysis pipeline: an audio file in, a validated ``BeatData`` out.
+
+decode (streamed, decimated) -> band spectrogram -> onset strength per range
+-> tempo -> beats (tracked chain, then steady grids) -> downbeats -> bar
+features -> sections and drops; energy envelopes and onset times alongside.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import numpy as np
+
+from addon.core.beatfile import AudioInfo, BeatData
+
+from . import audio, beats, downbeats, energy, features, onsets, sections, tempo
+
+ANALYZER = {"name": "toonbeat", "version": "1"}
+
+SALIENCE_WEIGHTS = {"low": 1.0, "mid": 0.5, "high": 0.3}
+"""How much the squared accents of each range count towards beat salience (the kick carries the beat)."""
+
+TEMPO_WEIGHTS = {"low": 1.0, "mid": 0.6, "high": 0.6}
+"""How much each range's periodicity counts towards the tempo (low accents, mid and high onsets)."""
+
+ONSET_LATENCY = 0.005
+"""Seconds by which the onset strength peaks after the sound starts; subtracted from beat times."""
+
+Progress = Callable[[float, str], None]
+"""Called with the fraction done (0..1) and what the analysis is doing."""
+
+
+def analyze_file(path: str | os.PathLike[str], *, progress: Progress | None = None) -> BeatData:
+    """Analyze the audio file at ``path``: tempo, beats, downbeats, sections, drops, onsets and energy.
+
+    Raises ``ToonbeatError`` naming the file and the problem when it is missing,
+    not audio, corrupt, truncated, silent or shorter than 2 seconds.
+    """
+    report = progress or (lambda _fraction, _stage: None)
+    report(0.0, "decoding")
+    source = audio.open_audio(path)
+    spectrogram = features.band_spectrogram(audio.mono_blocks(source), source.sample_rate)
+    report(0.6, "hashing")
+    info = AudioInfo(
+        path=str(path),
+        duration=spectrogram.duration,
+        sample_rate=source.sample_rate,
+        channels=source.channels,
+        sha256=audio.file_sha256(path),
+    )
+    report(0.7, "analyzing")
+    data = analyze_spectrogram(spectrogram, info)
+    report(1.0, "done")
+    return data
+
+
+def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) -> BeatData:
+    """Everything ``analyze_file`` finds, from an already computed band spectrogram."""
+    envelopes = onsets.onset_envelopes(spectrogram)
+    frame_rate = spectrogram.frame_rate
+    salience = beat_salience(envelopes)
+    periodic = [envelopes.accents["low"], envelopes.onsets["mid"], envelopes.onsets["high"]]
+    curve = tempo.estimate(periodic, list(TEMPO_WEIGHTS.values()), frame_rate)
+    chain = beats.track(salience, curve.period_at(np.arange(len(salience))))
+    grid = beats.steady_grid(chain.astype(float), salience, _sounding_span(envelopes, curve))
+    beat_times = np.unique(np.clip(grid / frame_rate - ONSET_LATENCY, 0.0, spectrogram.duration))
+
+    levels = np.log1p(spectrogram.power / np.maximum(np.percentile(spectrogram.power, 95, axis=0), 1e-10) * 1000)
+    novelty = downbeats.beat_novelty(levels, beat_times * frame_rate)
+    phase = downbeats.bar_phase(novelty)
+    beat_positions = downbeats.positions(len(beat_times), phase)
+    downbeat_times = beat_times[beat_positions == 1]
+
+    period = float(np.median(np.diff(beat_times))) if len(beat_times) > 1 else 0.5
+    bar_lines = _bar_lines(downbeat_times, period, spectrogram.duration)
+    bars = sections.bar_features(envelopes, bar_lines)
+    section_list, drops = sections.sections_and_drops(bars, spectrogram.duration)
+
+    return BeatData(
+        tempo=round(60.0 / period, 3),
+        beats=tuple(np.round(beat_times, 4).tolist()),
+        beat_positions=tuple(int(p) for p in beat_positions),
+        beats_per_bar=downbeats.BEATS_PER_BAR,
+        downbeats=tuple(np.round(downbeat_times, 4).tolist()),
+        onsets=tuple(np.round(onsets.onset_times(envelopes), 4).tolist()),
+        sections=tuple(section_list),
+        drops=tuple(drops),
+        energy=energy.envelopes(spectrogram),
+        audio=info,
+        analyzer=dict(ANALYZER),
+    )
+
+
+def beat_salience(envelopes: onsets.OnsetEnvelopes) -> np.ndarray:
+    """How much each frame sounds like a beat: weighted squared accents, so the loudest hits lead."""
+    return np.sum([weight * envelopes.accents[name] ** 2 for name, weight in SALIENCE_WEIGHTS.items()], axis=0)
+
+
+def _sounding_span(envelopes: onsets.OnsetEnvelopes, curve: tempo.TempoCurve) -> tuple[float, float]:
+    """Frames from a little before the first clear onset to a little after the last one."""
+    strength = envelopes.all
+    clear = np.flatnonzero(strength > 0.1 * strength.max()) if strength.max() > 0 else np.array([0])
+    period = 60.0 * curve.frame_rate / curve.bpm
+    return float(clear[0] - 0.6 * period), float(clear[-1] + 0.3 * period)
+
+
+def _bar_lines(downbeat_times: np.ndarray, beat_period: float, duration: float) -> np.ndarray:
+    """Bar lines (seconds): the downbeats, plus the end of the last bar (or of the song)."""
+    bar = downbeats.BEATS_PER_BAR * beat_period
+    if len(downbeat_times) == 0:
+        return np.arange(0.0, duration + bar, bar)
+    last_end = min(duration, downbeat_times[-1] + bar)
+    lines = np.concatenate([downbeat_times, [last_end]]) if last_end > downbeat_times[-1] else downbeat_times
+    return lines if len(lines) > 1 else np.array([0.0, duration])

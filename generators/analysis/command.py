@@ -1,0 +1,86 @@
+"""``toonbeat analyze``: write the beat JSON (and optionally a plot) of one or many songs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+HELP = "analyze songs: tempo, beats, downbeats, sections, drops, energy -> beat JSON"
+
+DESCRIPTION = """\
+Analyze SONG and write its beat file (JSON, see addon/core/beats.schema.json).
+With several songs, OUTPUT is a folder that receives <name>.json for each;
+a song that fails is reported and the others still finish (exit status 1).
+Reads WAV, FLAC, OGG and MP3."""
+
+
+def add_parser(subparsers: Any) -> None:
+    """Declare the ``analyze`` subcommand."""
+    parser = subparsers.add_parser("analyze", help=HELP, description=DESCRIPTION)
+    parser.add_argument("songs", nargs="+", type=Path, metavar="SONG", help="audio file(s) to analyze")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="OUTPUT",
+        help="beat JSON to write; a folder when several songs are given (or when it is an existing folder)",
+    )
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        metavar="PNG",
+        help="also draw waveform, energy, beats, sections and drops to this PNG (a folder for several songs)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Analyze every song; returns 0 when all succeeded, 1 otherwise."""
+    from addon.core import beatfile
+    from generators.errors import ToonbeatError
+
+    from .analyze import analyze_file
+    from .plot import plot_beats
+
+    songs: list[Path] = args.songs
+    batch = len(songs) > 1 or args.output.is_dir()
+    targets = _output_names(songs)
+    failures = 0
+    for number, song in enumerate(songs, start=1):
+        json_path = args.output / f"{targets[song]}.json" if batch else args.output
+        plot_path = None
+        if args.plot is not None:
+            plot_path = args.plot / f"{targets[song]}.png" if batch else args.plot
+        started = time.perf_counter()
+        try:
+            data = analyze_file(song)
+            beatfile.save(data, json_path)
+            if plot_path is not None:
+                plot_beats(data, plot_path)
+        except (ToonbeatError, beatfile.BeatFileError) as error:
+            if not batch:
+                raise
+            failures += 1
+            print(f"[{number}/{len(songs)}] error: {error}", file=sys.stderr, flush=True)
+            continue
+        seconds = time.perf_counter() - started
+        summary = (
+            f"{data.tempo:.1f} BPM, {len(data.beats)} beats, {len(data.sections)} sections, "
+            f"{len(data.drops)} drops -> {json_path}"
+        )
+        print(f"[{number}/{len(songs)}] {song}: {summary} ({seconds:.2f} s)", flush=True)
+    if failures:
+        print(f"toonbeat: {failures} of {len(songs)} songs failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _output_names(songs: list[Path]) -> dict[Path, str]:
+    """The output name of each song: its stem, or its full name where two songs share a stem."""
+    stems = Counter(song.stem for song in songs)
+    return {song: song.stem if stems[song.stem] == 1 else song.name for song in songs}

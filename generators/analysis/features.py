@@ -1,0 +1,194 @@
+"""Band spectrogram: the one time-frequency view every analysis step is computed from.
+
+Audio arrives as mono blocks at the file's sample rate. It is low-passed and
+decimated by an integer factor to about 22 kHz, cut into Hann-windowed frames
+of about 46 ms every ``1 / FRAME_RATE`` seconds (frame ``i`` is centred on
+``i / frame_rate`` seconds), and each frame's power spectrum is summed into
+third-octave bands. Only the band powers are kept, so a long file never needs
+its samples or its full spectrogram in memory at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.fft
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy import signal
+
+TARGET_RATE = 22050.0
+"""Audio is decimated by an integer factor to the sample rate nearest this (Hz)."""
+
+FRAME_RATE = 100.0
+"""Approximate analysis frames per second; the exact value is ``BandSpectrogram.frame_rate``."""
+
+BAND_EDGES_HZ = (
+    40.0,
+    63.0,
+    100.0,
+    125.0,
+    160.0,
+    200.0,
+    250.0,
+    315.0,
+    400.0,
+    500.0,
+    630.0,
+    800.0,
+    1000.0,
+    1250.0,
+    1600.0,
+    2000.0,
+    2500.0,
+    3150.0,
+    4000.0,
+    5000.0,
+    6300.0,
+    8000.0,
+    10000.0,
+)
+"""Lower edges of the bands above the first one (which starts above 0 Hz), in Hz."""
+
+_FRAMES_PER_BATCH = 2048
+
+
+@dataclass(frozen=True)
+class BandSpectrogram:
+    """Power per band and frame of a mono signal.
+
+    Attributes
+    ----------
+    power : np.ndarray [shape=(n_frames, n_bands), dtype=float32]
+        Sum of the squared STFT magnitudes of the bins in each band.
+    band_low_hz : np.ndarray [shape=(n_bands,)]
+        Lower edge of each band in Hz; a band reaches up to the next one's edge
+        (the last one up to the Nyquist frequency).
+    frame_rate : float
+        Frames per second; frame ``i`` is centred on ``i / frame_rate`` seconds.
+    duration : float
+        Length of the signal in seconds.
+    """
+
+    power: np.ndarray
+    band_low_hz: np.ndarray
+    frame_rate: float
+    duration: float
+
+    def bands_between(self, low_hz: float, high_hz: float) -> np.ndarray:
+        """Indices of the bands whose lower edge lies in ``[low_hz, high_hz)``."""
+        return np.flatnonzero((self.band_low_hz >= low_hz) & (self.band_low_hz < high_hz))
+
+
+class _Framer:
+    """Turns a stream of mono blocks into band powers, carrying filter state and overlap."""
+
+    def __init__(self, sample_rate: int) -> None:
+        self.factor = max(1, round(sample_rate / TARGET_RATE))
+        self.rate = sample_rate / self.factor
+        self.n_fft = 1024 if self.rate > 12000 else 512
+        self.hop = max(1, round(self.rate / FRAME_RATE))
+        self.window = signal.get_window("hann", self.n_fft).astype(np.float32)
+        self.band_of_bin, self.band_low_hz = _bin_bands(self.n_fft, self.rate)
+        self.sos = None
+        self.zi = None
+        if self.factor > 1:
+            self.sos = signal.butter(8, 0.45 * self.rate, fs=sample_rate, output="sos")
+            self.zi = np.zeros((self.sos.shape[0], 2))
+        self.phase = 0
+        self.buffer = np.zeros(self.n_fft // 2, dtype=np.float32)
+        self.frames: list[np.ndarray] = []
+        self.samples_in = 0
+
+    def push(self, block: np.ndarray) -> None:
+        """Add the next mono block (float, at the input sample rate)."""
+        self.samples_in += len(block)
+        if self.sos is not None:
+            filtered, self.zi = signal.sosfilt(self.sos, block, zi=self.zi)
+            start = (-self.phase) % self.factor
+            block = filtered[start :: self.factor]
+            self.phase = (self.phase + len(filtered)) % self.factor
+        self.buffer = np.concatenate([self.buffer, block.astype(np.float32, copy=False)])
+        self._emit_frames()
+
+    def finish(self) -> np.ndarray:
+        """Flush the last frames; returns the band powers of the whole stream."""
+        self.buffer = np.concatenate([self.buffer, np.zeros(self.n_fft // 2, dtype=np.float32)])
+        self._emit_frames()
+        if not self.frames:
+            return np.zeros((0, len(self.band_low_hz)), dtype=np.float32)
+        return np.concatenate(self.frames)
+
+    def _emit_frames(self) -> None:
+        count = (len(self.buffer) - self.n_fft) // self.hop + 1
+        if count <= 0:
+            return
+        windows = sliding_window_view(self.buffer, self.n_fft)[: count * self.hop : self.hop]
+        for start in range(0, count, _FRAMES_PER_BATCH):
+            spectrum = scipy.fft.rfft(windows[start : start + _FRAMES_PER_BATCH] * self.window, axis=1)
+            power = spectrum.real**2 + spectrum.imag**2
+            banded = np.zeros((len(power), len(self.band_low_hz)), dtype=np.float32)
+            _sum_bins(power, self.band_of_bin, banded)
+            self.frames.append(banded)
+        self.buffer = self.buffer[count * self.hop :]
+
+
+def _sum_bins(power: np.ndarray, band_of_bin: np.ndarray, out: np.ndarray) -> None:
+    """Sum the columns of ``power`` into ``out`` by band (bins with band -1 are dropped)."""
+    boundaries = np.flatnonzero(np.diff(band_of_bin)) + 1
+    starts = np.concatenate([[0], boundaries])
+    sums = np.add.reduceat(power, starts, axis=1)
+    bands = band_of_bin[starts]
+    keep = bands >= 0
+    out[:, bands[keep]] = sums[:, keep]
+
+
+def _bin_bands(n_fft: int, rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """Band index of every FFT bin (-1 for DC) and each band's lower edge in Hz.
+
+    Bands narrower than two bins are merged into their upper neighbour, so the
+    lowest bands stay meaningful at coarse frequency resolution.
+    """
+    bin_hz = rate / n_fft
+    edges = [edge for edge in BAND_EDGES_HZ if edge < 0.5 * rate - bin_hz]
+    merged = [bin_hz]
+    for edge in edges:
+        if edge - merged[-1] >= 2 * bin_hz - 1e-9:
+            merged.append(edge)
+    low = np.array(merged)
+    frequencies = np.arange(n_fft // 2 + 1) * bin_hz
+    band_of_bin = np.searchsorted(low, frequencies, side="right") - 1
+    band_of_bin[0] = -1
+    return band_of_bin, low
+
+
+def band_spectrogram(blocks: Iterable[np.ndarray], sample_rate: int) -> BandSpectrogram:
+    """Compute the band spectrogram of a stream of mono blocks.
+
+    Parameters
+    ----------
+    blocks : iterable of np.ndarray [shape=(n,)]
+        Consecutive mono sample blocks of any length, float.
+    sample_rate : int
+        Samples per second of ``blocks`` (Hz).
+
+    Returns
+    -------
+    BandSpectrogram
+    """
+    framer = _Framer(sample_rate)
+    for block in blocks:
+        framer.push(np.asarray(block))
+    power = framer.finish()
+    duration = framer.samples_in / sample_rate
+    frame_rate = framer.rate / framer.hop
+    frames_in_audio = int(np.floor(duration * frame_rate)) + 1
+    return BandSpectrogram(power[:frames_in_audio], framer.band_low_hz, frame_rate, duration)
+
+
+def blocks_of(samples: np.ndarray, block_size: int = 1 << 18) -> Iterable[np.ndarray]:
+    """Split an in-memory signal into mono blocks (multichannel ``(n, channels)`` is averaged)."""
+    for start in range(0, len(samples), block_size):
+        block = samples[start : start + block_size]
+        yield block.mean(axis=1) if block.ndim == 2 else block

@@ -1,0 +1,93 @@
+"""A picture of an analysis: loudness, band energy, beats, downbeats, sections and drops."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from addon.core.beatfile import BeatData
+
+SECTION_COLOURS = {
+    "intro": "#cfe8ff",
+    "verse": "#e3e3e3",
+    "chorus": "#ffd9f0",
+    "build": "#fff0b3",
+    "drop": "#ffc9b9",
+    "breakdown": "#d5f5d0",
+    "outro": "#e2d9ff",
+}
+MAX_BEAT_LINES = 700
+"""Above this many beats only downbeats are drawn, so the picture stays readable."""
+
+
+def plot_beats(data: BeatData, path: str | os.PathLike[str], title: str | None = None) -> None:
+    """Draw ``data`` to a PNG at ``path`` (written atomically)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    duration = data.audio.duration
+    times = np.arange(len(data.energy.overall)) / data.energy.frame_rate
+    figure, (top, bottom) = pyplot.subplots(
+        2, 1, figsize=(16, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 2]}, layout="constrained"
+    )
+    for axis in (top, bottom):
+        for section in data.sections:
+            axis.axvspan(section.start, section.end, color=SECTION_COLOURS.get(section.label, "#eeeeee"), lw=0)
+    overall = np.asarray(data.energy.overall)
+    top.fill_between(times, -overall, overall, color="#34495e", lw=0, label="loudness")
+    if len(data.beats) <= MAX_BEAT_LINES:
+        top.vlines(data.beats, -1.08, -0.95, color="#555555", lw=0.6, label="beats")
+    top.vlines(data.downbeats, -1.08, 1.0, color="#1f77b4", lw=0.5, alpha=0.45, label="downbeats")
+    for drop in data.drops:
+        top.axvline(drop, color="#d62728", lw=2.2)
+        top.annotate(
+            "DROP",
+            (drop, 1.02),
+            color="#d62728",
+            fontsize=9,
+            fontweight="bold",
+            ha="center",
+            va="bottom",
+            annotation_clip=False,
+        )
+    for section in data.sections:
+        top.text(
+            (section.start + section.end) / 2, 1.22, section.label, ha="center", va="bottom", fontsize=10, clip_on=True
+        )
+    top.set_ylim(-1.1, 1.4)
+    top.set_yticks([])
+    top.set_ylabel("loudness")
+    for band, colour in (("low", "#8e44ad"), ("mid", "#27ae60"), ("high", "#e67e22")):
+        bottom.plot(times, getattr(data.energy, band), color=colour, lw=0.8, label=f"{band}")
+    bottom.set_ylim(0, 1.05)
+    bottom.set_ylabel(f"energy ({data.energy.frame_rate:g}/s)")
+    bottom.set_xlabel("seconds")
+    bottom.set_xlim(0, duration)
+    bottom.legend(loc="lower right", ncol=3, fontsize=8)
+    top.legend(loc="lower right", ncol=3, fontsize=8)
+    name = Path(data.audio.path).name or "audio"
+    top.set_title(
+        title
+        or f"{name}: {data.tempo:.1f} BPM, {len(data.beats)} beats, {len(data.sections)} sections, "
+        f"{len(data.drops)} drops",
+        loc="left",
+    )
+    _save_atomically(figure, Path(path))
+    pyplot.close(figure)
+
+
+def _save_atomically(figure: object, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".png", dir=target.parent)
+    os.close(handle)
+    try:
+        figure.savefig(temporary, format="png", dpi=100)  # type: ignore[attr-defined]
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,58 @@
+"""The demo, small and short as CI runs it: a real MP4 whose flashes land on the song's beats."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from addon.core import beatfile
+from generators.music.drum_machine import synthesize
+from tests.media import frame_brightness, probe, stream
+
+pytestmark = [pytest.mark.blender, pytest.mark.slow]
+BARS, BPM, SEED, FPS = 12, 128.0, 7, 24
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    result = subprocess.run(
+        [sys.executable, "-m", "generators", "demo", "--out-dir", str(out), "--bars", str(BARS), "--bpm", str(BPM),
+         "--seed", str(SEED), "--resolution", "320x180", "--fps", str(FPS)],
+        capture_output=True, text=True, timeout=900, check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return out, result.stdout
+
+
+def test_the_demo_writes_a_video_with_sound_and_a_scene(demo):
+    out, log = demo
+    assert "[4/4]" in log
+    info = probe(out / "demo.mp4")
+    video, audio = stream(info, "video"), stream(info, "audio")
+    assert (video["codec_name"], audio["codec_name"]) == ("h264", "aac")
+    assert (video["width"], video["height"]) == (320, 180)
+    seconds = synthesize(bpm=BPM, seed=SEED, style="industrial", total_bars=BARS).duration
+    assert float(info["format"]["duration"]) == pytest.approx(seconds, abs=0.1)
+    assert int(video["nb_frames"]) == pytest.approx(seconds * FPS, abs=1)
+    assert (out / "demo.blend").stat().st_size > 0
+    assert beatfile.load(out / "demo" / "track.beats.json").tempo == pytest.approx(BPM, rel=0.02)
+
+
+def test_the_demo_flashes_land_on_the_beats_of_its_audio(demo):
+    out, _ = demo
+    truth = synthesize(bpm=BPM, seed=SEED, style="industrial", total_bars=BARS).truth
+    analysed = beatfile.load(out / "demo" / "track.beats.json")
+    times, brightness = frame_brightness(out / "demo.mp4")
+    rise = np.diff(brightness, prepend=brightness[0])
+    errors = []
+    for beat in truth.beats:
+        near = [i for i in range(len(times)) if abs(times[i] - beat) <= 2.5 / FPS]
+        brightest_rise = max(near, key=lambda i: rise[i])
+        errors.append(abs(times[brightest_rise] - beat))
+    analysis_error = max(min(abs(a - t) for a in analysed.beats) for t in truth.beats)
+    assert analysis_error <= 0.010
+    assert max(errors) <= 0.5 / FPS + analysis_error + 1e-3, f"worst flash is {max(errors) * 1000:.1f} ms off"
