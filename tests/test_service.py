@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from addon.core import beatfile
 from addon.core.character_sheet import read_character
 from addon.core.service_client import (
     AuthError,
@@ -24,6 +25,7 @@ from addon.core.service_client import (
 from generators.errors import ToonbeatError
 from generators.service.server import ToonbeatService
 from tests import tiny_models
+from tests.songs import click_song
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +110,20 @@ def test_an_art_job_returns_character_folders_that_read_back_after_download(clie
     client.download_all(done, tmp_path)
     character = read_character(tmp_path / "cyborg_dj")
     assert character.pose_names == ("idle", "dance") and "prompts" in character.extra
+
+
+def test_an_uploaded_song_is_analysed_beside_a_running_gpu_job(client, musicgen, tmp_path):
+    song = tmp_path / "song.wav"
+    truth = click_song(song, bpm=120.0, seconds=8.0)
+    music = client.submit("music", music_params(musicgen, seconds=300.0, window=30.0, context=5.0))
+    analysis = client.submit("analysis", {"audio": client.upload(song)})
+    done = client.wait(analysis["id"], 0.05, 120)
+    assert done["status"] == "done", done["error"]
+    assert client.job(music["id"])["status"] in ("queued", "running")  # analysis did not wait for the GPU job
+    client.cancel(music["id"])
+    beats = beatfile.load(client.download(done["id"], "beats.json", tmp_path))
+    assert beats.tempo == pytest.approx(truth.tempo, rel=0.02)
+    assert beats.duration == pytest.approx(8.0, abs=0.01)
 
 
 def test_bad_requests_name_the_field(client, service):

@@ -147,7 +147,7 @@ def run_analysis(params: dict[str, Any], folder: Path, context: JobContext) -> l
 
     audio = context.upload_path(params["audio"], "params.audio")
     context.report(0.0, f"analysing {audio.name}")
-    save(analyze_file(audio), folder / "beats.json")
+    save(analyze_file(audio, progress=context.report), folder / "beats.json")
     return ["beats.json"]
 
 

@@ -67,3 +67,22 @@ def test_a_wrong_token_and_a_remote_address_without_online_access_are_refused(cl
         client_module.ServiceClient(service.url, token="wrong").health()
     with pytest.raises(client_module.OnlineAccessError, match="Allow Online Access"):
         client_module.ServiceClient("http://gpu.example.org:8765", allow_online=False)
+
+
+def test_blender_uploads_a_song_and_gets_its_beat_file_back(client_module, service, scene, tmp_path):
+    from addon.core import beatfile
+    from tests.songs import click_song
+
+    song = tmp_path / "song.wav"
+    click_song(song, bpm=128.0, seconds=6.0)
+    client = client_module.ServiceClient(service.url, token="t0ken")
+    worker = client_module.ServiceWorker(client)
+    try:
+        upload_id, _ = poll(worker.call("upload", song), scene)
+        job, _ = poll(worker.call("submit", "analysis", {"audio": upload_id}), scene)
+        finished, _ = poll(worker.call("wait", job["id"], 0.05, 120), scene)
+        assert finished["status"] == "done", finished["error"]
+        path, _ = poll(worker.call("download", job["id"], "beats.json", tmp_path / "result"), scene)
+    finally:
+        worker.shutdown()
+    assert beatfile.load(path).tempo == pytest.approx(128.0, rel=0.02)
