@@ -245,3 +245,28 @@ def test_the_worker_answers_through_futures_the_caller_polls(client, musicgen):
         assert isinstance(failing.exception(), RequestError)
     finally:
         worker.shutdown()
+
+
+def test_toonbeat_serve_runs_as_a_process_and_refuses_an_open_address_without_a_token(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    root = str(Path(__file__).resolve().parents[1])
+    environment = {**os.environ, "PYTHONPATH": root}
+    environment.pop("TOONBEAT_TOKEN", None)
+    refused = subprocess.run([sys.executable, "-m", "generators", "serve", "--host", "0.0.0.0"], cwd=tmp_path,
+                             env=environment, capture_output=True, text=True, timeout=60, check=False)
+    assert refused.returncode == 1 and "without a token" in refused.stderr
+    server = subprocess.Popen([sys.executable, "-m", "generators", "serve", "--port", str(port), "--token", "abc",
+                               "--work-dir", str(tmp_path / "work")], cwd=tmp_path, env=environment,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        assert "token required" in server.stderr.readline()
+        assert ServiceClient(f"http://127.0.0.1:{port}", token="abc").health()["status"] == "ok"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
