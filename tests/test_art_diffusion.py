@@ -198,3 +198,17 @@ def test_a_single_file_checkpoint_draws_what_its_pipeline_folder_draws(sd15_fold
     assert detect_kind(ArtModelSpec(model=str(checkpoint))) == "sd15"
     single = load_art_model(ArtModelSpec(model=str(checkpoint), config=str(sd15_folder), device="cpu"))
     np.testing.assert_array_equal(pixels(generate_image(single, small())), pixels(generate_image(sd15, small())))
+
+
+def test_with_an_ip_adapter_later_poses_are_steered_by_the_first_pose(sd15_folder, sd15, tmp_path):
+    adapter = tiny_models.tiny_ip_adapter(sd15_folder, tmp_path / "ip-adapter")
+    pipes = load_art_model(ArtModelSpec(model=str(sd15_folder), ip_adapter=str(adapter), device="cpu"))
+    assert pipes.has_ip_adapter
+    np.testing.assert_array_equal(pixels(generate_image(pipes, small())), pixels(generate_image(sd15, small())))
+    first, other = generate_image(sd15, small(seed=5)), generate_image(sd15, small(seed=6))
+    steered = pixels(generate_image(pipes, small("dancing", reference_image=first)))
+    assert np.abs(steered - pixels(generate_image(pipes, small("dancing", reference_image=other)))).mean() > 0.5
+    style = load_style()
+    request = CharacterRequest(name="dj", prompt="robot", poses=pose_list(style, ["idle", "dance"]), style=style,
+                               width=64, height=64, steps=2)
+    assert read_character(make_character(pipes, request, tmp_path / "dj")).extra["second_stage"] == "ip-adapter"

@@ -283,3 +283,32 @@ def single_file_checkpoint(pipeline_folder: Path, path: Path) -> Path:
         assert all(torch.equal(original[k], converted[k].reshape(original[k].shape)) for k in original)
     save_file({k: v.contiguous() for k, v in checkpoint.items()}, str(path))
     return path
+
+
+def tiny_ip_adapter(pipeline_folder: Path, folder: Path, seed: int = 0) -> Path:
+    """An IP-Adapter for the tiny SD UNet, laid out like ``h94/IP-Adapter``: ``models/ip-adapter_sd15.safetensors``
+    (image projection + one key/value pair per cross-attention layer) and ``models/image_encoder``."""
+    import torch
+    from diffusers import UNet2DConditionModel
+    from safetensors.torch import save_file
+    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    torch.manual_seed(seed)
+    unet = UNet2DConditionModel.from_pretrained(pipeline_folder / "unet")
+    image_dim, cross_dim = 32, unet.config.cross_attention_dim
+    encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(
+        hidden_size=32, intermediate_size=37, num_attention_heads=4, num_hidden_layers=2, image_size=32,
+        patch_size=8, projection_dim=image_dim))
+    encoder.save_pretrained(folder / "models" / "image_encoder")
+    weights = {"image_proj.proj.weight": torch.randn(4 * cross_dim, image_dim) * 0.1,
+               "image_proj.proj.bias": torch.zeros(4 * cross_dim),
+               "image_proj.norm.weight": torch.ones(cross_dim), "image_proj.norm.bias": torch.zeros(cross_dim)}
+    channels = list(unet.config.block_out_channels)
+    cross_layers = [name for name in unet.attn_processors if name.endswith("attn2.processor")]
+    for index, name in enumerate(cross_layers):
+        block = int(name.split(".")[1]) if not name.startswith("mid_block") else len(channels) - 1
+        hidden = list(reversed(channels))[block] if name.startswith("up_blocks") else channels[block]
+        for kind in ("to_k_ip", "to_v_ip"):
+            weights[f"ip_adapter.{2 * index + 1}.{kind}.weight"] = torch.randn(hidden, cross_dim) * 0.1
+    save_file(weights, str(folder / "models" / "ip-adapter_sd15.safetensors"))
+    return folder

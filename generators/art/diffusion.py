@@ -39,6 +39,7 @@ KINDS = ("auto", "sd15", "sdxl")
 MEMORY_PROFILES = ("auto", "full", "10gb", "low")
 SINGLE_FILE_SUFFIXES = (".safetensors", ".ckpt", ".pt", ".bin")
 NATIVE_SIZE = {"sd15": 512, "sdxl": 1024}
+IP_ADAPTER_SCALE = 0.6  # how strongly the reference image (the first pose) steers the later poses
 GPU_BYTES_NEEDED = {"sd15": 4 * 2**30, "sdxl": 11 * 2**30}  # fp16 weights and activations at native size
 StepCallback = Callable[[int, int], None]
 
@@ -202,8 +203,12 @@ def generate_image(pipes: ArtPipelines, request: ImageRequest, on_step: StepCall
         prompt=request.prompt, negative_prompt=request.negative_prompt or None, num_inference_steps=steps,
         guidance_scale=request.guidance, generator=torch.Generator("cpu").manual_seed(request.seed),
         callback_on_step_end=step_end)
-    if request.reference_image is not None and pipes.has_ip_adapter:
-        arguments["ip_adapter_image"] = request.reference_image
+    if pipes.has_ip_adapter:  # once loaded, every call needs an image: a blank one at scale 0 when none is given
+        from PIL import Image
+
+        reference = request.reference_image
+        ip_scale = IP_ADAPTER_SCALE if reference is not None else 0.0
+        arguments["ip_adapter_image"] = reference if reference is not None else Image.new("RGB", (224, 224), "white")
     if request.init_image is not None:
         pipe = pipes.img2img
         arguments.update(image=request.init_image.convert("RGB").resize((width, height)), strength=request.strength)
@@ -215,6 +220,8 @@ def generate_image(pipes: ArtPipelines, request: ImageRequest, on_step: StepCall
     if cancel is not None and cancel.is_set():
         raise CancelledError("image generation cancelled")
     with pipes.lock:
+        if pipes.has_ip_adapter:
+            pipes.text2img.set_ip_adapter_scale(ip_scale)
         try:
             return pipe(**arguments).images[0]
         except torch.OutOfMemoryError as error:
@@ -263,7 +270,6 @@ def _load_ip_adapter(pipe: Any, source: str, kind: str) -> None:
         pipe.load_ip_adapter(source, subfolder=subfolder, weight_name=weight_name)
     except (OSError, ValueError, KeyError) as error:
         raise ToonbeatError(f"cannot load the IP-Adapter from {source!r}: {_first_line(error)}") from error
-    pipe.set_ip_adapter_scale(0.6)
 
 
 def _apply_memory_profile(pipes: ArtPipelines, pipe: Any) -> None:
