@@ -13,8 +13,9 @@ GPU the same code runs at reduced size (SD 1.5 and SDXL at 128x128 and 2 steps,
 MusicGen small for 2 s; medium only when asked with --only) to measure the
 overhead ratio only, and the GPU figures are reported as unmeasured. Toonbeat's
 overhead is a constant few milliseconds per call, so the small CPU workloads
-overstate it rather than hide it; on a shared CPU the medians still carry a few
-percent of noise.
+overstate it rather than hide it. On the CPU the times are the process's CPU
+seconds (``time.process_time``), so other programs on a shared machine do not
+inflate them; throughput figures there are per CPU second.
 
 Run: ``python bench/generation_bench.py [--repeats 3] [--only sd15,sdxl,musicgen-small,musicgen-medium]``
 (audiocraft rows run when audiocraft is importable, e.g. in its own environment).
@@ -70,7 +71,12 @@ class Row:
 
 def timed_pair(toonbeat: Callable[[], Any], plain: Callable[[], Any],
                repeats: int) -> tuple[float, float, float | None]:
-    """Median seconds of each after one warm-up of each, alternating; peak VRAM (GiB) across all calls."""
+    """Median seconds of each after one warm-up of each, alternating; peak VRAM (GiB) across all calls.
+
+    On a GPU: wall-clock seconds after synchronising. On the CPU: this process's CPU
+    seconds (all its threads), which other programs on a shared machine do not inflate.
+    """
+    clock = time.perf_counter if GPU else time.process_time
     toonbeat(), plain()
     if GPU:
         torch.cuda.synchronize()
@@ -80,11 +86,11 @@ def timed_pair(toonbeat: Callable[[], Any], plain: Callable[[], Any],
         for call, times in ((toonbeat, ours), (plain, theirs)):
             if GPU:
                 torch.cuda.synchronize()
-            start = time.perf_counter()
+            start = clock()
             call()
             if GPU:
                 torch.cuda.synchronize()
-            times.append(time.perf_counter() - start)
+            times.append(clock() - start)
     peak = torch.cuda.max_memory_allocated() / 2**30 if GPU else None
     return statistics.median(ours), statistics.median(theirs), peak
 
@@ -291,7 +297,8 @@ def main() -> int:
             print(f"  done: {rows[-1].name}", flush=True)
             gc.collect()
     print()
-    print("| benchmark | setting | Toonbeat (s) | plain call (s) | overhead | throughput | peak VRAM |")
+    unit = "s" if GPU else "CPU s"
+    print(f"| benchmark | setting | Toonbeat ({unit}) | plain call ({unit}) | overhead | throughput | peak VRAM |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for row in rows:
         vram = f"{row.peak_vram_gib:.2f} GiB" if row.peak_vram_gib is not None else "n/a (CPU)"
