@@ -50,7 +50,7 @@ def test_a_long_track_is_written_as_48_khz_wav_with_its_side_file(backend, tmp_p
     assert side["toonbeat_version"]
     assert integrated_loudness(audio.T, sr) == pytest.approx(side["loudness"]["output_lufs"], abs=0.01)
     assert np.abs(audio).max() <= 10 ** (-1 / 20) + 1e-3
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["track.json", "track.wav"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["track.music.json", "track.wav"]
 
 
 def test_the_same_seed_gives_the_same_music_and_another_seed_other_music(backend):
@@ -116,6 +116,6 @@ def test_the_music_command_writes_a_44_1_khz_track_from_a_preset(checkpoint, tmp
                               "--backend", "transformers", "--sample-rate", "44100", "-o", str(out)])
     assert args.run(args) == 0
     assert soundfile.info(out).samplerate == 44_100 and soundfile.info(out).frames == 4 * 44_100
-    side = json.loads(out.with_suffix(".json").read_text())
+    side = json.loads(out.with_suffix(".music.json").read_text())
     assert side["preset"] == "house" and side["bpm"] == 122 and "122 BPM" in side["prompt"]
     assert "wrote" in capsys.readouterr().out

@@ -74,7 +74,7 @@ def test_a_music_job_reports_progress_and_its_files_download(client, musicgen, t
         time.sleep(0.02)
     assert status["status"] == "done", status["error"]
     assert status["progress"] == 1.0 and seen == sorted(seen)
-    assert status["files"] == ["track.wav", "track.json"]
+    assert status["files"] == ["track.wav", "track.music.json"]
     files = client.download_all(status, tmp_path)
     assert soundfile.info(files[0]).frames == 4 * 48_000
     assert json.loads(files[1].read_text())["prompt"] == "techno, 130 BPM"

@@ -14,7 +14,7 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "music", help="generate a track with MusicGen (needs the gen extra)",
         description="Generate a track with MusicGen, window by window for tracks longer than 30 s, "
-                    "and write a loudness-normalised WAV plus a JSON side file (same name) with the settings.")
+                    "and write a loudness-normalised WAV plus <name>.music.json with the settings.")
     parser.add_argument("-o", "--output", default="out/track.wav", help="WAV to write (default: %(default)s)")
     parser.add_argument("--preset", help="prompt preset: industrial, house, techno, edm, or a preset JSON file")
     parser.add_argument("--prompt", help="text prompt (added after the preset's, if any)")

@@ -39,6 +39,7 @@ from .loudness import LoudnessReport, normalize_loudness
 
 OUTPUT_SAMPLE_RATES = (44_100, 48_000)
 SIDE_FILE_FORMAT = "toonbeat.music"
+SIDE_FILE_SUFFIX = ".music.json"  # beside track.wav; not track.json, which is where a beat file would go
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def compose(backend: MusicBackend, request: MusicRequest, progress: ProgressCall
 def generate_track(request: MusicRequest, out_path: str | os.PathLike[str], *, spec: MusicModelSpec | None = None,
                    backend: MusicBackend | None = None, progress: ProgressCallback | None = None,
                    cancel: threading.Event | None = None) -> TrackResult:
-    """Generate a track and write ``out_path`` (WAV) and its side file (same name, ``.json``).
+    """Generate a track and write ``out_path`` (WAV) and its side file (``<name>.music.json``).
 
     ``backend`` is an already loaded model (the service keeps them loaded); without
     it, ``spec`` (default: MusicGen small, backend by what is installed) is loaded.
@@ -194,7 +195,7 @@ def generate_track(request: MusicRequest, out_path: str | os.PathLike[str], *, s
     audio = compose(backend, request, progress=progress, cancel=cancel)
     audio = resample(audio, backend.sample_rate, request.sample_rate)
     audio, report = normalize_loudness(audio, request.sample_rate, request.target_lufs, request.true_peak_db)
-    side_file = out.with_suffix(".json")
+    side_file = out.with_suffix(SIDE_FILE_SUFFIX)
     side = {
         "format": SIDE_FILE_FORMAT,
         "version": 1,

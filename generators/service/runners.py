@@ -96,7 +96,7 @@ ANALYSIS_FIELDS = (
 
 
 def run_music(params: dict[str, Any], folder: Path, context: JobContext) -> list[str]:
-    """Generate ``track.wav`` and ``track.json``."""
+    """Generate ``track.wav`` and ``track.music.json``."""
     from ..music.backends import MusicModelSpec, Sampling, load_backend
     from ..music.musicgen import MusicProgress, MusicRequest, generate_track
     from ..music.presets import build_prompt, load_preset
@@ -120,7 +120,7 @@ def run_music(params: dict[str, Any], folder: Path, context: JobContext) -> list
         context.report(report.fraction, f"{report.seconds_done:.1f} / {report.seconds_total:.1f} s of audio{left}")
 
     generate_track(request, folder / "track.wav", backend=backend, progress=progress, cancel=context.cancel)
-    return ["track.wav", "track.json"]
+    return ["track.wav", "track.music.json"]
 
 
 def run_art(params: dict[str, Any], folder: Path, context: JobContext) -> list[str]:
@@ -152,7 +152,7 @@ def run_analysis(params: dict[str, Any], folder: Path, context: JobContext) -> l
 
 
 KINDS = {
-    "music": JobKind(MUSIC_FIELDS, run_music, gpu=True, summary="a MusicGen track: track.wav and track.json"),
+    "music": JobKind(MUSIC_FIELDS, run_music, gpu=True, summary="a MusicGen track: track.wav and track.music.json"),
     "art": JobKind(ART_FIELDS, run_art, gpu=True,
                    summary="character folders (<name>/idle.png ... character.json) or backgrounds (<label>.png)"),
     "analysis": JobKind(ANALYSIS_FIELDS, run_analysis, gpu=False, summary="beat analysis of an upload: beats.json"),
