@@ -9,7 +9,7 @@ image, reporting every denoising step and stopping at once when cancelled.
 Memory profiles, chosen with ``memory``:
 
 ``full``
-    everything on the GPU, no savings.
+    fp16, everything on the GPU, no memory savings.
 ``10gb`` (what ``auto`` picks on a GPU)
     fp16, attention slicing, VAE slicing and tiling; model CPU offload when the free
     GPU memory is below what the pipeline needs (SDXL on a 10 GB card).
@@ -153,7 +153,7 @@ def load_art_model(spec: ArtModelSpec) -> ArtPipelines:
         raise ToonbeatError(f"unknown memory profile {spec.memory!r} (choose from {', '.join(MEMORY_PROFILES)})")
     device = ("cuda" if torch.cuda.is_available() else "cpu") if spec.device == "auto" else spec.device
     kind = detect_kind(spec)
-    dtype = torch.float16 if device.startswith("cuda") and spec.memory != "full" else torch.float32
+    dtype = torch.float16 if device.startswith("cuda") else torch.float32
     try:
         text2img = _load_text2img(spec, kind, dtype)
     except (OSError, ValueError, KeyError) as error:
