@@ -55,3 +55,18 @@ def test_poses_share_one_canvas_with_the_feet_at_the_bottom_centre():
         assert bottom == rgba.shape[0]
         assert abs((left + right) / 2 - rgba.shape[1] / 2) <= 1
     assert opaque_box(aligned["idle"])[3] - opaque_box(aligned["idle"])[1] == 60  # drawn scale kept
+
+
+def test_a_cartoon_drawn_on_a_plain_background_keys_back_to_its_own_outline(tmp_path):
+    from PIL import Image
+
+    from generators.art.procedural import draw_character
+
+    character = draw_character(tmp_path / "dj", seed=2, height_px=256)
+    original = np.asarray(Image.open(character.poses["dance"][0]).convert("RGBA")).astype(np.float64)
+    alpha = original[..., 3:] / 255
+    on_white = np.round(original[..., :3] * alpha + np.array([246, 246, 240]) * (1 - alpha)).astype(np.uint8)
+    keyed = key_background(on_white).astype(np.float64)
+    solid, recovered = original[..., 3] > 128, keyed[..., 3] > 128
+    assert (solid & recovered).sum() / (solid | recovered).sum() > 0.97
+    assert np.abs(keyed[..., 3] - original[..., 3]).mean() < 0.03 * 255
