@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +145,13 @@ def _load(args: argparse.Namespace) -> Any:
     return pipes
 
 
+_last_shown = [0.0]
+
+
 def _show(progress: Any) -> None:
+    if time.monotonic() - _last_shown[0] < 0.5 and progress.fraction < 1.0:
+        return
+    _last_shown[0] = time.monotonic()
     print(f"\rart: {progress.label} step {progress.step}/{progress.steps} "
           f"({progress.fraction:.0%} of {progress.images_total} images)   ", end="", file=sys.stderr, flush=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from typing import Any
 
 from .backends import BACKENDS, MODEL_SIZES
@@ -16,7 +17,8 @@ def add_parser(subparsers: Any) -> None:
         description="Generate a track with MusicGen, window by window for tracks longer than 30 s, "
                     "and write a loudness-normalised WAV plus <name>.music.json with the settings.")
     parser.add_argument("-o", "--output", default="out/track.wav", help="WAV to write (default: %(default)s)")
-    parser.add_argument("--preset", help="prompt preset: industrial, house, techno, edm, or a preset JSON file")
+    parser.add_argument("--preset", help="prompt preset: industrial, house, techno, edm, or a preset JSON file "
+                                         "(default: industrial when no --prompt is given)")
     parser.add_argument("--prompt", help="text prompt (added after the preset's, if any)")
     parser.add_argument("--bpm", type=float, help="tempo written into the prompt (default: the preset's)")
     parser.add_argument("--seconds", type=float, default=180.0, help="track length (default: %(default)s)")
@@ -49,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     from .musicgen import MusicProgress, MusicRequest, generate_track
     from .presets import build_prompt, load_preset
 
-    preset = load_preset(args.preset) if args.preset else None
+    preset_name = args.preset or (None if args.prompt else "industrial")
+    preset = load_preset(preset_name) if preset_name else None
     request = MusicRequest(
         prompt=build_prompt(args.prompt, preset, args.bpm), seconds=args.seconds, seed=args.seed,
         sampling=Sampling(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p, cfg_coef=args.cfg),
@@ -57,7 +60,12 @@ def run(args: argparse.Namespace) -> int:
         sample_rate=args.sample_rate, target_lufs=args.lufs, true_peak_db=args.true_peak, melody=args.melody,
         extra={"preset": preset.name if preset else None, "bpm": args.bpm or (preset.bpm if preset else None)})
 
+    last_shown = [0.0]
+
     def show(progress: MusicProgress) -> None:
+        if time.monotonic() - last_shown[0] < 0.5 and progress.fraction < 1.0:
+            return
+        last_shown[0] = time.monotonic()
         left = "" if progress.seconds_left is None else f", about {progress.seconds_left:.0f} s left"
         print(f"\rmusic: {progress.seconds_done:6.1f} / {progress.seconds_total:.1f} s of audio "
               f"(window {min(progress.window + 1, progress.windows)}/{progress.windows}){left}   ",
