@@ -9,9 +9,11 @@ two, and reports medians and Toonbeat's overhead.
 
 On a GPU: SD 1.5 512x512 and SDXL 1024x1024 at 25 steps (fp16, the 10 GB
 profile), MusicGen small and medium for 10 s of audio, with peak VRAM. Without a
-GPU the same code runs at reduced size (SD 1.5 and SDXL at 128x128 and 2 steps,
-MusicGen small for 2 s; medium only when asked with --only) to measure the
-overhead ratio only, and the GPU figures are reported as unmeasured. Toonbeat's
+GPU the same code runs at reduced size (SD 1.5 at 128x128 and 2 steps, SDXL at
+128x128 and 1 step, MusicGen small for 1 s; medium only when asked with --only)
+to measure the overhead ratio only, and the GPU figures are reported as unmeasured.
+The overhead is the median, over alternating pairs of calls, of Toonbeat's time
+divided by the plain call's; the min..max of those ratios shows the noise. Toonbeat's
 overhead is a constant few milliseconds per call, so the small CPU workloads
 overstate it rather than hide it. On the CPU the times are the process's CPU
 seconds (``time.process_time``), so other programs on a shared machine do not
@@ -60,18 +62,20 @@ class Row:
     setting: str
     toonbeat_s: float
     plain_s: float
+    ratios: list[float]
     unit: str
     per_unit: float
     peak_vram_gib: float | None
 
     @property
     def overhead(self) -> float:
-        return self.toonbeat_s / self.plain_s - 1
+        """Median over the alternating pairs of Toonbeat's time over the plain call's, minus one."""
+        return statistics.median(self.ratios) - 1
 
 
 def timed_pair(toonbeat: Callable[[], Any], plain: Callable[[], Any],
-               repeats: int) -> tuple[float, float, float | None]:
-    """Median seconds of each after one warm-up of each, alternating; peak VRAM (GiB) across all calls.
+               repeats: int) -> tuple[list[float], list[float], float | None]:
+    """Seconds of each call after one warm-up of each, in alternating pairs; peak VRAM (GiB) across all calls.
 
     On a GPU: wall-clock seconds after synchronising. On the CPU: this process's CPU
     seconds (all its threads), which other programs on a shared machine do not inflate.
@@ -92,7 +96,15 @@ def timed_pair(toonbeat: Callable[[], Any], plain: Callable[[], Any],
                 torch.cuda.synchronize()
             times.append(clock() - start)
     peak = torch.cuda.max_memory_allocated() / 2**30 if GPU else None
-    return statistics.median(ours), statistics.median(theirs), peak
+    return ours, theirs, peak
+
+
+def row(name: str, setting: str, ours: list[float], theirs: list[float], unit: str, work: float,
+        peak: float | None) -> Row:
+    """A table row from paired timings; throughput is ``work`` per median Toonbeat second."""
+    toonbeat_s = statistics.median(ours)
+    return Row(name, setting, toonbeat_s, statistics.median(theirs), [a / b for a, b in zip(ours, theirs, strict=True)],
+               unit, work / toonbeat_s, peak)
 
 
 def sd15_pipeline() -> Any:
@@ -171,8 +183,8 @@ def bench_diffusion(name: str, pipe: Any, kind: str, size: int, steps: int, repe
                     generator=torch.Generator("cpu").manual_seed(1)).images[0]
 
     ours, theirs, peak = timed_pair(lambda: generate_image(pipes, request), plain, repeats)
-    return Row(name, f"{size}x{size}, {steps} steps, {DTYPE}".replace("torch.", ""), ours, theirs, "s/image",
-               ours, peak)
+    return row(name, f"{size}x{size}, {steps} steps, {DTYPE}".replace("torch.", ""), ours, theirs, "images/s", 1.0,
+               peak)
 
 
 def musicgen_folder(size: str, folder: Path) -> Path:
@@ -225,8 +237,8 @@ def bench_musicgen(size: str, seconds: float, repeats: int) -> Row:
                                           guidance_scale=3.0)
 
     ours, theirs, peak = timed_pair(lambda: compose(backend, request), plain, repeats)
-    return Row(f"MusicGen {size} (transformers)", f"{seconds:g} s of audio", ours, theirs, "audio s / s",
-               seconds / ours, peak)
+    return row(f"MusicGen {size} (transformers)", f"{seconds:g} s of audio", ours, theirs, "audio s / s", seconds,
+               peak)
 
 
 def bench_audiocraft(seconds: float, repeats: int) -> Row:
@@ -266,13 +278,13 @@ def bench_audiocraft(seconds: float, repeats: int) -> Row:
 
     assert isinstance(plain_model, MusicGen)
     ours, theirs, peak = timed_pair(lambda: compose(backend, request), plain, repeats)
-    return Row("MusicGen small-size LM (audiocraft)", f"{seconds:g} s of audio", ours, theirs, "audio s / s",
-               seconds / ours, peak)
+    return row("MusicGen small-size LM (audiocraft)", f"{seconds:g} s of audio", ours, theirs, "audio s / s",
+               seconds, peak)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=3 if GPU else 2)
+    parser.add_argument("--repeats", type=int, default=3 if GPU else 5)
     parser.add_argument("--only", help="comma-separated subset of sd15,sdxl,musicgen-small,musicgen-medium,audiocraft")
     args = parser.parse_args()
     default = {"sd15", "sdxl", "musicgen-small", "audiocraft"} | ({"musicgen-medium"} if GPU else set())
@@ -284,13 +296,13 @@ def main() -> int:
     plan: list[tuple[str, Callable[[], Row]]] = [
         ("sd15", lambda: bench_diffusion("SD 1.5", sd15_pipeline(), "sd15", 512 if GPU else 128, 25 if GPU else 2,
                                          args.repeats)),
-        ("sdxl", lambda: bench_diffusion("SDXL", sdxl_pipeline(), "sdxl", 1024 if GPU else 128, 25 if GPU else 2,
+        ("sdxl", lambda: bench_diffusion("SDXL", sdxl_pipeline(), "sdxl", 1024 if GPU else 128, 25 if GPU else 1,
                                          args.repeats)),
-        ("musicgen-small", lambda: bench_musicgen("small", 10.0 if GPU else 2.0, args.repeats)),
+        ("musicgen-small", lambda: bench_musicgen("small", 10.0 if GPU else 1.0, args.repeats)),
         ("musicgen-medium", lambda: bench_musicgen("medium", 10.0 if GPU else 1.0, args.repeats)),
     ]
     if importlib.util.find_spec("audiocraft"):
-        plan.append(("audiocraft", lambda: bench_audiocraft(10.0 if GPU else 2.0, args.repeats)))
+        plan.append(("audiocraft", lambda: bench_audiocraft(10.0 if GPU else 1.0, args.repeats)))
     for key, run in plan:
         if key in chosen:
             rows.append(run())
@@ -298,12 +310,13 @@ def main() -> int:
             gc.collect()
     print()
     unit = "s" if GPU else "CPU s"
-    print(f"| benchmark | setting | Toonbeat ({unit}) | plain call ({unit}) | overhead | throughput | peak VRAM |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    for row in rows:
-        vram = f"{row.peak_vram_gib:.2f} GiB" if row.peak_vram_gib is not None else "n/a (CPU)"
-        print(f"| {row.name} | {row.setting} | {row.toonbeat_s:.2f} | {row.plain_s:.2f} | {row.overhead:+.1%} | "
-              f"{row.per_unit:.3g} {row.unit} | {vram} |")
+    print(f"| benchmark | setting | Toonbeat ({unit}) | plain call ({unit}) | overhead (median pair) | "
+          "pair ratios min..max | throughput | peak VRAM |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for line in rows:
+        vram = f"{line.peak_vram_gib:.2f} GiB" if line.peak_vram_gib is not None else "n/a (CPU)"
+        print(f"| {line.name} | {line.setting} | {line.toonbeat_s:.2f} | {line.plain_s:.2f} | {line.overhead:+.1%} | "
+              f"{min(line.ratios):.2f}..{max(line.ratios):.2f} | {line.per_unit:.3g} {line.unit} | {vram} |")
     if not GPU:
         print("\nNo GPU here: the rows above measure Toonbeat's overhead on the CPU at reduced size. Unmeasured: "
               "seconds per SD 1.5 512x512 image at 25 steps and per SDXL 1024x1024 image on a GPU, MusicGen "
