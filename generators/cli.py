@@ -21,9 +21,12 @@ from .errors import ToonbeatError
 def _command_modules() -> list[ModuleType]:
     from . import demo
     from .analysis import command as analyze
+    from .art import command as art
     from .blender import command as blender
+    from .music import command as music
+    from .service import command as serve
 
-    return [demo, analyze, blender]
+    return [demo, analyze, blender, music, art, serve]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,314 @@
+"""Stable Diffusion 1.5 and SDXL through diffusers: loading, memory profiles, one image at a time.
+
+A model is a hub id, a local pipeline folder (``model_index.json``) or a single-file
+checkpoint (``.safetensors`` / ``.ckpt``, how cartoon-tuned models are shared), plus
+any number of LoRAs. ``load_art_model`` builds a text-to-image pipeline and an
+image-to-image pipeline that share the same weights; ``generate_image`` makes one
+image, reporting every denoising step and stopping at once when cancelled.
+
+Memory profiles, chosen with ``memory``:
+
+``full``
+    fp16, everything on the GPU, no memory savings.
+``10gb`` (what ``auto`` picks on a GPU)
+    fp16, attention slicing, VAE slicing and tiling; model CPU offload when the free
+    GPU memory is below what the pipeline needs (SDXL on a 10 GB card).
+``low``
+    as ``10gb`` with model CPU offload always on.
+
+On the CPU every profile runs in fp32 without offload (offload needs an accelerator).
+
+Examples
+--------
+>>> pipes = load_art_model(ArtModelSpec(model="stable-diffusion-v1-5/stable-diffusion-v1-5"))  # doctest: +SKIP
+>>> image = generate_image(pipes, ImageRequest(prompt="cartoon robot DJ, flat colors", seed=7))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import CancelledError, ToonbeatError
+
+DEFAULT_MODEL = "stable-diffusion-v1-5/stable-diffusion-v1-5"
+KINDS = ("auto", "sd15", "sdxl")
+MEMORY_PROFILES = ("auto", "full", "10gb", "low")
+SINGLE_FILE_SUFFIXES = (".safetensors", ".ckpt", ".pt", ".bin")
+NATIVE_SIZE = {"sd15": 512, "sdxl": 1024}
+IP_ADAPTER_SCALE = 0.6  # how strongly the reference image (the first pose) steers the later poses
+GPU_BYTES_NEEDED = {"sd15": 4 * 2**30, "sdxl": 11 * 2**30}  # fp16 weights and activations at native size
+StepCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ArtModelSpec:
+    """Which pipeline to load and how: the key of the service's model cache.
+
+    ``loras`` pairs a LoRA (file, folder or hub id) with its weight. ``config`` is a
+    local pipeline folder (or hub id) whose component configs a single-file
+    checkpoint is assembled with; without it diffusers looks the configs up on the hub.
+    ``ip_adapter`` is a hub id or folder laid out like ``h94/IP-Adapter``.
+    """
+
+    model: str = DEFAULT_MODEL
+    kind: str = "auto"
+    loras: tuple[tuple[str, float], ...] = ()
+    device: str = "auto"
+    memory: str = "auto"
+    config: str | None = None
+    ip_adapter: str | None = None
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    """One image. ``init_image`` switches to image-to-image at ``strength`` (0 keeps it, 1 ignores it);
+    ``reference_image`` conditions an IP-Adapter, when one is loaded. Sizes in pixels, multiples of 8."""
+
+    prompt: str
+    negative_prompt: str = ""
+    seed: int = 0
+    width: int | None = None
+    height: int | None = None
+    steps: int = 25
+    guidance: float = 7.0
+    init_image: Any = None
+    strength: float = 0.6
+    reference_image: Any = None
+
+
+@dataclass
+class ArtPipelines:
+    """A loaded model: text-to-image and image-to-image pipelines sharing one set of weights."""
+
+    spec: ArtModelSpec
+    kind: str
+    device: str
+    text2img: Any
+    img2img: Any
+    offloaded: bool = False
+    notes: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def native_size(self) -> int:
+        """The side in pixels the model was trained at (512 or 1024)."""
+        return NATIVE_SIZE[self.kind]
+
+    @property
+    def has_ip_adapter(self) -> bool:
+        """Whether an IP-Adapter is loaded, so ``reference_image`` can hold a character's identity."""
+        return self.spec.ip_adapter is not None
+
+    def set_tileable(self, tileable: bool) -> None:
+        """Make every convolution of the UNet and VAE wrap around (``circular`` padding), or stop it.
+
+        A wrapped network sees the image as a torus, so its left edge continues its right
+        and its top its bottom: the image tiles without a seam.
+        """
+        import torch
+
+        mode = "circular" if tileable else "zeros"
+        for model in (self.text2img.unet, self.text2img.vae):
+            for module in model.modules():
+                if isinstance(module, torch.nn.Conv2d):
+                    module.padding_mode = mode
+
+
+def detect_kind(spec: ArtModelSpec) -> str:
+    """``sd15`` or ``sdxl`` for a spec whose ``kind`` is ``auto``, from its pipeline config or checkpoint keys."""
+    if spec.kind not in KINDS:
+        raise ToonbeatError(f"unknown model kind {spec.kind!r} (choose from {', '.join(KINDS)})")
+    if spec.kind != "auto":
+        return spec.kind
+    path = Path(spec.model)
+    if path.suffix.lower() in SINGLE_FILE_SUFFIXES:
+        if not path.is_file():
+            raise ToonbeatError(f"{path}: no such checkpoint file")
+        return "sdxl" if any(key.startswith("conditioner.embedders.1.") for key in _checkpoint_keys(path)) else "sd15"
+    try:
+        from diffusers import DiffusionPipeline
+
+        config = DiffusionPipeline.load_config(spec.model)
+    except (OSError, ValueError) as error:
+        raise ToonbeatError(f"cannot find the image model {spec.model!r}: {_first_line(error)} "
+                            "(give a hub id that is downloaded or reachable, a pipeline folder, "
+                            "or a .safetensors checkpoint)") from error
+    return "sdxl" if "XL" in str(config.get("_class_name", "")) else "sd15"
+
+
+def load_art_model(spec: ArtModelSpec) -> ArtPipelines:
+    """Load the pipelines ``spec`` names, with its LoRAs, IP-Adapter and memory profile applied."""
+    try:
+        import diffusers  # noqa: F401  (fail here, with the remedy, rather than deep inside loading)
+        import torch
+    except ImportError as error:
+        raise ToonbeatError(f"Stable Diffusion needs the gen extra ({error.name} is missing): "
+                            "pip install 'toonbeat[gen]' (on a GPU machine install the CUDA torch first)") from error
+
+    if spec.memory not in MEMORY_PROFILES:
+        raise ToonbeatError(f"unknown memory profile {spec.memory!r} (choose from {', '.join(MEMORY_PROFILES)})")
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if spec.device == "auto" else spec.device
+    kind = detect_kind(spec)
+    dtype = torch.float16 if device.startswith("cuda") else torch.float32
+    try:
+        text2img = _load_text2img(spec, kind, dtype)
+    except (OSError, ValueError, KeyError) as error:
+        raise ToonbeatError(f"cannot load the image model {spec.model!r}: {_first_line(error)}") from error
+    text2img.set_progress_bar_config(disable=True)
+    for index, (lora, _) in enumerate(spec.loras):
+        _load_lora(text2img, lora, f"lora_{index}")
+    if spec.loras:
+        text2img.set_adapters([f"lora_{index}" for index in range(len(spec.loras))],
+                              adapter_weights=[weight for _, weight in spec.loras])
+    if spec.ip_adapter:
+        _load_ip_adapter(text2img, spec.ip_adapter, kind)
+    pipes = ArtPipelines(spec=spec, kind=kind, device=device, text2img=text2img, img2img=None)
+    _apply_memory_profile(pipes, text2img)
+    pipes.img2img = _image_to_image(kind).from_pipe(text2img)
+    pipes.img2img.set_progress_bar_config(disable=True)
+    return pipes
+
+
+def generate_image(pipes: ArtPipelines, request: ImageRequest, on_step: StepCallback | None = None,
+                   cancel: threading.Event | None = None) -> Any:
+    """One PIL image for ``request``; the same request and seed give the same image.
+
+    Raises
+    ------
+    CancelledError
+        at the next denoising step after ``cancel`` is set.
+    ToonbeatError
+        when the GPU runs out of memory, naming the settings that lower the need.
+    """
+    import torch
+
+    width = request.width or pipes.native_size
+    height = request.height or pipes.native_size
+    if width % 8 or height % 8 or width <= 0 or height <= 0:
+        raise ToonbeatError(f"image size {width}x{height} must be positive multiples of 8")
+    steps = request.steps
+
+    def step_end(_pipe: Any, step: int, _timestep: Any, callback_kwargs: dict[str, Any]) -> dict[str, Any]:
+        if cancel is not None and cancel.is_set():
+            raise CancelledError("image generation cancelled")
+        if on_step is not None:
+            on_step(step + 1, total_steps)
+        return callback_kwargs
+
+    arguments: dict[str, Any] = dict(
+        prompt=request.prompt, negative_prompt=request.negative_prompt or None, num_inference_steps=steps,
+        guidance_scale=request.guidance, generator=torch.Generator("cpu").manual_seed(request.seed),
+        callback_on_step_end=step_end)
+    if pipes.has_ip_adapter:  # once loaded, every call needs an image: a blank one at scale 0 when none is given
+        from PIL import Image
+
+        reference = request.reference_image
+        ip_scale = IP_ADAPTER_SCALE if reference is not None else 0.0
+        arguments["ip_adapter_image"] = reference if reference is not None else Image.new("RGB", (224, 224), "white")
+    if request.init_image is not None:
+        pipe = pipes.img2img
+        arguments.update(image=request.init_image.convert("RGB").resize((width, height)), strength=request.strength)
+        total_steps = max(1, min(int(steps * request.strength), steps))
+    else:
+        pipe = pipes.text2img
+        arguments.update(width=width, height=height)
+        total_steps = steps
+    if cancel is not None and cancel.is_set():
+        raise CancelledError("image generation cancelled")
+    with pipes.lock:
+        if pipes.has_ip_adapter:
+            pipes.text2img.set_ip_adapter_scale(ip_scale)
+        try:
+            return pipe(**arguments).images[0]
+        except torch.OutOfMemoryError as error:
+            torch.cuda.empty_cache()
+            raise ToonbeatError(
+                f"the GPU ran out of memory making a {width}x{height} image with memory profile "
+                f"'{pipes.spec.memory}' ({pipes.kind}): use --memory low (model CPU offload), "
+                f"a smaller --size, or SD 1.5 instead of SDXL") from error
+
+
+def _load_text2img(spec: ArtModelSpec, kind: str, dtype: Any) -> Any:
+    from diffusers import StableDiffusionPipeline, StableDiffusionXLPipeline
+
+    pipeline_class = StableDiffusionXLPipeline if kind == "sdxl" else StableDiffusionPipeline
+    path = Path(spec.model)
+    if path.suffix.lower() in SINGLE_FILE_SUFFIXES:
+        if not path.is_file():
+            raise ToonbeatError(f"{path}: no such checkpoint file")
+        options: dict[str, Any] = {"config": spec.config} if spec.config else {}
+        return pipeline_class.from_single_file(str(path), dtype=dtype, **options)
+    options = {"safety_checker": None, "requires_safety_checker": False} if kind == "sd15" else {}
+    return pipeline_class.from_pretrained(spec.model, dtype=dtype, **options)
+
+
+def _image_to_image(kind: str) -> Any:
+    from diffusers import StableDiffusionImg2ImgPipeline, StableDiffusionXLImg2ImgPipeline
+
+    return StableDiffusionXLImg2ImgPipeline if kind == "sdxl" else StableDiffusionImg2ImgPipeline
+
+
+def _load_lora(pipe: Any, lora: str, adapter_name: str) -> None:
+    path = Path(lora)
+    try:
+        if path.is_file():
+            pipe.load_lora_weights(str(path.parent), weight_name=path.name, adapter_name=adapter_name)
+        else:
+            pipe.load_lora_weights(lora, adapter_name=adapter_name)
+    except (OSError, ValueError, KeyError) as error:
+        raise ToonbeatError(f"cannot load the LoRA {lora!r}: {_first_line(error)}") from error
+
+
+def _load_ip_adapter(pipe: Any, source: str, kind: str) -> None:
+    subfolder, weight_name = ("sdxl_models", "ip-adapter_sdxl.safetensors") if kind == "sdxl" else (
+        "models", "ip-adapter_sd15.safetensors")
+    try:
+        pipe.load_ip_adapter(source, subfolder=subfolder, weight_name=weight_name)
+    except (OSError, ValueError, KeyError) as error:
+        raise ToonbeatError(f"cannot load the IP-Adapter from {source!r}: {_first_line(error)}") from error
+
+
+def _apply_memory_profile(pipes: ArtPipelines, pipe: Any) -> None:
+    import torch
+
+    if pipes.device == "cpu":
+        return
+    if not pipes.device.startswith("cuda"):
+        pipe.to(pipes.device)
+        return
+    profile = "10gb" if pipes.spec.memory == "auto" else pipes.spec.memory
+    if profile == "full":
+        pipe.to(pipes.device)
+        return
+    pipe.enable_attention_slicing()
+    pipe.vae.enable_slicing()
+    pipe.vae.enable_tiling()
+    free_bytes, _ = torch.cuda.mem_get_info(torch.device(pipes.device))
+    if profile == "low" or free_bytes < GPU_BYTES_NEEDED[pipes.kind]:
+        pipe.enable_model_cpu_offload(device=pipes.device)
+        pipes.offloaded = True
+        pipes.notes.append(f"model CPU offload on ({free_bytes / 2**30:.1f} GiB free on {pipes.device})")
+    else:
+        pipe.to(pipes.device)
+
+
+def _checkpoint_keys(path: Path) -> list[str]:
+    if path.suffix.lower() == ".safetensors":
+        from safetensors import safe_open
+
+        with safe_open(str(path), framework="pt") as handle:
+            return list(handle.keys())
+    import torch
+
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    return list(checkpoint.get("state_dict", checkpoint).keys())
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+

@@ -1,0 +1,71 @@
+"""Prompt presets: editable JSON files (``presets/<name>.json``) with a prompt pattern and a tempo.
+
+A preset's ``prompt`` may hold ``{bpm}``, filled with the requested tempo. Any JSON
+file of the same shape can be given by path instead of a name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ToonbeatError
+
+PRESET_FOLDER = Path(__file__).with_name("presets")
+
+
+@dataclass(frozen=True)
+class MusicPreset:
+    """A named prompt pattern; ``bpm`` is its default tempo in beats per minute."""
+
+    name: str
+    description: str
+    prompt: str
+    bpm: float
+
+
+def preset_names() -> list[str]:
+    """Names of the shipped presets."""
+    return sorted(path.stem for path in PRESET_FOLDER.glob("*.json"))
+
+
+def load_preset(name_or_path: str) -> MusicPreset:
+    """A shipped preset by name, or a preset file by path."""
+    path = Path(name_or_path) if name_or_path.endswith(".json") else PRESET_FOLDER / f"{name_or_path}.json"
+    if not path.is_file():
+        raise ToonbeatError(f"{path}: no such music preset (shipped: {', '.join(preset_names())})")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return MusicPreset(name=str(data.get("name", path.stem)), description=str(data.get("description", "")),
+                           prompt=str(data["prompt"]), bpm=float(data["bpm"]))
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        raise ToonbeatError(f"{path}: a music preset needs a 'prompt' text and a 'bpm' number ({error})") from error
+
+
+def build_prompt(prompt: str | None = None, preset: MusicPreset | None = None, bpm: float | None = None) -> str:
+    """The text prompt: the preset's pattern (with ``bpm``) followed by ``prompt``, or ``prompt`` with its tempo.
+
+    Examples
+    --------
+    >>> build_prompt("dark synthwave", bpm=100)
+    'dark synthwave, 100 BPM'
+    """
+    if preset is None and not (prompt and prompt.strip()):
+        raise ToonbeatError("give a prompt or a preset for the music")
+    tempo = bpm if bpm is not None else (preset.bpm if preset else None)
+    parts = []
+    if preset is not None:
+        parts.append(preset.prompt.replace("{bpm}", _tempo_text(tempo)))
+    if prompt and prompt.strip():
+        parts.append(prompt.strip().replace("{bpm}", _tempo_text(tempo)))
+    text = ", ".join(parts)
+    if tempo is not None and "bpm" not in text.lower():
+        text += f", {_tempo_text(tempo)} BPM"
+    return text
+
+
+def _tempo_text(bpm: float | None) -> str:
+    if bpm is None:
+        return ""
+    return f"{bpm:g}"

@@ -1,0 +1,46 @@
+"""``toonbeat serve``: the local (or token-protected remote) generation job service."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import Any
+
+
+def add_parser(subparsers: Any) -> None:
+    """Declare ``toonbeat serve``."""
+    parser = subparsers.add_parser(
+        "serve", help="run the generation job service Blender talks to",
+        description="Serve music, art and analysis jobs over HTTP (OpenAPI at /openapi.json). Listens on "
+                    "127.0.0.1 unless told otherwise; any other address needs a token, which every request "
+                    "must then carry as 'Authorization: Bearer <token>'.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8765, help="port (default: %(default)s)")
+    parser.add_argument("--token", default=os.environ.get("TOONBEAT_TOKEN"),
+                        help="shared secret clients must send (default: $TOONBEAT_TOKEN)")
+    parser.add_argument("--work-dir", default="out/service", help="uploads and job results (default: %(default)s)")
+    parser.add_argument("--max-models", type=int, default=2,
+                        help="models kept loaded between jobs (default: %(default)s)")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted."""
+    from .server import ToonbeatService
+
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    service = ToonbeatService(args.work_dir, host=args.host, port=args.port, token=args.token,
+                              max_models=args.max_models)
+    print(f"toonbeat service on {service.url} (work folder {service.work_dir}, "
+          f"{'token required' if service.token else 'no token'}); Ctrl+C stops it", file=sys.stderr, flush=True)
+    try:
+        service.serve_forever()
+    except KeyboardInterrupt:
+        print("stopping", file=sys.stderr)
+    finally:
+        service.http.server_close()
+        service.jobs.stop()
+    return 0
