@@ -34,6 +34,18 @@ APT_PACKAGES = ("ffmpeg", "libx11-6", "libxrender1", "libxfixes3", "libxi6", "li
 BLENDER_TEST_VERSIONS = {"5.0": "bpy==5.0.1", "4.5": "bpy>=4.5,<4.6"}
 # The CPU build of PyTorch for the tests; users with a GPU install the CUDA build themselves.
 TEST_TORCH = "torch==2.13.0"
+# audiocraft 1.3.0 pins torch 2.1 and packages without Python 3.11 wheels, so its tests get their own
+# environment: audiocraft without its pins beside the CPU torch (see generators/music/AUDIOCRAFT.md).
+AUDIOCRAFT_INSTALL = [
+    [TEST_TORCH, "numpy<2"],
+    ["--no-deps", "audiocraft==1.3.0", "torchaudio==2.11.0", "xformers==0.0.35"],
+    ["einops", "julius", "num2words", "sentencepiece", "omegaconf", "hydra-core", "hydra_colorlog", "flashy",
+     "huggingface_hub", "tqdm", "transformers", "librosa", "soundfile", "scipy", "protobuf", "av", "spacy",
+     "torchmetrics", "pytest", "pillow", "jsonschema"],
+]
+# torchaudio's compiled extensions are built against CUDA and cannot load beside the CPU torch; without
+# them it imports as pure Python, which is all MusicGen needs.
+AUDIOCRAFT_REMOVE = ("torchaudio/lib/*.so",)
 
 
 def main() -> int:
@@ -59,37 +71,30 @@ def demo(extra: list[str]) -> int:
 
 
 def test(extra: list[str]) -> int:
-    """Set up, then run ruff, mypy and pytest on every Blender version."""
+    """Set up, then run ruff, mypy and pytest on every Blender version and in the audiocraft environment."""
     ensure_system_packages()
     project = project_metadata()
-    environments = {
-        version: ensure_cached_env(f"bpy-{version}", [
-            requirement,
-            *project["dependencies"],
-            *project["optional-dependencies"]["dev"],
-            *(_test_generation_requirements(project) if version == "5.0" else []),
-        ])
-        for version, requirement in BLENDER_TEST_VERSIONS.items()
-    }
-    main_python = environments["5.0"]
+    base = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    generation = [TEST_TORCH, *(r for r in project["optional-dependencies"]["gen"] if not r.startswith("torch"))]
+    blender_5 = ensure_cached_env("bpy-5.0", [[BLENDER_TEST_VERSIONS["5.0"], *base, *generation]])
+    blender_4 = ensure_cached_env("bpy-4.5", [[BLENDER_TEST_VERSIONS["4.5"], *base]])
+    audiocraft = ensure_cached_env("audiocraft", AUDIOCRAFT_INSTALL, remove=AUDIOCRAFT_REMOVE)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
-    failures = 0
-    _banner("ruff")
-    failures += run([str(main_python), "-m", "ruff", "check", "."], env=env, check=False) != 0
-    _banner("mypy")
-    failures += run([str(main_python), "-m", "mypy"], env=env, check=False) != 0
-    for version, python in environments.items():
-        marker = [] if version == "5.0" else ["-m", "blender"]
-        _banner(f"pytest on Blender {version}")
-        failures += run([str(python), "-m", "pytest", *marker, *extra], env=env, check=False) != 0
-    _banner("all checks passed" if not failures else f"{failures} check(s) failed")
-    return 1 if failures else 0
-
-
-def _test_generation_requirements(project: dict) -> list[str]:
-    """The generation extra with PyTorch pinned to its CPU build."""
-    gen = [r for r in project["optional-dependencies"]["gen"] if not r.startswith("torch")]
-    return [TEST_TORCH, *gen]
+    checks = [
+        ("ruff", [str(blender_5), "-m", "ruff", "check", "."]),
+        ("mypy", [str(blender_5), "-m", "mypy"]),
+        ("pytest on Blender 5.0 and the generators", [str(blender_5), "-m", "pytest", "-m", "not audiocraft", *extra]),
+        ("pytest on Blender 4.5", [str(blender_4), "-m", "pytest", "-m", "blender", *extra]),
+        ("pytest with audiocraft", [str(audiocraft), "-m", "pytest", "-m", "audiocraft",
+                                    "tests/test_music_audiocraft.py", *extra]),
+    ]
+    failed = []
+    for name, command in checks:
+        _banner(name)
+        if run(command, env=env, check=False) != 0:
+            failed.append(name)
+    _banner("all checks passed" if not failed else f"failed: {', '.join(failed)}")
+    return 1 if failed else 0
 
 
 def build_extension(out_dir: Path, python: Path) -> Path:
@@ -140,9 +145,14 @@ def ensure_venv() -> Path:
     return python
 
 
-def ensure_cached_env(name: str, requirements: list[str]) -> Path:
-    """A virtual environment with ``requirements`` under the cache folder; returns its Python."""
-    key = _digest([sys.version, *requirements])
+def ensure_cached_env(name: str, installs: list[list[str]], remove: tuple[str, ...] = ()) -> Path:
+    """A virtual environment under the cache folder; returns its Python.
+
+    ``installs`` are pip install argument lists run in order; ``remove`` are globs under
+    site-packages deleted afterwards. The folder is keyed by all of them and rebuilt
+    when missing or left incomplete.
+    """
+    key = _digest([sys.version, *(" ".join(step) for step in installs), *remove])
     folder = ENV_CACHE / f"{name}-{key}"
     python = folder / "bin" / "python"
     if (folder / ".complete").exists() and python.exists():
@@ -152,8 +162,13 @@ def ensure_cached_env(name: str, requirements: list[str]) -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     run([sys.executable, "-m", "venv", str(folder)])
     run([str(python), "-m", "pip", "install", "--upgrade", "--quiet", "pip"])
-    run([str(python), "-m", "pip", "install", "--quiet", *requirements])
-    (folder / ".complete").write_text("\n".join(requirements) + "\n")
+    for step in installs:
+        run([str(python), "-m", "pip", "install", "--quiet", *step])
+    site_packages = next(folder.glob("lib/python3*/site-packages"))
+    for pattern in remove:
+        for path in site_packages.glob(pattern):
+            path.unlink()
+    (folder / ".complete").write_text("\n".join(" ".join(step) for step in installs) + "\n")
     return python
 
 
