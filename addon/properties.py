@@ -21,6 +21,43 @@ def _preset_search(_self: Any, _context: Any, _text: str) -> list[str]:
     return list(dict.fromkeys(builtin_preset_names() + sorted(p.stem for p in user_preset_folder().glob("*.json"))))
 
 
+def _fixed_search(*names: str) -> Any:
+    def search(_self: Any, _context: Any, _text: str) -> tuple[str, ...]:
+        return names
+    return search
+
+
+class TOONBEAT_PG_generate(bpy.types.PropertyGroup):
+    """What to ask the generators for: a track, characters, backgrounds."""
+
+    music_preset: bpy.props.StringProperty(
+        name="Style", default="industrial", search=_fixed_search("industrial", "house", "techno", "edm"),
+        description="Prompt preset of the generators (industrial, house, techno, edm, or your own)")
+    music_prompt: bpy.props.StringProperty(name="Prompt", description="Words added to the preset's prompt")
+    music_seconds: bpy.props.FloatProperty(name="Length", default=180.0, min=5.0, max=1800.0, unit="TIME_ABSOLUTE")
+    music_bpm: bpy.props.FloatProperty(name="BPM", default=0.0, min=0.0, max=400.0,
+                                       description="Tempo written into the prompt; 0 keeps the preset's")
+    music_model: bpy.props.StringProperty(
+        name="Model", default="small", search=_fixed_search("small", "medium", "large", "melody"),
+        description="MusicGen size, a hub id or a checkpoint folder on the service's machine")
+    music_seed: bpy.props.IntProperty(name="Seed", min=0)
+    art_backend: bpy.props.EnumProperty(
+        name="Drawing",
+        items=[("diffusers", "Stable Diffusion", "Draw with Stable Diffusion on the service's GPU"),
+               ("procedural", "Procedural", "Built-in flat cartoon art: no GPU, no weights")],
+    )
+    character_preset: bpy.props.StringProperty(
+        name="Character", default="cyborg_dj", search=_fixed_search("cyborg_dj", "robot_drummer"),
+        description="Character preset of the generators")
+    character_prompt: bpy.props.StringProperty(name="Description", description="Instead of the preset's prompt")
+    background_preset: bpy.props.StringProperty(
+        name="Place", default="industrial_club", search=_fixed_search("industrial_club", "factory", "city"),
+        description="Background preset of the generators")
+    art_model: bpy.props.StringProperty(
+        name="Model", description="Stable Diffusion hub id, folder or .safetensors on the service (empty: default)")
+    art_seed: bpy.props.IntProperty(name="Seed", min=0)
+
+
 class TOONBEAT_PG_scene(bpy.types.PropertyGroup):
     """The song, art, choreography and output of a Toonbeat scene."""
 
@@ -70,6 +107,7 @@ class TOONBEAT_PG_scene(bpy.types.PropertyGroup):
     )
     output_path: bpy.props.StringProperty(name="Video", subtype="FILE_PATH", default="//toonbeat.mp4")
     seed: bpy.props.IntProperty(name="Seed", min=0, description="Seed of the shake directions")
+    generate: bpy.props.PointerProperty(type=TOONBEAT_PG_generate)
 
     def preset_with_overrides(self) -> Preset:
         """The chosen preset with this scene's effect switches and strengths applied."""
@@ -104,7 +142,7 @@ def settings_of(scene: bpy.types.Scene | None) -> TOONBEAT_PG_scene:
     return settings
 
 
-classes = (TOONBEAT_PG_scene,)
+classes = (TOONBEAT_PG_generate, TOONBEAT_PG_scene)
 
 
 _register_classes, _unregister_classes = bpy.utils.register_classes_factory(classes)

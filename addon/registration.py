@@ -1,6 +1,6 @@
 """Registers Toonbeat's parts with Blender in order, and unregisters them in reverse."""
 
-from . import cli_command, operators, preferences, properties, ui
+from . import cli_command, generation, operators, preferences, properties, ui
 
 _modules = (preferences, properties, operators, ui, cli_command)
 
@@ -13,5 +13,6 @@ def register() -> None:
 
 def unregister() -> None:
     """Unregister every part, last registered first."""
+    generation.shutdown()
     for module in reversed(_modules):
         module.unregister()

@@ -15,6 +15,43 @@ class ToonbeatPanel(bpy.types.Panel):
     bl_category = "Toonbeat"
 
 
+class GeneratePanel(ToonbeatPanel):
+    """Step 0 (optional): music and art from the generators' job service."""
+
+    bl_label = "Generate"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context: bpy.types.Context) -> None:
+        """Service, music, art and the jobs in flight."""
+        from .generation import BOARD
+        from .preferences import preferences
+
+        layout = self.layout
+        wanted = settings_of(context.scene).generate
+        row = layout.row(align=True)
+        row.label(text=preferences(context).service_url, icon="URL")
+        row.operator("toonbeat.start_service", text="", icon="PLAY")
+        music = layout.column(align=True)
+        for name in ("music_preset", "music_prompt", "music_seconds", "music_bpm", "music_model", "music_seed"):
+            music.prop(wanted, name)
+        music.operator("toonbeat.generate_music", icon="SOUND")
+        art = layout.column(align=True)
+        for name in ("art_backend", "character_preset", "character_prompt", "background_preset", "art_model",
+                     "art_seed"):
+            art.prop(wanted, name)
+        row = art.row(align=True)
+        row.operator("toonbeat.generate_art", text="Characters", icon="OUTLINER_OB_ARMATURE").what = "character"
+        row.operator("toonbeat.generate_art", text="Backgrounds", icon="IMAGE_BACKGROUND").what = "backgrounds"
+        for index, job in enumerate(BOARD.jobs):
+            box = layout.box()
+            row = box.row()
+            row.label(text=job.label)
+            if job.active:
+                row.operator("toonbeat.cancel_job", text="", icon="X").index = index
+            box.progress(factor=job.progress if job.status != "done" else 1.0, type="BAR",
+                         text=f"{job.status}: {job.message}"[:80])
+
+
 class SongPanel(ToonbeatPanel):
     """Step 1: the song and its beats."""
 
@@ -89,7 +126,7 @@ def _panel_classes() -> tuple[type, ...]:
     """One concrete panel per step and per editor (3D View and Sequencer sidebars)."""
     made = []
     for space, prefix in (("VIEW_3D", "VIEW3D"), ("SEQUENCE_EDITOR", "SEQUENCER")):
-        for step in (SongPanel, StagePanel, ChoreographyPanel, RenderPanel):
+        for step in (GeneratePanel, SongPanel, StagePanel, ChoreographyPanel, RenderPanel):
             name = f"TOONBEAT_PT_{prefix.lower()}_{step.__name__.removesuffix('Panel').lower()}"
             made.append(type(name, (step,), {"bl_space_type": space, "bl_idname": name}))
     return tuple(made)

@@ -30,7 +30,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import CancelledError, ToonbeatError
 
@@ -111,7 +111,7 @@ class ArtPipelines:
         """
         import torch
 
-        mode = "circular" if tileable else "zeros"
+        mode: Literal["circular", "zeros"] = "circular" if tileable else "zeros"
         for model in (self.text2img.unet, self.text2img.vae):
             for module in model.modules():
                 if isinstance(module, torch.nn.Conv2d):

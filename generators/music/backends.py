@@ -144,7 +144,9 @@ class TransformersBackend:
         model_class = (MusicgenMelodyForConditionalGeneration if self.supports_melody
                        else MusicgenForConditionalGeneration)
         dtype = torch.float16 if device.startswith("cuda") else torch.float32
-        self.model = model_class.from_pretrained(model_id, dtype=dtype).to(device).eval()
+        # transformers types ``.to`` through a decorator mypy cannot follow; the model itself is what it says.
+        model: Any = model_class.from_pretrained(model_id, dtype=dtype)
+        self.model = model.to(device).eval()
         self.processor = AutoProcessor.from_pretrained(model_id)
         self.model_id, self.device = model_id, device
         self.sample_rate = int(self.model.config.audio_encoder.sampling_rate)
