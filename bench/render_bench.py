@@ -107,25 +107,30 @@ def toonbeat(work: Path, track: Path, art: dict[str, Path], width: int, height: 
 
 
 def ffmpeg(work: Path, track: Path, beats: BeatData, art: dict[str, Path], width: int, height: int) -> Cost:
-    """The same composition as one ffmpeg filter graph (poses, shake and flash as expressions of t)."""
+    """The same composition as one ffmpeg filter graph, written to be cheap: every still is decoded and
+    scaled once and then repeated; the shake crops an overscanned background and moves the overlays;
+    poses switch by ``enable`` expressions; the flash is a per-frame brightness curve."""
     period, bar, first = 60.0 / BPM, 240.0 / BPM, beats.beats[0]
     character_height = round(height * 0.62)
-    zoom = 1 + 2 * SHAKE
+    margin = math.ceil(SHAKE * height * 2)
     shake = f"{SHAKE * height:.3f}*exp(-mod(t-{first},{bar})*12)*sin(mod(t-{first},{bar})*60)"
-    graph = [f"[0:v]scale={width}:{height},setsar=1[stage0]"]
+
+    def still(index: int, scale: str) -> str:
+        return f"[{index}:v]scale={scale},loop=loop=-1:size=1:start=0,setpts=N/24/TB"
+
+    graph = [f"{still(0, f'{width + 2 * margin}:{height + 2 * margin}')},"
+             f"crop={width}:{height}:x='{margin}+{shake}':y='{margin}+{shake}',setsar=1[stage0]"]
     for index in range(len(POSES)):
-        graph.append(f"[{index + 1}:v]scale=-1:{character_height}[pose{index}]")
+        graph.append(f"{still(index + 1, f'-1:{character_height}')}[pose{index}]")
         graph.append(
-            f"[stage{index}][pose{index}]overlay=x=(W-w)/2:y=H*0.92-h:"
-            f"enable='eq(mod(floor((t-{first})/{period}+0.001),4),{index})'[stage{index + 1}]")
+            f"[stage{index}][pose{index}]overlay=eval=frame:x='(W-w)/2-({shake})':y='H*0.92-h-({shake})':"
+            f"enable='eq(mod(floor((t-{first})/{period}+0.001),4),{index})':shortest=1[stage{index + 1}]")
     graph.append(
-        f"[stage{len(POSES)}]scale={math.ceil(width * zoom / 2) * 2}:-2,"
-        f"crop={width}:{height}:x='(iw-ow)/2+{shake}':y='(ih-oh)/2+{shake}',"
-        f"eq=eval=frame:brightness='{FLASH_PEAK}*max(0,1-mod(t-{first},{period})/{FLASH_RELEASE})',"
+        f"[stage{len(POSES)}]eq=eval=frame:brightness='{FLASH_PEAK}*max(0,1-mod(t-{first},{period})/{FLASH_RELEASE})',"
         "format=yuv420p[video]")
-    inputs = ["-loop", "1", "-framerate", "24", "-i", str(art["background"])]
+    inputs = ["-i", str(art["background"])]
     for pose in POSES:
-        inputs += ["-loop", "1", "-framerate", "24", "-i", str(art[pose])]
+        inputs += ["-i", str(art[pose])]
     return measure(["ffmpeg", "-v", "error", "-y", *inputs, "-i", str(track), "-filter_complex", ";".join(graph),
                     "-map", "[video]", "-map", f"{len(POSES) + 1}:a", "-t", str(SECONDS), "-r", "24",
                     "-c:v", "libx264", "-crf", "18", "-preset", "medium", "-c:a", "aac", "-b:a", "192k",
