@@ -67,14 +67,15 @@ def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) 
     beat_times = np.unique(np.clip(grid / frame_rate - ONSET_LATENCY, 0.0, spectrogram.duration))
 
     levels = np.log1p(spectrogram.power / np.maximum(np.percentile(spectrogram.power, 95, axis=0), 1e-10) * 1000)
-    novelty = downbeats.beat_novelty(levels, beat_times * frame_rate)
+    novelty = downbeats.beat_novelty(downbeats.beat_features(levels, beat_times * frame_rate))
     phase = downbeats.bar_phase(novelty)
     beat_positions = downbeats.positions(len(beat_times), phase)
     downbeat_times = beat_times[beat_positions == 1]
 
     period = float(np.median(np.diff(beat_times))) if len(beat_times) > 1 else 0.5
     bar_lines = _bar_lines(downbeat_times, period, spectrogram.duration)
-    bars = sections.bar_features(envelopes, bar_lines)
+    low_bands = spectrogram.band_low_hz < onsets.GROUPS_HZ["low"][1]
+    bars = sections.bar_features(envelopes, levels, low_bands, bar_lines)
     section_list, drops = sections.sections_and_drops(bars, spectrogram.duration)
 
     return BeatData(

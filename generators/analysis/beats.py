@@ -27,6 +27,9 @@ STEADY_TOLERANCE = 0.012
 LOCAL_BEATS = 8
 """Beats on either side whose intervals give the local interval."""
 
+MAX_GRID_MISFIT = 0.05
+"""Largest RMS distance (in periods) of a stretch's beats from its straight grid for the grid to replace them."""
+
 MIN_STEADY_BEATS = 16
 """A stretch of constant tempo shorter than this keeps the tracked beats."""
 
@@ -81,24 +84,27 @@ def steady_grid(beats: np.ndarray, salience: np.ndarray, span: tuple[float, floa
     """Replace the chain ``beats`` (frames) by even grids where its tempo is constant.
 
     Each grid's period and phase maximize the salience summed along it (a
-    sub-frame fit over the whole stretch); ``span`` (first, last frame with
-    sound) bounds how far the first and last grids extend beyond the chain.
+    sub-frame fit over the whole stretch). A grid has one beat per beat of its
+    stretch; the first and last grids also extend to ``span`` (the first and
+    last frame with sound), so beats continue through quiet intros and outros.
     """
     if len(beats) < MIN_STEADY_BEATS:
         return beats
     smooth = ndimage.gaussian_filter1d(salience, 1.0)
     stretches = _steady_stretches(beats)
     pieces: list[np.ndarray] = []
-    for index, (start, stop) in enumerate(stretches):
+    for number, (start, stop) in enumerate(stretches):
         chain = beats[start:stop]
-        if stop - start < MIN_STEADY_BEATS:
+        fit = _fit_grid(chain, smooth) if stop - start >= MIN_STEADY_BEATS else None
+        if fit is None:
             pieces.append(chain)
             continue
-        low = span[0] if index == 0 else chain[0]
-        high = span[1] if index == len(stretches) - 1 else chain[-1]
-        pieces.append(_fit_grid(chain, smooth, (low, high)))
-    merged = np.concatenate(pieces)
-    return _drop_crowded(merged, np.median(np.diff(beats)))
+        intercept, slope, last = fit
+        first = min(0.0, np.ceil((span[0] - intercept) / slope)) if number == 0 else 0.0
+        if number == len(stretches) - 1:
+            last = max(last, np.floor((span[1] - intercept) / slope))
+        pieces.append(intercept + slope * np.arange(first, last + 1))
+    return _drop_crowded(np.concatenate(pieces), float(np.median(np.diff(beats))))
 
 
 def _steady_stretches(beats: np.ndarray) -> list[tuple[int, int]]:
@@ -106,7 +112,9 @@ def _steady_stretches(beats: np.ndarray) -> list[tuple[int, int]]:
 
     The local interval is the mean of the intervals within ``LOCAL_BEATS`` beats
     on either side, leaving out those more than 15 % from their median: single
-    slips do not count as tempo changes, and frame rounding averages out.
+    slips do not count as tempo changes, and frame rounding averages out. Each
+    local interval is compared with the first ones of its stretch, so a slow
+    ramp is caught as well as a jump.
     """
     intervals = np.diff(beats)
     padded = np.pad(intervals, LOCAL_BEATS, mode="reflect" if len(intervals) > LOCAL_BEATS else "edge")
@@ -117,15 +125,22 @@ def _steady_stretches(beats: np.ndarray) -> list[tuple[int, int]]:
     stretches = []
     start = 0
     for index in range(1, len(local)):
-        if index > start and abs(local[index] / local[start:index].mean() - 1) > STEADY_TOLERANCE:
+        reference = local[start : min(index, start + LOCAL_BEATS)]
+        if len(reference) and abs(local[index] / reference.mean() - 1) > STEADY_TOLERANCE:
             stretches.append((start, index + 1))
             start = index + 1
     stretches.append((start, len(beats)))
     return [(a, b) for a, b in stretches if b > a]
 
 
-def _fit_grid(chain: np.ndarray, salience: np.ndarray, span: tuple[float, float]) -> np.ndarray:
-    """One even grid through ``chain``, phase and period fitted to ``salience``, covering ``span`` frames."""
+def _fit_grid(chain: np.ndarray, salience: np.ndarray) -> tuple[float, float, float] | None:
+    """Intercept, period (frames) and last beat number of the even grid that best fits ``chain`` and ``salience``.
+
+    The grid starts from a least-squares line through the chain (slipped
+    beats left out), takes the phase (on the chain or half a beat off) with
+    more salience along it, then refines period and phase to the salience.
+    Returns None when the chain is not steady enough for one grid.
+    """
     intervals = np.diff(chain)
     usual = np.abs(intervals - np.median(intervals)) < 0.15 * np.median(intervals)
     period = float(intervals[usual].mean())
@@ -133,6 +148,9 @@ def _fit_grid(chain: np.ndarray, salience: np.ndarray, span: tuple[float, float]
     residual = chain - chain[0] - index * period
     inliers = np.abs(residual - np.median(residual)) < 0.15 * period
     slope, intercept = np.polyfit(index[inliers], chain[inliers], 1)
+    misfit = chain - intercept - slope * index
+    if np.sqrt(np.mean(misfit[inliers] ** 2)) > MAX_GRID_MISFIT * slope:
+        return None
     if comb_score(salience, intercept + (index + 0.5) * slope) > comb_score(salience, intercept + index * slope):
         intercept += 0.5 * slope
     middle = index[len(index) // 2]
@@ -145,11 +163,7 @@ def _fit_grid(chain: np.ndarray, salience: np.ndarray, span: tuple[float, float]
         sums = np.interp(grids, np.arange(len(salience)), salience).sum(axis=2)
         best_centre, best_slope = np.unravel_index(np.argmax(sums), sums.shape)
         slope, centre = float(slopes[best_slope]), float(centres[best_centre])
-    intercept = centre - slope * middle
-    first = np.floor((span[0] - intercept) / slope)
-    last = np.ceil((span[1] - intercept) / slope)
-    grid = intercept + slope * np.arange(first, last + 1)
-    return grid[(grid >= span[0]) & (grid <= span[1])]
+    return centre - slope * middle, slope, float(index[-1])
 
 
 def _drop_crowded(beats: np.ndarray, period: float) -> np.ndarray:
