@@ -27,7 +27,7 @@ import numpy as np
 from generators.analysis import analyze_file
 from generators.music.drum_machine import Song, synthesize, write_wav
 
-from .benchmark_tracks import BenchmarkTrack, tracks
+from .benchmark_tracks import BenchmarkTrack, holdout_tracks, tracks
 
 TEMPO_TOLERANCE = 0.04
 SECTION_WINDOW = 3.0
@@ -217,18 +217,29 @@ def main() -> int:
     parser.add_argument("--only", default="", help="run only the tracks whose name contains this text")
     parser.add_argument("--no-speed", action="store_true", help="skip the speed and memory measurements")
     parser.add_argument("--long-minutes", type=float, default=60.0, help="length of the memory-test file")
+    parser.add_argument("--holdout", type=int, default=10, help="number of randomized held-out tracks (0: none)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="toonbeat-bench-") as temporary:
         folder = Path(temporary)
         analyze_file(_warmup(folder))
-        scores = []
-        for track in tracks():
-            if args.only and args.only not in track.name:
-                continue
-            scores.append(score_track(track, folder, not args.no_librosa))
-            print(f"  scored {track.name}", file=sys.stderr)
-        report = ["## Analysis benchmark", "", markdown_table(scores), ""]
+        scores = _score_all(tracks(), folder, args)
+        report = ["## Analysis benchmark", ""]
+        if scores:
+            report += [markdown_table(scores), ""]
+        if args.holdout:
+            held_out = _score_all(holdout_tracks(args.holdout), folder, args)
+            report += (
+                []
+                if not held_out
+                else [
+                    "### Held-out tracks (random arrangements, tempi, sounds and degradations; never tuned on)",
+                    "",
+                    markdown_table(held_out),
+                    "",
+                ]
+            )
+            scores += held_out
         minutes = sum(s.minutes for s in scores)
         analysis_seconds = sum(s.seconds for s in scores)
         report.append(
@@ -255,6 +266,16 @@ def main() -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     return 0
+
+
+def _score_all(candidates: list[BenchmarkTrack], folder: Path, args: argparse.Namespace) -> list[Score]:
+    scores = []
+    for track in candidates:
+        if args.only and args.only not in track.name:
+            continue
+        scores.append(score_track(track, folder, not args.no_librosa))
+        print(f"  scored {track.name}", file=sys.stderr)
+    return scores
 
 
 def _warmup(folder: Path) -> Path:

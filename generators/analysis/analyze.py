@@ -27,6 +27,9 @@ TEMPO_WEIGHTS = {"low": 1.0, "mid": 0.6, "high": 0.6}
 ONSET_LATENCY = 0.005
 """Seconds by which the onset strength peaks after the sound starts; subtracted from beat times."""
 
+AUDIBLE_DB = 40.0
+"""Frames within this many dB of the song's loud level (95th percentile) count as audible."""
+
 Progress = Callable[[float, str], None]
 """Called with the fraction done (0..1) and what the analysis is doing."""
 
@@ -63,7 +66,9 @@ def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) 
     periodic = [envelopes.accents["low"], envelopes.onsets["mid"], envelopes.onsets["high"]]
     curve = tempo.estimate(periodic, list(TEMPO_WEIGHTS.values()), frame_rate)
     chain = beats.track(salience, curve.period_at(np.arange(len(salience))))
-    grid = beats.steady_grid(chain.astype(float), salience, _sounding_span(envelopes, curve))
+    power_db = 10.0 * np.log10(spectrogram.power.sum(axis=1, dtype=np.float64) + 1e-20)
+    audible = power_db > np.percentile(power_db, 95) - AUDIBLE_DB
+    grid = beats.steady_grid(chain.astype(float), salience, np.array(list(envelopes.onsets.values())), audible)
     beat_times = np.unique(np.clip(grid / frame_rate - ONSET_LATENCY, 0.0, spectrogram.duration))
 
     levels = np.log1p(spectrogram.power / np.maximum(np.percentile(spectrogram.power, 95, axis=0), 1e-10) * 1000)
@@ -96,14 +101,6 @@ def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) 
 def beat_salience(envelopes: onsets.OnsetEnvelopes) -> np.ndarray:
     """How much each frame sounds like a beat: weighted squared accents, so the loudest hits lead."""
     return np.sum([weight * envelopes.accents[name] ** 2 for name, weight in SALIENCE_WEIGHTS.items()], axis=0)
-
-
-def _sounding_span(envelopes: onsets.OnsetEnvelopes, curve: tempo.TempoCurve) -> tuple[float, float]:
-    """Frames from a little before the first clear onset to a little after the last one."""
-    strength = envelopes.all
-    clear = np.flatnonzero(strength > 0.1 * strength.max()) if strength.max() > 0 else np.array([0])
-    period = 60.0 * curve.frame_rate / curve.bpm
-    return float(clear[0] - 0.6 * period), float(clear[-1] + 0.3 * period)
 
 
 def _bar_lines(downbeat_times: np.ndarray, beat_period: float, duration: float) -> np.ndarray:
