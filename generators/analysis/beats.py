@@ -51,9 +51,10 @@ MIN_STEADY_BEATS = 16
 def track(salience: np.ndarray, periods: np.ndarray, tightness: float = TIGHTNESS) -> np.ndarray:
     """Frames of the best beat chain through ``salience``.
 
-    The chain runs through the whole signal (through breakdowns it coasts at
-    the local period); the beats before its first and after its last clearly
-    salient beat are left out.
+    The chain may start anywhere in the first one and a half periods and then
+    runs through the whole signal (through breakdowns it coasts at the local
+    period); the beats before its first and after its last clearly salient
+    beat are left out.
 
     Parameters
     ----------
@@ -81,8 +82,10 @@ def track(salience: np.ndarray, periods: np.ndarray, tightness: float = TIGHTNES
         gain = np.where(reachable, score[np.maximum(previous, 0)], -np.inf)
         gain -= tightness * np.abs(np.log(lags[None, :] / periods[frames, None]))
         best = np.argmax(gain, axis=1)
-        score[frames] += gain[np.arange(len(frames)), best]
-        backlink[frames] = previous[np.arange(len(frames)), best]
+        best_gain = gain[np.arange(len(frames)), best]
+        opening = (frames < lags[-1]) & (best_gain < 0)
+        score[frames] += np.where(opening, 0.0, best_gain)
+        backlink[frames] = np.where(opening, -1, previous[np.arange(len(frames)), best])
     last = count - 1 - int(np.argmax(score[::-1][: int(np.ceil(periods[-1]))]))
     beats = [last]
     while backlink[beats[-1]] >= 0:
@@ -109,11 +112,11 @@ def steady_grid(beats: np.ndarray, salience: np.ndarray, onsets: np.ndarray, aud
 
     Each grid's period and phase maximize the salience summed along it (a
     sub-frame fit over the whole stretch). A grid has one beat per beat of its
-    stretch. The first grid also extends back bar by bar while the bar is
-    audible (``audible``: a flag per frame) or its ``onsets`` (strength per
-    range and frame) keep to the grid, so an intro gets beats before its first
-    drum; the last grid extends forward only while onsets keep to the grid, so
-    a reverb tail gets none.
+    stretch. The first grid also extends back, by bars and then by beats, while
+    they are audible (``audible``: a flag per frame) or their ``onsets``
+    (strength per range and frame) keep to the grid, so an intro gets beats
+    before its first drum; the last grid extends forward by whole bars only
+    while onsets keep to the grid, so a reverb tail gets none.
     """
     if len(beats) < MIN_STEADY_BEATS:
         return beats
@@ -130,8 +133,9 @@ def steady_grid(beats: np.ndarray, salience: np.ndarray, onsets: np.ndarray, aud
         intercept, slope, last = fit
         first = 0.0
         if number == 0:
-            while _bar_before_counts(onsets, audible, intercept + slope * np.arange(first - BEATS_PER_BAR, first + 1)):
-                first -= BEATS_PER_BAR
+            for step in (BEATS_PER_BAR, 1):
+                while _counts_before(onsets, audible, intercept + slope * np.arange(first - step, first + 1)):
+                    first -= step
         if number == len(stretches) - 1:
             while _keeps_to_grid(onsets, intercept + slope * np.arange(last, last + BEATS_PER_BAR + 1)):
                 last += BEATS_PER_BAR
@@ -139,8 +143,8 @@ def steady_grid(beats: np.ndarray, salience: np.ndarray, onsets: np.ndarray, aud
     return _drop_crowded(np.concatenate(pieces), float(np.median(np.diff(beats))))
 
 
-def _bar_before_counts(onsets: np.ndarray, audible: np.ndarray, bar: np.ndarray) -> bool:
-    """Whether the grid extends back over the bar of beat frames ``bar``: it is audible or keeps to the grid."""
+def _counts_before(onsets: np.ndarray, audible: np.ndarray, bar: np.ndarray) -> bool:
+    """Whether the grid extends back over the beat frames ``bar``: they are audible or keep to the grid."""
     if bar[0] < 0:
         return False
     frames = audible[int(np.floor(bar[0])) : int(np.ceil(bar[-1]))]
@@ -179,7 +183,8 @@ def _steady_stretches(beats: np.ndarray, anchored: np.ndarray) -> list[tuple[int
     count as tempo changes, frame rounding averages out, and where the chain
     only coasts (a breakdown without drums) the last measured interval holds.
     Each local interval is compared with the first ones of its stretch, so a
-    slow ramp is caught as well as a jump.
+    slow ramp is caught as well as a jump. A new stretch starts at its first
+    anchored beat: the coasting beats before it stay with the old tempo.
     """
     intervals = np.diff(beats)
     measured = np.where(anchored[:-1] & anchored[1:], intervals, np.nan)
@@ -197,11 +202,16 @@ def _steady_stretches(beats: np.ndarray, anchored: np.ndarray) -> list[tuple[int
     local = local[held]
     stretches = []
     start = 0
-    for index in range(1, len(local)):
+    index = 1
+    while index < len(local):
         reference = local[start : min(index, start + LOCAL_BEATS)]
         if len(reference) and abs(local[index] / reference.mean() - 1) > STEADY_TOLERANCE:
-            stretches.append((start, index + 1))
-            start = index + 1
+            split = index + 1
+            while split < len(beats) - 1 and not anchored[split]:
+                split += 1
+            stretches.append((start, split))
+            start = index = split
+        index += 1
     stretches.append((start, len(beats)))
     return [(a, b) for a, b in stretches if b > a]
 
