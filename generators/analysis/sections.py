@@ -36,6 +36,9 @@ SECTION_PRICE = 1.5
 PHRASE_PRICE = {8: 0.0, 4: 0.8, 2: 2.0, 1: 3.0}
 """Price of a section whose length in bars is a multiple of the key (the largest that divides it)."""
 
+MIN_SECTION_BARS = 2
+"""No section is shorter than this many bars (a song shorter than that is one section)."""
+
 SHORT_SECTION_BARS = 4
 SHORT_SECTION_PRICE = 1.5
 """Extra price of a section shorter than ``SHORT_SECTION_BARS`` bars."""
@@ -148,6 +151,7 @@ def boundaries(features: BarFeatures) -> list[int]:
     for end in range(1, count + 1):
         lengths = end - starts[:end]
         totals = best[:end] - _length_price(lengths) + (gain[end] if end < count else 0.0)
+        totals[lengths < min(MIN_SECTION_BARS, count)] = -np.inf
         previous[end] = int(np.argmax(totals))
         best[end] = totals[previous[end]]
     chosen = []
@@ -171,25 +175,35 @@ def label(features: BarFeatures, starts: list[int]) -> list[str]:
 
     A section *rises* when its mid and high levels climb by ``RISING``; it has
     a kick when its kick accents reach ``KICK_PRESENT`` of the strongest
-    section's. Drops have a kick, do not rise and are at least ``FULL`` as full
-    as the fullest such section; a rising section leading into a drop (or into
-    a build) is a build; the rest is intro before the first drop, outro after
-    the last and breakdown in between.
+    section's. Steady sections with a kick are drops when they come after a
+    section without one or a build, or when they are at least ``FULL`` as full
+    as the section before; the first is the intro and the last the outro
+    unless they are ``FULL`` as full as the fullest drop. A rising section (or
+    a gently rising one that rises on into a build) that leads into a drop is
+    a build; the
+    remaining sections are intro before the first drop, outro after the last
+    and breakdown in between.
     """
     ends = [*starts[1:], len(features.kick)]
     spans = list(zip(starts, ends, strict=True))
     kick = np.array([features.kick[a:b].mean() for a, b in spans])
     fullness = np.array([features.fullness[a:b].mean() for a, b in spans])
-    rising = np.array([_rise(features.brightness[a:b]) > RISING for a, b in spans])
+    rise = np.array([_rise(features.brightness[a:b]) for a, b in spans])
     has_kick = kick >= KICK_PRESENT * kick.max() if kick.max() > 0 else np.zeros(len(kick), dtype=bool)
-    steady = has_kick & ~rising
-    reference = fullness[steady].max() if steady.any() else fullness.max()
-    labels = [
-        "drop" if is_steady and full >= FULL * reference else ""
-        for is_steady, full in zip(steady, fullness, strict=True)
-    ]
-    for index in range(len(labels) - 2, -1, -1):
-        if rising[index] and labels[index + 1] in ("drop", "build"):
+    steady = has_kick & (rise <= RISING)
+    fullest = fullness[steady].max() if steady.any() else fullness.max()
+    count = len(spans)
+    labels = [""] * count
+    for index in np.flatnonzero(steady):
+        if index == 0 or (index == count - 1 and labels[index - 1] == "drop"):
+            labels[index] = "drop" if fullness[index] >= FULL * fullest else ""
+        elif not steady[index - 1] or rise[index - 1] > RISING or fullness[index] >= FULL * fullness[index - 1]:
+            labels[index] = "drop"
+    for index in range(count - 2, -1, -1):
+        together = _rise(features.brightness[spans[index][0] : spans[index + 1][1]])
+        if labels[index + 1] in ("drop", "build") and rise[index] > RISING:
+            labels[index] = "build"
+        elif labels[index + 1] == "build" and rise[index] > RISING / 2 and together > RISING:
             labels[index] = "build"
     drops = [i for i, name in enumerate(labels) if name == "drop"]
     for index, name in enumerate(labels):
