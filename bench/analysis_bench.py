@@ -217,7 +217,8 @@ def main() -> int:
     parser.add_argument("--only", default="", help="run only the tracks whose name contains this text")
     parser.add_argument("--no-speed", action="store_true", help="skip the speed and memory measurements")
     parser.add_argument("--long-minutes", type=float, default=60.0, help="length of the memory-test file")
-    parser.add_argument("--holdout", type=int, default=10, help="number of randomized held-out tracks (0: none)")
+    parser.add_argument("--holdout", type=int, default=12, help="number of randomized held-out tracks (0: none)")
+    parser.add_argument("--holdout-seed", type=int, default=2000, help="seed of the held-out set (1000 was used while tuning)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="toonbeat-bench-") as temporary:
@@ -228,7 +229,7 @@ def main() -> int:
         if scores:
             report += [markdown_table(scores), ""]
         if args.holdout:
-            held_out = _score_all(holdout_tracks(args.holdout), folder, args)
+            held_out = _score_all(holdout_tracks(args.holdout, args.holdout_seed), folder, args)
             report += (
                 []
                 if not held_out

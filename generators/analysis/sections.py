@@ -180,7 +180,8 @@ def label(features: BarFeatures, starts: list[int]) -> list[str]:
     as the section before; the first is the intro and the last the outro
     unless they are ``FULL`` as full as the fullest drop. A rising section (or
     a gently rising one that rises on into a build) that leads into a drop is
-    a build; the
+    a build, except a drumless one right after a drop (a breakdown with a
+    riser); the
     remaining sections are intro before the first drop, outro after the last
     and breakdown in between.
     """
@@ -201,7 +202,8 @@ def label(features: BarFeatures, starts: list[int]) -> list[str]:
             labels[index] = "drop"
     for index in range(count - 2, -1, -1):
         together = _rise(features.brightness[spans[index][0] : spans[index + 1][1]])
-        if labels[index + 1] in ("drop", "build") and rise[index] > RISING:
+        after_drop = index > 0 and labels[index - 1] == "drop" and not has_kick[index]
+        if labels[index + 1] in ("drop", "build") and rise[index] > RISING and not after_drop:
             labels[index] = "build"
         elif labels[index + 1] == "build" and rise[index] > RISING / 2 and together > RISING:
             labels[index] = "build"
