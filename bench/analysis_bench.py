@@ -218,7 +218,9 @@ def main() -> int:
     parser.add_argument("--no-speed", action="store_true", help="skip the speed and memory measurements")
     parser.add_argument("--long-minutes", type=float, default=60.0, help="length of the memory-test file")
     parser.add_argument("--holdout", type=int, default=12, help="number of randomized held-out tracks (0: none)")
-    parser.add_argument("--holdout-seed", type=int, default=2000, help="seed of the held-out set (1000 was used while tuning)")
+    parser.add_argument(
+        "--holdout-seed", type=int, default=2000, help="seed of the held-out set (1000 was used while tuning)"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="toonbeat-bench-") as temporary:

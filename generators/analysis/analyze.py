@@ -27,6 +27,10 @@ TEMPO_WEIGHTS = {"low": 1.0, "mid": 0.6, "high": 0.6}
 ONSET_LATENCY = 0.005
 """Seconds by which the onset strength peaks after the sound starts; subtracted from beat times."""
 
+TERNARY_SWITCH = 1.3
+"""A tempo two thirds or three halves of the main one replaces it when its beats are this much more salient
+(at a ternary multiple of the true tempo every other beat falls between the drums)."""
+
 AUDIBLE_DB = 40.0
 """Frames within this many dB of the song's loud level (95th percentile) count as audible."""
 
@@ -65,14 +69,23 @@ def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) 
     salience = beat_salience(envelopes)
     periodic = [envelopes.accents["low"], envelopes.onsets["mid"], envelopes.onsets["high"]]
     curve = tempo.estimate(periodic, list(TEMPO_WEIGHTS.values()), frame_rate)
-    chain = beats.track(salience, curve.period_at(np.arange(len(salience))))
     power_db = 10.0 * np.log10(spectrogram.power.sum(axis=1, dtype=np.float64) + 1e-20)
     audible = power_db > np.percentile(power_db, 95) - AUDIBLE_DB
-    grid = beats.steady_grid(chain.astype(float), salience, np.array(list(envelopes.onsets.values())), audible)
-    beat_times = np.unique(np.clip(grid / frame_rate - ONSET_LATENCY, 0.0, spectrogram.duration))
-
+    onset_ranges = np.array(list(envelopes.onsets.values()))
     levels = np.log1p(spectrogram.power / np.maximum(np.percentile(spectrogram.power, 95, axis=0), 1e-10) * 1000)
-    novelty = downbeats.beat_novelty(downbeats.beat_features(levels, beat_times * frame_rate))
+
+    def beat_grid(candidate: tempo.TempoCurve) -> np.ndarray:
+        chain = beats.track(salience, candidate.period_at(np.arange(len(salience))))
+        grid = beats.steady_grid(chain.astype(float), salience, onset_ranges, audible)
+        return beats.split_if_too_slow(grid, salience)
+
+    grid = beat_grid(curve)
+    for bpm in curve.alternatives:
+        other = beat_grid(curve.at_tempo(bpm))
+        if beats.mean_salience(other, salience) > TERNARY_SWITCH * beats.mean_salience(grid, salience):
+            grid = other
+    novelty = downbeats.beat_novelty(downbeats.beat_features(levels, grid))
+    beat_times = np.clip(grid / frame_rate - ONSET_LATENCY, 0.0, spectrogram.duration)
     phase = downbeats.bar_phase(novelty)
     beat_positions = downbeats.positions(len(beat_times), phase)
     downbeat_times = beat_times[beat_positions == 1]

@@ -62,8 +62,13 @@ def plot_beats(data: BeatData, path: str | os.PathLike[str], title: str | None =
     top.set_yticks([])
     top.set_ylabel("loudness")
     for band, colour in (("low", "#8e44ad"), ("mid", "#27ae60"), ("high", "#e67e22")):
-        bottom.plot(times, _smooth(np.asarray(getattr(data.energy, band)), beat_seconds * rate), color=colour,
-                    lw=1.2, label=band)
+        bottom.plot(
+            times,
+            _smooth(np.asarray(getattr(data.energy, band)), beat_seconds * rate),
+            color=colour,
+            lw=1.2,
+            label=band,
+        )
     bottom.set_ylim(0, 1.05)
     bottom.set_ylabel("band energy (beat mean)")
     bottom.set_xlabel("seconds")

@@ -203,9 +203,8 @@ def label(features: BarFeatures, starts: list[int]) -> list[str]:
     for index in range(count - 2, -1, -1):
         together = _rise(features.brightness[spans[index][0] : spans[index + 1][1]])
         after_drop = index > 0 and labels[index - 1] == "drop" and not has_kick[index]
-        if labels[index + 1] in ("drop", "build") and rise[index] > RISING and not after_drop:
-            labels[index] = "build"
-        elif labels[index + 1] == "build" and rise[index] > RISING / 2 and together > RISING:
+        leads_into_build = labels[index + 1] == "build" and rise[index] > RISING / 2 and together > RISING
+        if (labels[index + 1] in ("drop", "build") and rise[index] > RISING and not after_drop) or leads_into_build:
             labels[index] = "build"
     drops = [i for i, name in enumerate(labels) if name == "drop"]
     for index, name in enumerate(labels):

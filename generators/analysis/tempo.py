@@ -25,6 +25,9 @@ LOCAL_RANGE = 0.2
 METER_WEIGHTS = {1: 1.0, 2: 0.5, 4: 0.5}
 """Weight of the autocorrelation at each multiple of the beat period."""
 
+ALTERNATIVE_SCORE = 0.5
+"""A tempo two thirds or three halves of the best one is worth trying when it scores this fraction of it."""
+
 GLOBAL_MULTIPLES = 16
 LOCAL_MULTIPLES = 8
 """Multiples of the beat period whose autocorrelation peaks sharpen the main and the local periods."""
@@ -49,6 +52,9 @@ class TempoCurve:
         How clearly each window shows that period (0..1).
     frame_rate : float
         Frames per second of ``periods``.
+    alternatives : tuple of float
+        Main tempi two thirds or three halves of ``bpm`` that fit the onsets
+        nearly as well (a 4/4 groove can look ternary at the wrong level).
     """
 
     bpm: float
@@ -56,10 +62,15 @@ class TempoCurve:
     periods: np.ndarray
     confidence: np.ndarray
     frame_rate: float
+    alternatives: tuple[float, ...] = ()
 
     def period_at(self, frames: np.ndarray) -> np.ndarray:
         """Beat period (frames) at each of ``frames``."""
         return np.interp(frames / self.frame_rate, self.times, self.periods)
+
+    def at_tempo(self, bpm: float) -> TempoCurve:
+        """The same curve scaled to main tempo ``bpm``."""
+        return TempoCurve(bpm, self.times, self.periods * self.bpm / bpm, self.confidence, self.frame_rate)
 
 
 def autocorrelation(envelope: np.ndarray, max_lag: int) -> np.ndarray:
@@ -136,10 +147,16 @@ def estimate(envelopes: list[np.ndarray], weights: list[float], frame_rate: floa
     bpms = candidate_bpms()
     periods = 60.0 * frame_rate / bpms
     acf = combined_autocorrelation(envelopes, weights, int(np.ceil(periods.max() * GLOBAL_MULTIPLES)) + 2)
-    best = int(np.argmax(np.maximum(periodicity(acf, periods), 0.0) * prior(bpms)))
+    score = np.maximum(periodicity(acf, periods), 0.0) * prior(bpms)
+    best = int(np.argmax(score))
     main_period = refine_period(acf, periods[best], GLOBAL_MULTIPLES)
+    alternatives = []
+    for ratio in (2 / 3, 3 / 2):
+        other = int(np.argmin(np.abs(bpms - bpms[best] * ratio)))
+        if MIN_BPM <= bpms[best] * ratio <= MAX_BPM and score[other] >= ALTERNATIVE_SCORE * score[best]:
+            alternatives.append(60.0 * frame_rate / refine_period(acf, periods[other], GLOBAL_MULTIPLES))
     times, local, confidence = _local_periods(envelopes, weights, frame_rate, main_period)
-    return TempoCurve(60.0 * frame_rate / main_period, times, local, confidence, frame_rate)
+    return TempoCurve(60.0 * frame_rate / main_period, times, local, confidence, frame_rate, tuple(alternatives))
 
 
 def _local_periods(
