@@ -27,6 +27,9 @@ TEMPO_WEIGHTS = {"low": 1.0, "mid": 0.6, "high": 0.6}
 ONSET_LATENCY = 0.005
 """Seconds by which the onset strength peaks after the sound starts; subtracted from beat times."""
 
+FAST_BPM = 150.0
+"""Beats are split in two (see ``beats.split_if_too_slow``) only towards tempi from this to ``tempo.MAX_BPM``."""
+
 TERNARY_SWITCH = 1.3
 """A tempo two thirds or three halves of the main one replaces it when its beats are this much more salient
 (at a ternary multiple of the true tempo every other beat falls between the drums)."""
@@ -77,7 +80,9 @@ def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) 
     def beat_grid(candidate: tempo.TempoCurve) -> np.ndarray:
         chain = beats.track(salience, candidate.period_at(np.arange(len(salience))))
         grid = beats.steady_grid(chain.astype(float), salience, onset_ranges, audible)
-        return beats.split_if_too_slow(grid, salience)
+        return beats.split_if_too_slow(
+            grid, salience, (60.0 * frame_rate / tempo.MAX_BPM, 60.0 * frame_rate / FAST_BPM)
+        )
 
     grid = beat_grid(curve)
     for bpm in curve.alternatives:

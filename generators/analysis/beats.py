@@ -104,14 +104,17 @@ def _evidence(beats: np.ndarray, salience: np.ndarray) -> np.ndarray:
     return ndimage.maximum_filter1d(salience, 5)[frames]
 
 
-def split_if_too_slow(beats: np.ndarray, salience: np.ndarray) -> np.ndarray:
+def split_if_too_slow(beats: np.ndarray, salience: np.ndarray, periods: tuple[float, float]) -> np.ndarray:
     """Beats ``beats`` (frames) with a beat added halfway between each pair when the halfway points are as salient.
 
     Four-on-the-floor at 200 BPM can lock at 100 BPM with two kicks per beat;
     at the right level the points halfway between beats carry hats or
-    nothing, far less salient than the beats.
+    nothing, far less salient than the beats. Only beats whose halves would
+    lie within ``periods`` (shortest, longest in frames: the fast tempi where a
+    half-speed lock happens) are split.
     """
-    if len(beats) < MIN_STEADY_BEATS:
+    half = np.median(np.diff(beats)) / 2 if len(beats) > 1 else 0.0
+    if len(beats) < MIN_STEADY_BEATS or not 0.98 * periods[0] <= half <= 1.02 * periods[1]:
         return beats
     peaks = ndimage.maximum_filter1d(salience, 5)
     on_beats = peaks[np.clip(np.round(beats).astype(int), 0, len(salience) - 1)].mean()

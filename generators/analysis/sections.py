@@ -27,13 +27,13 @@ STEPS_PER_BAR = 16
 RHYTHM_WEIGHT = 1.0
 """Weight of the 16th-note onset pattern against the band levels (log units) in a bar's novelty vector."""
 
-NOVELTY_CONTEXT_BARS = 4
-"""Bars on either side of a bar line compared by the novelty."""
+NOVELTY_CONTEXT_BARS = (2, 4)
+"""Bars on either side of a bar line compared by the novelty, at two scales (short sections and long ones)."""
 
 SECTION_PRICE = 1.5
 """Novelty (in units of the song's median bar novelty) a bar line needs to pay for a new section."""
 
-PHRASE_PRICE = {8: 0.0, 4: 0.8, 2: 2.0, 1: 3.0}
+PHRASE_PRICE = {8: 0.0, 4: 0.4, 2: 2.0, 1: 3.0}
 """Price of a section whose length in bars is a multiple of the key (the largest that divides it)."""
 
 MIN_SECTION_BARS = 2
@@ -120,7 +120,7 @@ def _mean_between(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return (sums[edges[1:]] - sums[edges[:-1]]) / np.maximum(np.diff(edges), 1)
 
 
-def novelty(vectors: np.ndarray, context: int = NOVELTY_CONTEXT_BARS) -> np.ndarray:
+def novelty(vectors: np.ndarray, context: int) -> np.ndarray:
     """Change at each bar line: the next ``context`` bars' mean against the previous ones', plus the single step.
 
     Scaled so that the median over the song is 1 (0 at bar 0).
@@ -143,7 +143,7 @@ def boundaries(features: BarFeatures) -> list[int]:
     count = len(features.vectors)
     if count < 2:
         return [0]
-    gain = novelty(features.vectors) - SECTION_PRICE
+    gain = np.mean([novelty(features.vectors, context) for context in NOVELTY_CONTEXT_BARS], axis=0) - SECTION_PRICE
     best = np.full(count + 1, -np.inf)
     best[0] = 0.0
     previous = np.zeros(count + 1, dtype=int)
