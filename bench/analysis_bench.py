@@ -197,12 +197,17 @@ def whole_process_seconds(path: Path, output: Path, runs: int = 3) -> list[float
 
 
 def peak_memory(path: Path, output: Path) -> tuple[float, float]:
-    """Peak RSS (MiB) and seconds of one ``toonbeat analyze`` process on ``path`` (plot included)."""
+    """Peak RSS (MiB) and seconds of one ``toonbeat analyze`` process on ``path`` (plot included).
+
+    The peak is the child's own ``VmHWM`` (Linux): ``ru_maxrss`` would also
+    count the pages the child shared with this benchmark process before exec.
+    """
     arguments = ["analyze", str(path), "-o", str(output), "--plot", str(output.with_suffix(".png"))]
     code = (
-        "import resource, sys, time; from generators.cli import main; t = time.perf_counter(); "
+        "import re, sys, time; from pathlib import Path; from generators.cli import main; t = time.perf_counter(); "
         f"code = main({arguments!r}); "
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)"
+        "peak = re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text()).group(1); "
+        "print(time.perf_counter() - t, peak); sys.exit(code)"
     )
     result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     seconds, kib = result.stdout.split()[-2:]

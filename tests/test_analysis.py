@@ -126,3 +126,14 @@ def test_fast_four_on_the_floor_is_not_halved(tmp_path: Path):
     song = synthesize(190.0, 7, "industrial", total_bars=24, sample_rate=SR)
     data = analyze_file(_song_file(tmp_path, "fast", song))
     assert data.tempo == pytest.approx(190.0, rel=0.02)
+
+
+def test_progress_is_reported_from_start_to_finish(house):
+    _, _, path = house
+    reports: list[tuple[float, str]] = []
+    analyze_file(path, progress=lambda fraction, stage: reports.append((fraction, stage)))
+    fractions = [fraction for fraction, _ in reports]
+    assert fractions[0] == 0.0
+    assert fractions[-1] == 1.0
+    assert fractions == sorted(fractions)
+    assert {"decoding", "analyzing", "done"} <= {stage for _, stage in reports}

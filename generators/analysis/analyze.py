@@ -8,7 +8,7 @@ features -> sections and drops; energy envelopes and onset times alongside.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -50,7 +50,7 @@ def analyze_file(path: str | os.PathLike[str], *, progress: Progress | None = No
     report = progress or (lambda _fraction, _stage: None)
     report(0.0, "decoding")
     source = audio.open_audio(path)
-    spectrogram = features.band_spectrogram(audio.mono_blocks(source), source.sample_rate)
+    spectrogram = features.band_spectrogram(_reporting(audio.mono_blocks(source), source, report), source.sample_rate)
     report(0.6, "hashing")
     info = AudioInfo(
         path=str(path),
@@ -63,6 +63,15 @@ def analyze_file(path: str | os.PathLike[str], *, progress: Progress | None = No
     data = analyze_spectrogram(spectrogram, info)
     report(1.0, "done")
     return data
+
+
+def _reporting(blocks: Iterator[np.ndarray], source: audio.AudioSource, report: Progress) -> Iterator[np.ndarray]:
+    """Pass ``blocks`` on, reporting decoding progress (0 to 0.6 of the whole analysis)."""
+    decoded = 0
+    for block in blocks:
+        decoded += len(block)
+        report(0.6 * min(decoded / max(source.frames, 1), 1.0), "decoding")
+        yield block
 
 
 def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) -> BeatData:
