@@ -99,7 +99,11 @@ def score_madmom(results: list[Result], python: str) -> None:
 
 
 def _beat_scores(
-    prefix: str, truth: GroundTruth, beats: Sequence[float], downbeats: Sequence[float] | None, tempo: float | None
+    prefix: str,
+    truth: GroundTruth,
+    beats: Sequence[float] | np.ndarray,
+    downbeats: Sequence[float] | np.ndarray | None,
+    tempo: float | None,
 ) -> dict[str, float]:
     import mir_eval
 
