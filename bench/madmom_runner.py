@@ -20,6 +20,7 @@ import collections.abc
 import json
 import sys
 import time
+from typing import Any
 
 import numpy
 
@@ -35,7 +36,7 @@ class _RaggedNumpy:
         return getattr(numpy, name)
 
     @staticmethod
-    def asarray(values: object, *args: object, **kwargs: object) -> numpy.ndarray:
+    def asarray(values: Any, *args: Any, **kwargs: Any) -> numpy.ndarray:
         try:
             return numpy.asarray(values, *args, **kwargs)
         except ValueError:
