@@ -24,9 +24,6 @@ SALIENCE_WEIGHTS = {"low": 1.0, "mid": 0.5, "high": 0.3}
 TEMPO_WEIGHTS = {"low": 1.0, "mid": 0.6, "high": 0.6}
 """How much each range's periodicity counts towards the tempo (low accents, mid and high onsets)."""
 
-ONSET_LATENCY = 0.005
-"""Seconds by which the onset strength peaks after the sound starts; subtracted from beat times."""
-
 FAST_BPM = 150.0
 """Beats are split in two (see ``beats.split_if_too_slow``) only towards tempi from this to ``tempo.MAX_BPM``."""
 
@@ -84,11 +81,12 @@ def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) 
     power_db = 10.0 * np.log10(spectrogram.power.sum(axis=1, dtype=np.float64) + 1e-20)
     audible = power_db > np.percentile(power_db, 95) - AUDIBLE_DB
     onset_ranges = np.array(list(envelopes.onsets.values()))
+    attack = (envelopes.onsets["mid"] + envelopes.onsets["high"]) / 2
     levels = np.log1p(spectrogram.power / np.maximum(np.percentile(spectrogram.power, 95, axis=0), 1e-10) * 1000)
 
     def beat_grid(candidate: tempo.TempoCurve) -> np.ndarray:
         chain = beats.track(salience, candidate.period_at(np.arange(len(salience))))
-        grid = beats.steady_grid(chain.astype(float), salience, onset_ranges, audible)
+        grid = beats.steady_grid(chain.astype(float), salience, onset_ranges, audible, attack)
         return beats.split_if_too_slow(
             grid, salience, (60.0 * frame_rate / tempo.MAX_BPM, 60.0 * frame_rate / FAST_BPM)
         )
@@ -99,7 +97,7 @@ def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) 
         if beats.mean_salience(other, salience) > TERNARY_SWITCH * beats.mean_salience(grid, salience):
             grid = other
     novelty = downbeats.beat_novelty(downbeats.beat_features(levels, grid))
-    beat_times = np.clip(grid / frame_rate - ONSET_LATENCY, 0.0, spectrogram.duration)
+    beat_times = np.clip(grid / frame_rate, 0.0, spectrogram.duration)
     phase = downbeats.bar_phase(novelty)
     beat_positions = downbeats.positions(len(beat_times), phase)
     downbeat_times = beat_times[beat_positions == 1]

@@ -50,6 +50,15 @@ ANCHOR = 0.2
 MIN_STEADY_BEATS = 16
 """A stretch of constant tempo shorter than this keeps the tracked beats."""
 
+ATTACK_REACH = 3
+"""Frames on either side of a grid beat searched for the attack of its hit."""
+
+ATTACK_PEAK = 0.3
+"""Attack strength (loud onsets are near 1) that counts as a clear hit."""
+
+EDGE_FRAMES = 2.0
+"""A grid may reach this many frames before the start of the audio (its beat is then put at 0 s)."""
+
 
 def track(salience: np.ndarray, periods: np.ndarray, tightness: float = TIGHTNESS) -> np.ndarray:
     """Frames of the best beat chain through ``salience``.
@@ -136,7 +145,9 @@ def comb_score(salience: np.ndarray, grid_frames: np.ndarray) -> float:
     return float(np.sum(np.interp(inside, np.arange(len(salience)), salience)))
 
 
-def steady_grid(beats: np.ndarray, salience: np.ndarray, onsets: np.ndarray, audible: np.ndarray) -> np.ndarray:
+def steady_grid(
+    beats: np.ndarray, salience: np.ndarray, onsets: np.ndarray, audible: np.ndarray, attack: np.ndarray
+) -> np.ndarray:
     """Replace the chain ``beats`` (frames) by even grids where its tempo is constant.
 
     Each grid's period and phase maximize the salience summed along it (a
@@ -145,7 +156,9 @@ def steady_grid(beats: np.ndarray, salience: np.ndarray, onsets: np.ndarray, aud
     they are audible (``audible``: a flag per frame) or their ``onsets``
     (strength per range and frame) keep to the grid, so an intro gets beats
     before its first drum; the last grid extends forward by whole bars only
-    while onsets keep to the grid, so a reverb tail gets none.
+    while onsets keep to the grid, so a reverb tail gets none. Finally each
+    grid is moved onto the ``attack`` onsets (strength per frame) it meets:
+    salience peaks a little late on some kicks, the attack of the hit does not.
     """
     if len(beats) < MIN_STEADY_BEATS:
         return beats
@@ -168,15 +181,52 @@ def steady_grid(beats: np.ndarray, salience: np.ndarray, onsets: np.ndarray, aud
         if number == len(stretches) - 1:
             while _keeps_to_grid(onsets, intercept + slope * np.arange(last, last + BEATS_PER_BAR + 1)):
                 last += BEATS_PER_BAR
-        pieces.append(intercept + slope * np.arange(first, last + 1))
+        numbers = np.arange(first, last + 1)
+        intercept, slope = _onto_attacks(numbers, intercept, slope, attack)
+        pieces.append(intercept + slope * numbers)
     return _drop_crowded(np.concatenate(pieces), float(np.median(np.diff(beats))))
+
+
+def _onto_attacks(numbers: np.ndarray, intercept: float, slope: float, attack: np.ndarray) -> tuple[float, float]:
+    """The grid ``intercept + slope * numbers`` shifted and stretched onto the attacks near its beats.
+
+    Each beat with a clear attack peak (at least ``ATTACK_PEAK``) within
+    ``ATTACK_REACH`` frames gives an offset to sub-frame precision; a line
+    through the offsets, refitted without outliers, corrects phase and period.
+    Too few attacks (noise, drumless music) leave the grid as it is.
+    """
+    grid = intercept + slope * numbers
+    frames = np.round(grid).astype(int)
+    reach = np.arange(-ATTACK_REACH, ATTACK_REACH + 1)
+    window = frames[:, None] + reach[None, :]
+    inside = (window[:, 0] >= 1) & (window[:, -1] < len(attack) - 1)
+    if inside.sum() < MIN_STEADY_BEATS // 2:
+        return intercept, slope
+    window, grid, numbers = window[inside], grid[inside], numbers[inside]
+    values = attack[window]
+    best = np.argmax(values, axis=1)
+    rows = np.arange(len(values))
+    peak = window[rows, best]
+    left, middle, right = attack[peak - 1], attack[peak], attack[peak + 1]
+    curvature = left - 2 * middle + right
+    vertex = np.where(curvature < 0, 0.5 * (left - right) / np.where(curvature < 0, curvature, -1.0), 0.0)
+    clear = (middle >= ATTACK_PEAK) & (best > 0) & (best < len(reach) - 1)
+    offsets = peak + np.clip(vertex, -0.5, 0.5) - grid
+    for _ in range(3):
+        if clear.sum() < MIN_STEADY_BEATS // 2:
+            return intercept, slope
+        correction_slope, correction = np.polyfit(numbers[clear], offsets[clear], 1)
+        residual = offsets - (correction + correction_slope * numbers)
+        spread = 1.4826 * float(np.median(np.abs(residual[clear])))
+        clear &= np.abs(residual) <= max(2.5 * spread, 0.5)
+    return intercept + float(correction), slope + float(correction_slope)
 
 
 def _counts_before(onsets: np.ndarray, audible: np.ndarray, bar: np.ndarray) -> bool:
     """Whether the grid extends back over the beat frames ``bar``: they are audible or keep to the grid."""
-    if bar[0] < 0:
+    if bar[0] < -EDGE_FRAMES:
         return False
-    frames = audible[int(np.floor(bar[0])) : int(np.ceil(bar[-1]))]
+    frames = audible[max(int(np.floor(bar[0])), 0) : int(np.ceil(bar[-1]))]
     return bool(frames.mean() >= 0.5 if len(frames) else False) or _keeps_to_grid(onsets, bar)
 
 
@@ -189,8 +239,9 @@ def _keeps_to_grid(onsets: np.ndarray, bar: np.ndarray) -> bool:
     grid when its strongest 16th position is ``GRID_COHERENCE`` times stronger
     than the points halfway between 16ths.
     """
-    if bar[0] < 0 or bar[-1] > onsets.shape[1] - 1:
+    if bar[0] < -EDGE_FRAMES or bar[-1] > onsets.shape[1] - 1:
         return False
+    bar = np.maximum(bar, 0.0)
     beats = len(bar) - 1
     steps = np.interp(np.arange(4 * beats) / 4, np.arange(len(bar)), bar)
     between = np.round(steps + 0.125 * (bar[1] - bar[0])).astype(int)
