@@ -137,3 +137,9 @@ def test_progress_is_reported_from_start_to_finish(house):
     assert fractions[-1] == 1.0
     assert fractions == sorted(fractions)
     assert {"decoding", "analyzing", "done"} <= {stage for _, stage in reports}
+
+
+def test_a_song_that_starts_on_a_beat_has_a_beat_at_zero(industrial):
+    song, data, _ = industrial
+    assert song.truth.beats[0] == 0.0
+    assert data.beats[0] == pytest.approx(0.0, abs=0.01)
