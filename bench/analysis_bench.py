@@ -1,172 +1,189 @@
 """Benchmark of ``toonbeat analyze`` on synthetic electronic music with exact ground truth.
 
-Run from the checkout: ``python -m bench.analysis_bench [--out bench/analysis_results.md]``.
+Run from the checkout::
 
-Scores (``mir_eval``, every beat counted, no 5-second trim): beat F-measure
+    python -m bench.analysis_bench [--out bench/analysis_results.md] [--madmom /tmp/madmom-venv/bin/python]
+
+Scores (``mir_eval``; every beat counts, no 5-second trim): beat F-measure
 (70 ms), CMLt, downbeat F-measure, tempo within 4 %, section boundary
-F-measure (3 s window, the song's start and end not counted), drops found
-within one bar and false drops; beside librosa's stock ``beat_track``. Then
-speed (seconds of analysis per minute of audio once imported, and a 3-minute
-track as a whole ``toonbeat analyze`` process) and the peak memory of a
-60-minute file. Prints a markdown table and writes it to ``--out``.
+F-measure (3 s window; the song's start and end are not counted), drops found
+within one bar and false drops. Beside them: librosa's stock ``beat_track``
+and, with ``--madmom``, madmom's DBN beat and downbeat trackers run in a
+separate environment (see ``bench/madmom_runner.py``). Two track sets: the
+named cases of issue 3, and randomized held-out tracks (seed 2000; seed 1000
+was looked at while developing). Then speed (seconds of analysis per minute
+of audio once imported, and a 3-minute track as a whole ``python -m
+generators analyze`` process) and the peak memory of a 60-minute file.
+Prints markdown and writes it to ``--out``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from generators.analysis import analyze_file
-from generators.music.drum_machine import Song, synthesize, write_wav
+from generators.music.drum_machine import GroundTruth, synthesize, write_wav
 
-from .benchmark_tracks import BenchmarkTrack, tracks
+from .benchmark_tracks import BenchmarkTrack, holdout_tracks, tracks
 
 TEMPO_TOLERANCE = 0.04
 SECTION_WINDOW = 3.0
 
 
-@dataclass(frozen=True)
-class Score:
-    """One track's scores."""
+@dataclass
+class Result:
+    """One track: its ground truth, where its audio is, and every tracker's scores."""
 
     name: str
+    path: Path
+    truth: GroundTruth
     minutes: float
-    tempo_ref: float
-    tempo_est: float
-    beat_f: float
-    cmlt: float
-    downbeat_f: float
-    section_f: float
-    drops_found: int
-    drops_true: int
-    false_drops: int
-    seconds: float
-    librosa_f: float | None = None
-    librosa_cmlt: float | None = None
-    librosa_tempo: float | None = None
-
-    @property
-    def tempo_ok(self) -> bool:
-        return _within(self.tempo_est, self.tempo_ref)
+    scores: dict[str, float] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _within(estimate: float | None, reference: float) -> bool:
-    return estimate is not None and abs(estimate / reference - 1) <= TEMPO_TOLERANCE
-
-
-def score_track(track: BenchmarkTrack, folder: Path, with_librosa: bool) -> Score:
-    """Synthesize, analyze and score one benchmark track."""
-    import mir_eval
-
+def render(track: BenchmarkTrack, folder: Path) -> Result:
+    """Synthesize ``track`` into ``folder``."""
     song = track.render()
-    path = folder / (track.name.replace(" ", "_") + ".wav")
+    path = folder / (track.name.replace(" ", "_").replace(":", "") + ".wav")
     write_wav(path, song.samples, song.sample_rate)
+    return Result(track.name, path, song.truth, song.duration / 60.0)
+
+
+def score_toonbeat(result: Result) -> None:
+    """Analyze ``result``'s audio and score everything."""
     start = time.perf_counter()
-    data = analyze_file(path)
-    seconds = time.perf_counter() - start
-    truth = song.truth
-    ref_beats, est_beats = np.array(truth.beats), np.array(data.beats)
-    continuity = mir_eval.beat.continuity(ref_beats, est_beats)
-    found, false = _drop_hits(truth.drops, data.drops, 4 * 60.0 / truth.tempo)
-    scores = Score(
-        name=track.name,
-        minutes=song.duration / 60.0,
-        tempo_ref=truth.tempo,
-        tempo_est=data.tempo,
-        beat_f=mir_eval.beat.f_measure(ref_beats, est_beats),
-        cmlt=continuity[1],
-        downbeat_f=mir_eval.beat.f_measure(np.array(truth.downbeats), np.array(data.downbeats)),
-        section_f=_boundary_f(truth.sections, data.sections),
-        drops_found=found,
-        drops_true=len(truth.drops),
-        false_drops=false,
-        seconds=seconds,
-    )
-    if not with_librosa:
-        return scores
-    lib_beats, lib_tempo = _librosa_beats(path)
-    lib_continuity = mir_eval.beat.continuity(ref_beats, lib_beats)
-    return Score(
-        **{
-            **scores.__dict__,
-            "librosa_f": mir_eval.beat.f_measure(ref_beats, lib_beats),
-            "librosa_cmlt": lib_continuity[1],
-            "librosa_tempo": lib_tempo,
-        }
-    )
+    data = analyze_file(result.path)
+    result.seconds["toonbeat"] = time.perf_counter() - start
+    truth = result.truth
+    result.scores.update(_beat_scores("", truth, data.beats, data.downbeats, data.tempo))
+    result.scores["sections"] = _boundary_f(truth, data.sections)
+    bar = 4 * 60.0 / truth.tempo
+    result.scores["drops found"] = sum(any(abs(e - r) <= bar for e in data.drops) for r in truth.drops)
+    result.scores["false drops"] = sum(not any(abs(e - r) <= bar for r in truth.drops) for e in data.drops)
 
 
-def _librosa_beats(path: Path) -> tuple[np.ndarray, float]:
+def score_librosa(result: Result) -> None:
+    """librosa's stock ``beat_track`` on the same audio (loaded at 22.05 kHz mono, librosa's default)."""
     import librosa
 
-    y, sr = librosa.load(str(path), sr=22050, mono=True)
+    start = time.perf_counter()
+    y, sr = librosa.load(str(result.path), sr=22050, mono=True)
     tempo, beats = librosa.beat.beat_track(y=y, sr=sr, units="time")
-    return np.asarray(beats), float(np.atleast_1d(tempo)[0])
+    result.seconds["librosa"] = time.perf_counter() - start
+    result.scores.update(_beat_scores("librosa ", result.truth, beats, None, float(np.atleast_1d(tempo)[0])))
 
 
-def _boundary_f(reference: tuple, estimate: tuple) -> float:
+def score_madmom(results: list[Result], python: str) -> None:
+    """madmom's DBN trackers on every track, in one process of the ``python`` that has madmom."""
+    runner = Path(__file__).with_name("madmom_runner.py")
+    output = subprocess.run(
+        [python, str(runner), *(str(r.path) for r in results)], check=True, capture_output=True, text=True
+    ).stdout
+    found = {line["path"]: line for line in map(json.loads, output.splitlines())}
+    for result in results:
+        line = found[str(result.path)]
+        result.seconds["madmom"] = line["seconds"]
+        result.scores.update(_beat_scores("madmom ", result.truth, line["beats"], line["downbeats"], None))
+
+
+def _beat_scores(
+    prefix: str,
+    truth: GroundTruth,
+    beats: Sequence[float] | np.ndarray,
+    downbeats: Sequence[float] | np.ndarray | None,
+    tempo: float | None,
+) -> dict[str, float]:
     import mir_eval
 
-    ref = np.array([[s.start, s.end] for s in reference])
-    est = np.array([[s.start, s.end] for s in estimate])
-    if len(ref) < 2 and len(est) < 2:
+    reference = np.array(truth.beats)
+    estimate = np.asarray(beats, dtype=float)
+    scores = {
+        f"{prefix}beat F": mir_eval.beat.f_measure(reference, estimate),
+        f"{prefix}CMLt": mir_eval.beat.continuity(reference, estimate)[1],
+    }
+    if downbeats is not None:
+        scores[f"{prefix}downbeat F"] = mir_eval.beat.f_measure(np.array(truth.downbeats), np.asarray(downbeats))
+    if tempo is not None:
+        scores[f"{prefix}tempo"] = tempo
+    return scores
+
+
+def _boundary_f(truth: GroundTruth, estimate: tuple) -> float:
+    import mir_eval
+
+    reference = np.array([[s.start, s.end] for s in truth.sections])
+    found = np.array([[s.start, s.end] for s in estimate])
+    if len(reference) < 2 and len(found) < 2:
         return 1.0
-    return float(mir_eval.segment.detection(ref, est, window=SECTION_WINDOW, trim=True)[2])
+    return float(mir_eval.segment.detection(reference, found, window=SECTION_WINDOW, trim=True)[2])
 
 
-def _drop_hits(reference: tuple[float, ...], estimate: tuple[float, ...], bar: float) -> tuple[int, int]:
-    """How many true drops have an estimate within one bar, and how many estimates match no true drop."""
-    found = sum(any(abs(e - r) <= bar for e in estimate) for r in reference)
-    false = sum(not any(abs(e - r) <= bar for r in reference) for e in estimate)
-    return found, false
+def _tempo_ok(estimate: float, reference: float) -> bool:
+    return abs(estimate / reference - 1) <= TEMPO_TOLERANCE
 
 
-def markdown_table(scores: list[Score]) -> str:
+def markdown_table(results: list[Result]) -> str:
     """The scores as a markdown table with a mean row."""
-    with_librosa = scores[0].librosa_f is not None
+    others = [name for name in ("librosa", "madmom") if any(name in key for key in results[0].scores)]
     header = ["track", "tempo (true / found)", "beat F", "CMLt", "downbeat F", "sections F(3 s)", "drops (false)"]
-    if with_librosa:
-        header += ["librosa F", "librosa CMLt", "librosa tempo"]
+    columns = ["beat F", "CMLt", "downbeat F", "sections"]
+    if "librosa" in others:
+        header += ["librosa beat F", "librosa CMLt", "librosa tempo"]
+    if "madmom" in others:
+        header += ["madmom beat F", "madmom CMLt", "madmom downbeat F"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for s in scores:
-        row = [
-            s.name,
-            f"{s.tempo_ref:.1f} / {s.tempo_est:.1f}{'' if s.tempo_ok else ' ✗'}",
-            f"{s.beat_f:.3f}",
-            f"{s.cmlt:.3f}",
-            f"{s.downbeat_f:.3f}",
-            f"{s.section_f:.3f}",
-            f"{s.drops_found}/{s.drops_true} ({s.false_drops})",
-        ]
-        if with_librosa:
-            row += [f"{s.librosa_f:.3f}", f"{s.librosa_cmlt:.3f}", f"{s.librosa_tempo:.1f}"]
+    for r in results:
+        s = r.scores
+        row = [r.name, f"{r.truth.tempo:.1f} / {s['tempo']:.1f}{'' if _tempo_ok(s['tempo'], r.truth.tempo) else ' ✗'}"]
+        row += [f"{s[key]:.3f}" for key in columns]
+        row.append(f"{s['drops found']:.0f}/{len(r.truth.drops)} ({s['false drops']:.0f})")
+        if "librosa" in others:
+            row += [f"{s['librosa beat F']:.3f}", f"{s['librosa CMLt']:.3f}", f"{s['librosa tempo']:.1f}"]
+        if "madmom" in others:
+            row += [f"{s['madmom beat F']:.3f}", f"{s['madmom CMLt']:.3f}", f"{s['madmom downbeat F']:.3f}"]
         lines.append("| " + " | ".join(row) + " |")
     mean = [
         "**mean**",
-        f"{sum(s.tempo_ok for s in scores)}/{len(scores)} within 4 %",
-        *(
-            f"**{np.mean([getattr(s, key) for s in scores]):.3f}**"
-            for key in ("beat_f", "cmlt", "downbeat_f", "section_f")
-        ),
-        f"{sum(s.drops_found for s in scores)}/{sum(s.drops_true for s in scores)} "
-        f"({sum(s.false_drops for s in scores)})",
+        f"{sum(_tempo_ok(r.scores['tempo'], r.truth.tempo) for r in results)}/{len(results)} within 4 %",
     ]
-    if with_librosa:
+    mean += [f"**{np.mean([r.scores[key] for r in results]):.3f}**" for key in columns]
+    found, false = (sum(r.scores[key] for r in results) for key in ("drops found", "false drops"))
+    mean.append(f"{found:.0f}/{sum(len(r.truth.drops) for r in results)} ({false:.0f})")
+    if "librosa" in others:
+        mean += [f"{np.mean([r.scores[k] for r in results]):.3f}" for k in ("librosa beat F", "librosa CMLt")]
+        mean.append(
+            f"{sum(_tempo_ok(r.scores['librosa tempo'], r.truth.tempo) for r in results)}/{len(results)} within 4 %"
+        )
+    if "madmom" in others:
         mean += [
-            f"{np.mean([s.librosa_f for s in scores]):.3f}",
-            f"{np.mean([s.librosa_cmlt for s in scores]):.3f}",
-            f"{sum(_within(s.librosa_tempo, s.tempo_ref) for s in scores)}/{len(scores)} within 4 %",
+            f"{np.mean([r.scores[k] for r in results]):.3f}"
+            for k in ("madmom beat F", "madmom CMLt", "madmom downbeat F")
         ]
     lines.append("| " + " | ".join(mean) + " |")
     return "\n".join(lines)
+
+
+def speed_line(results: list[Result]) -> str:
+    """Seconds per minute of audio of each tracker."""
+    minutes = sum(r.minutes for r in results)
+    parts = []
+    for name in ("toonbeat", "librosa", "madmom"):
+        if all(name in r.seconds for r in results):
+            total = sum(r.seconds[name] for r in results)
+            parts.append(f"{name} {total / minutes:.3f} s")
+    return f"Seconds of analysis per minute of audio ({minutes:.1f} min, {os.cpu_count()} cores): " + ", ".join(parts)
 
 
 def whole_process_seconds(path: Path, output: Path, runs: int = 3) -> list[float]:
@@ -183,12 +200,18 @@ def whole_process_seconds(path: Path, output: Path, runs: int = 3) -> list[float
     return times
 
 
-def peak_memory_mib(path: Path, output: Path) -> tuple[float, float]:
-    """Peak RSS (MiB) and wall seconds of one ``toonbeat analyze`` process on ``path``."""
+def peak_memory(path: Path, output: Path) -> tuple[float, float]:
+    """Peak RSS (MiB) and seconds of one ``toonbeat analyze`` process on ``path`` (plot included).
+
+    The peak is the child's own ``VmHWM`` (Linux): ``ru_maxrss`` would also
+    count the pages the child shared with this benchmark process before exec.
+    """
+    arguments = ["analyze", str(path), "-o", str(output), "--plot", str(output.with_suffix(".png"))]
     code = (
-        "import resource, sys, time; from generators.cli import main; t = time.perf_counter(); "
-        f"code = main(['analyze', {str(path)!r}, '-o', {str(output)!r}]); "
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)"
+        "import re, sys, time; from pathlib import Path; from generators.cli import main; t = time.perf_counter(); "
+        f"code = main({arguments!r}); "
+        "peak = re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text()).group(1); "
+        "print(time.perf_counter() - t, peak); sys.exit(code)"
     )
     result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     seconds, kib = result.stdout.split()[-2:]
@@ -196,15 +219,16 @@ def peak_memory_mib(path: Path, output: Path) -> tuple[float, float]:
 
 
 def long_file(path: Path, minutes: float) -> None:
-    """Write a ``minutes`` long 44.1 kHz 16-bit stereo WAV of concatenated drum-machine songs, block by block."""
+    """Write a ``minutes`` long 44.1 kHz 16-bit stereo WAV of drum-machine songs, one song at a time."""
     import soundfile
 
     styles = ("house", "techno", "industrial")
+    frames = int(minutes * 60 * 44100)
     with soundfile.SoundFile(str(path), "w", 44100, 2, subtype="PCM_16") as stream:
         written, seed = 0, 0
-        while written < minutes * 60 * 44100:
-            song: Song = synthesize(120.0 + 4 * (seed % 5), seed, styles[seed % 3])
-            block = song.samples[: int(minutes * 60 * 44100) - written]
+        while written < frames:
+            song = synthesize(120.0 + 4 * (seed % 5), seed, styles[seed % 3])
+            block = song.samples[: frames - written]
             stream.write(block)
             written += len(block)
             seed += 1
@@ -213,56 +237,64 @@ def long_file(path: Path, minutes: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("bench/analysis_results.md"), help="markdown file to write")
-    parser.add_argument("--no-librosa", action="store_true", help="skip librosa's beat_track baseline")
-    parser.add_argument("--only", default="", help="run only the tracks whose name contains this text")
-    parser.add_argument("--no-speed", action="store_true", help="skip the speed and memory measurements")
+    parser.add_argument("--no-librosa", action="store_true", help="skip librosa's beat_track")
+    parser.add_argument("--madmom", metavar="PYTHON", help="a python that has madmom 0.16.1 (see madmom_runner.py)")
+    parser.add_argument("--only", default="", help="score only the tracks whose name contains this text")
+    parser.add_argument("--holdout", type=int, default=12, help="number of randomized held-out tracks (0: none)")
+    parser.add_argument("--holdout-seed", type=int, default=2000, help="seed of the held-out set")
+    parser.add_argument("--no-speed", action="store_true", help="skip the whole-process and memory measurements")
     parser.add_argument("--long-minutes", type=float, default=60.0, help="length of the memory-test file")
     args = parser.parse_args()
 
+    report = ["## Analysis benchmark", ""]
     with tempfile.TemporaryDirectory(prefix="toonbeat-bench-") as temporary:
         folder = Path(temporary)
-        analyze_file(_warmup(folder))
-        scores = []
-        for track in tracks():
-            if args.only and args.only not in track.name:
+        warmup = synthesize(128.0, 0, "house", total_bars=12)
+        write_wav(folder / "warmup.wav", warmup.samples, warmup.sample_rate)
+        analyze_file(folder / "warmup.wav")
+        sets = [("Issue 3 cases", tracks())]
+        if args.holdout:
+            sets.append(
+                (
+                    f"Held-out tracks (random arrangements, tempi, sounds, noise and reverb; seed {args.holdout_seed})",
+                    holdout_tracks(args.holdout, args.holdout_seed),
+                )
+            )
+        everything: list[Result] = []
+        for title, candidates in sets:
+            results = [render(t, folder) for t in candidates if args.only in t.name]
+            if not results:
                 continue
-            scores.append(score_track(track, folder, not args.no_librosa))
-            print(f"  scored {track.name}", file=sys.stderr)
-        report = ["## Analysis benchmark", "", markdown_table(scores), ""]
-        minutes = sum(s.minutes for s in scores)
-        analysis_seconds = sum(s.seconds for s in scores)
-        report.append(
-            f"Analysis speed once imported: {analysis_seconds / minutes:.3f} s per minute of audio "
-            f"({minutes:.1f} min of audio in {analysis_seconds:.2f} s, {os.cpu_count()} cores)."
-        )
+            for result in results:
+                score_toonbeat(result)
+                if not args.no_librosa:
+                    score_librosa(result)
+                print(f"  scored {result.name}", file=sys.stderr)
+            if args.madmom:
+                score_madmom(results, args.madmom)
+            report += [f"### {title}", "", markdown_table(results), ""]
+            everything += results
+        report.append(speed_line(everything) + ".")
         if not args.no_speed:
             three = folder / "three_minutes.wav"
             long_file(three, 3.0)
             runs = whole_process_seconds(three, folder / "three.json")
             report.append(
-                f"3-minute WAV, whole `python -m generators analyze` process: "
+                f"A 3-minute 44.1 kHz WAV as a whole `python -m generators analyze` process: "
                 f"{min(runs):.2f} s best, {max(runs):.2f} s worst of {len(runs)} runs."
             )
             hour = folder / "long.wav"
             long_file(hour, args.long_minutes)
-            mib, seconds = peak_memory_mib(hour, folder / "long.json")
+            mib, seconds = peak_memory(hour, folder / "long.json")
             report.append(
-                f"{args.long_minutes:g}-minute 44.1 kHz stereo WAV: peak RSS {mib:.0f} MiB, "
-                f"{seconds:.1f} s analysis ({seconds / args.long_minutes:.3f} s per minute)."
+                f"A {args.long_minutes:g}-minute 44.1 kHz 16-bit stereo WAV ({hour.stat().st_size / 2**20:.0f} MiB): "
+                f"peak RSS {mib:.0f} MiB, {seconds:.1f} s including hashing and `--plot`."
             )
     text = "\n".join(report) + "\n"
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     return 0
-
-
-def _warmup(folder: Path) -> Path:
-    """A short song analysed once so that import and first-call costs stay out of the timings."""
-    song = synthesize(128.0, 0, "house", total_bars=12)
-    path = folder / "warmup.wav"
-    write_wav(path, song.samples, song.sample_rate)
-    return path
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from scipy import signal
@@ -166,3 +167,78 @@ def tracks() -> list[BenchmarkTrack]:
             reverb=0.5,
         ),
     ]
+
+
+def holdout_tracks(count: int = 10, seed: int = 1000) -> list[BenchmarkTrack]:
+    """Randomized tracks never used while tuning the analysis: arrangement, tempo, style, sounds and degradation."""
+    rng = np.random.default_rng(seed)
+    result = []
+    for number in range(count):
+        track_seed = int(rng.integers(1 << 30))
+        style = str(rng.choice(["house", "techno", "industrial"]))
+        bpm = float(np.round(rng.uniform(100.0, 150.0), 1))
+        parts = _random_arrangement(rng)
+        humanize = float(rng.uniform(1.0, 6.0))
+        lead_in = float(rng.uniform(0.0, 2.0))
+        snr = None if rng.random() < 0.5 else float(np.round(rng.uniform(0.0, 20.0)))
+        reverb = 0.0 if rng.random() < 0.5 else float(np.round(rng.uniform(0.2, 0.8), 1))
+        name = f"held-out {number + 1}: {style} {bpm:g}"
+        description = " / ".join(f"{p.label} {p.bars}" for p in parts)
+
+        make = partial(synthesize, bpm, track_seed, style, arrangement=parts, humanize_ms=humanize, lead_in=lead_in)
+        result.append(BenchmarkTrack(name, description, make, snr_db=snr, reverb=reverb))
+    return result
+
+
+def _random_arrangement(rng: np.random.Generator) -> list[Part]:
+    """A plausible random arrangement: intro, optional build, drops and breakdowns, outro."""
+    swing = float(rng.choice([0.0, 0.0, 0.15, 0.3]))
+    half = rng.random() < 0.15
+    kick = "half" if half else "four"
+
+    def drums(label: str, bars: int, **changes: object) -> Part:
+        base = {
+            "kick": kick,
+            "snare": "half" if half else str(rng.choice(["clap", "snare"])),
+            "hats": str(rng.choice(["offbeat", "eighths", "sixteenths", "syncopated"])),
+            "open_hats": bool(rng.random() < 0.5),
+            "stabs": bool(rng.random() < 0.7),
+            "metal": bool(rng.random() < 0.3),
+            "swing": swing,
+        }
+        base.update(changes)
+        return Part(label, bars, **base)  # type: ignore[arg-type]
+
+    parts = [
+        drums(
+            "intro",
+            int(rng.choice([8, 16])),
+            snare="none",
+            bass=False,
+            stabs=False,
+            kick="none" if rng.random() < 0.25 else kick,
+        )
+    ]
+    for _ in range(int(rng.choice([1, 2]))):
+        if rng.random() < 0.7:
+            parts.append(drums("build", int(rng.choice([4, 8])), snare="roll", pad=True, riser=True, hats="sixteenths"))
+        parts.append(drums("drop", int(rng.choice([8, 16])), crash=True))
+        parts.append(
+            Part(
+                "breakdown",
+                int(rng.choice([8, 16])),
+                kick="none",
+                snare="none",
+                hats=str(rng.choice(["none", "none", "offbeat"])),
+                bass=False,
+                pad=True,
+                stabs=bool(rng.random() < 0.5),
+                riser=bool(rng.random() < 0.5),
+                swing=swing,
+            )
+        )
+    parts.append(drums("drop", int(rng.choice([8, 16])), crash=True))
+    parts.append(
+        drums("outro", int(rng.choice([8, 16])), snare="none", bass=False, stabs=False, pad=bool(rng.random() < 0.5))
+    )
+    return parts

@@ -35,8 +35,10 @@ def test_the_default_song_runs_intro_build_drop_breakdown_drop_outro():
     assert [part.bars for part in parts] == [8, 8, 16, 8, 16, 8]
 
 
-def test_total_bars_rescales_every_part_to_at_least_two_bars():
+def test_total_bars_rescales_the_parts_in_whole_phrases_of_at_least_two_bars():
     assert [part.bars for part in rescale(default_arrangement(), 12)] == [2, 2, 2, 2, 2, 2]
+    assert [part.bars for part in rescale(default_arrangement(), 40)] == [4, 4, 12, 4, 12, 4]
+    assert min(part.bars for part in rescale(default_arrangement(), 13)) == 2
     scaled = rescale(default_arrangement(), 32)
     assert sum(part.bars for part in scaled) == 32
     assert min(part.bars for part in scaled) >= 2

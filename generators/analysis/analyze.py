@@ -8,7 +8,7 @@ features -> sections and drops; energy envelopes and onset times alongside.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -24,8 +24,15 @@ SALIENCE_WEIGHTS = {"low": 1.0, "mid": 0.5, "high": 0.3}
 TEMPO_WEIGHTS = {"low": 1.0, "mid": 0.6, "high": 0.6}
 """How much each range's periodicity counts towards the tempo (low accents, mid and high onsets)."""
 
-ONSET_LATENCY = 0.005
-"""Seconds by which the onset strength peaks after the sound starts; subtracted from beat times."""
+FAST_BPM = 150.0
+"""Beats are split in two (see ``beats.split_if_too_slow``) only towards tempi from this to ``tempo.MAX_BPM``."""
+
+TERNARY_SWITCH = 1.3
+"""A tempo two thirds or three halves of the main one replaces it when its beats are this much more salient
+(at a ternary multiple of the true tempo every other beat falls between the drums)."""
+
+AUDIBLE_DB = 40.0
+"""Frames within this many dB of the song's loud level (95th percentile) count as audible."""
 
 Progress = Callable[[float, str], None]
 """Called with the fraction done (0..1) and what the analysis is doing."""
@@ -40,7 +47,7 @@ def analyze_file(path: str | os.PathLike[str], *, progress: Progress | None = No
     report = progress or (lambda _fraction, _stage: None)
     report(0.0, "decoding")
     source = audio.open_audio(path)
-    spectrogram = features.band_spectrogram(audio.mono_blocks(source), source.sample_rate)
+    spectrogram = features.band_spectrogram(_reporting(audio.mono_blocks(source), source, report), source.sample_rate)
     report(0.6, "hashing")
     info = AudioInfo(
         path=str(path),
@@ -55,6 +62,15 @@ def analyze_file(path: str | os.PathLike[str], *, progress: Progress | None = No
     return data
 
 
+def _reporting(blocks: Iterator[np.ndarray], source: audio.AudioSource, report: Progress) -> Iterator[np.ndarray]:
+    """Pass ``blocks`` on, reporting decoding progress (0 to 0.6 of the whole analysis)."""
+    decoded = 0
+    for block in blocks:
+        decoded += len(block)
+        report(0.6 * min(decoded / max(source.frames, 1), 1.0), "decoding")
+        yield block
+
+
 def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) -> BeatData:
     """Everything ``analyze_file`` finds, from an already computed band spectrogram."""
     envelopes = onsets.onset_envelopes(spectrogram)
@@ -62,19 +78,34 @@ def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) 
     salience = beat_salience(envelopes)
     periodic = [envelopes.accents["low"], envelopes.onsets["mid"], envelopes.onsets["high"]]
     curve = tempo.estimate(periodic, list(TEMPO_WEIGHTS.values()), frame_rate)
-    chain = beats.track(salience, curve.period_at(np.arange(len(salience))))
-    grid = beats.steady_grid(chain.astype(float), salience, _sounding_span(envelopes, curve))
-    beat_times = np.unique(np.clip(grid / frame_rate - ONSET_LATENCY, 0.0, spectrogram.duration))
-
+    power_db = 10.0 * np.log10(spectrogram.power.sum(axis=1, dtype=np.float64) + 1e-20)
+    audible = power_db > np.percentile(power_db, 95) - AUDIBLE_DB
+    onset_ranges = np.array(list(envelopes.onsets.values()))
+    attack = (envelopes.onsets["mid"] + envelopes.onsets["high"]) / 2
     levels = np.log1p(spectrogram.power / np.maximum(np.percentile(spectrogram.power, 95, axis=0), 1e-10) * 1000)
-    novelty = downbeats.beat_novelty(levels, beat_times * frame_rate)
+
+    def beat_grid(candidate: tempo.TempoCurve) -> np.ndarray:
+        chain = beats.track(salience, candidate.period_at(np.arange(len(salience))))
+        grid = beats.steady_grid(chain.astype(float), salience, onset_ranges, audible, attack)
+        return beats.split_if_too_slow(
+            grid, salience, (60.0 * frame_rate / tempo.MAX_BPM, 60.0 * frame_rate / FAST_BPM)
+        )
+
+    grid = beat_grid(curve)
+    for bpm in curve.alternatives:
+        other = beat_grid(curve.at_tempo(bpm))
+        if beats.mean_salience(other, salience) > TERNARY_SWITCH * beats.mean_salience(grid, salience):
+            grid = other
+    novelty = downbeats.beat_novelty(downbeats.beat_features(levels, grid))
+    beat_times = np.clip(grid / frame_rate, 0.0, spectrogram.duration)
     phase = downbeats.bar_phase(novelty)
     beat_positions = downbeats.positions(len(beat_times), phase)
     downbeat_times = beat_times[beat_positions == 1]
 
     period = float(np.median(np.diff(beat_times))) if len(beat_times) > 1 else 0.5
     bar_lines = _bar_lines(downbeat_times, period, spectrogram.duration)
-    bars = sections.bar_features(envelopes, bar_lines)
+    low_bands = spectrogram.band_low_hz < onsets.GROUPS_HZ["low"][1]
+    bars = sections.bar_features(envelopes, levels, low_bands, bar_lines)
     section_list, drops = sections.sections_and_drops(bars, spectrogram.duration)
 
     return BeatData(
@@ -95,14 +126,6 @@ def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) 
 def beat_salience(envelopes: onsets.OnsetEnvelopes) -> np.ndarray:
     """How much each frame sounds like a beat: weighted squared accents, so the loudest hits lead."""
     return np.sum([weight * envelopes.accents[name] ** 2 for name, weight in SALIENCE_WEIGHTS.items()], axis=0)
-
-
-def _sounding_span(envelopes: onsets.OnsetEnvelopes, curve: tempo.TempoCurve) -> tuple[float, float]:
-    """Frames from a little before the first clear onset to a little after the last one."""
-    strength = envelopes.all
-    clear = np.flatnonzero(strength > 0.1 * strength.max()) if strength.max() > 0 else np.array([0])
-    period = 60.0 * curve.frame_rate / curve.bpm
-    return float(clear[0] - 0.6 * period), float(clear[-1] + 0.3 * period)
 
 
 def _bar_lines(downbeat_times: np.ndarray, beat_period: float, duration: float) -> np.ndarray:

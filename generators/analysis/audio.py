@@ -113,9 +113,12 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
 
 
 def _reason(error: BaseException) -> str:
+    """libsndfile's message without its own copy of the path."""
     text = str(error).strip()
     if "Format not recognised" in text or "unknown format" in text.lower():
         return "format not recognised"
+    if text.startswith("Error opening") and "': " in text:
+        text = text.split("': ", 1)[1]
     return text.removeprefix("Error : ").rstrip(".") or type(error).__name__
 
 

@@ -81,6 +81,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _output_names(songs: list[Path]) -> dict[Path, str]:
-    """The output name of each song: its stem, or its full name where two songs share a stem."""
-    stems = Counter(song.stem for song in songs)
-    return {song: song.stem if stems[song.stem] == 1 else song.name for song in songs}
+    """The output name of each song: its stem, with ``-2``, ``-3``... for later songs of the same stem."""
+    names: dict[Path, str] = {}
+    taken: Counter[str] = Counter()
+    for song in songs:
+        if song not in names:
+            taken[song.stem] += 1
+            names[song] = song.stem if taken[song.stem] == 1 else f"{song.stem}-{taken[song.stem]}"
+    return names

@@ -13,27 +13,36 @@ import numpy as np
 BEATS_PER_BAR = 4
 
 
-def beat_novelty(levels: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
-    """Spectral change at each beat: rise in band level from the beat before to the beat after.
-
-    Parameters
-    ----------
-    levels : np.ndarray [shape=(n_frames, n_bands)]
-        Log-compressed band power per frame.
-    beat_frames : np.ndarray [shape=(n_beats,)]
-        Beat positions in (fractional) frames.
+def beat_features(levels: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
+    """Mean of ``levels`` (frames x bands) over each beat, from one beat to the next.
 
     Returns
     -------
-    np.ndarray [shape=(n_beats,)]
+    np.ndarray [shape=(n_beats, n_bands)]
     """
     edges = np.clip(np.round(beat_frames).astype(int), 0, len(levels))
-    edges = np.concatenate([edges, [min(len(levels), edges[-1] + int(np.median(np.diff(edges))))]])
+    period = int(np.median(np.diff(edges))) if len(edges) > 1 else 1
+    edges = np.concatenate([edges, [min(len(levels), edges[-1] + period)]])
     sums = np.vstack([np.zeros((1, levels.shape[1])), np.cumsum(levels, axis=0)])
-    lengths = np.maximum(np.diff(edges), 1)[:, None]
-    per_beat = (sums[edges[1:]] - sums[edges[:-1]]) / lengths
-    change = np.abs(np.diff(per_beat, axis=0)).sum(axis=1)
-    return np.concatenate([[0.0], change])
+    return (sums[edges[1:]] - sums[edges[:-1]]) / np.maximum(np.diff(edges), 1)[:, None]
+
+
+def beat_novelty(features: np.ndarray, beats_per_bar: int = BEATS_PER_BAR) -> np.ndarray:
+    """How much the music changes at each beat: the next bar's mean features against the previous bar's.
+
+    Averaging a whole bar on either side cancels the repeating pattern inside
+    bars, so the change peaks where a bar-long change starts: at a downbeat.
+    """
+    count = len(features)
+    sums = np.vstack([np.zeros((1, features.shape[1])), np.cumsum(features, axis=0)])
+    index = np.arange(count)
+    after_end = np.minimum(index + beats_per_bar, count)
+    before_start = np.maximum(index - beats_per_bar, 0)
+    after = (sums[after_end] - sums[index]) / np.maximum(after_end - index, 1)[:, None]
+    before = (sums[index] - sums[before_start]) / np.maximum(index - before_start, 1)[:, None]
+    novelty = np.linalg.norm(after - before, axis=1)
+    complete = (index >= beats_per_bar) & (index + beats_per_bar <= count)
+    return np.where(complete, novelty, 0.0)
 
 
 def bar_phase(novelty: np.ndarray, beats_per_bar: int = BEATS_PER_BAR) -> int:

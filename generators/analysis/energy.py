@@ -11,7 +11,7 @@ from .features import BandSpectrogram
 FRAME_RATE = 50.0
 """Envelope samples per second written to the beat file."""
 
-DYNAMIC_RANGE_DB = 60.0
+DYNAMIC_RANGE_DB = 40.0
 """An envelope maps the loudest moment of its band to 1 and this many dB below it to 0."""
 
 BANDS_HZ = {"overall": (0.0, np.inf), "low": (0.0, 200.0), "mid": (200.0, 2000.0), "high": (2000.0, np.inf)}

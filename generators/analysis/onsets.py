@@ -78,8 +78,11 @@ def onset_envelopes(spectrogram: BandSpectrogram) -> OnsetEnvelopes:
 
 
 def _normalized_flux(compressed: np.ndarray, lag: int) -> np.ndarray:
-    """Mean rise of ``compressed`` (frames x bands) over ``lag`` frames, scaled so loud onsets are near 1."""
-    previous = np.vstack([np.repeat(compressed[:1], lag, axis=0), compressed[:-lag]])
+    """Mean rise of ``compressed`` (frames x bands) over ``lag`` frames, scaled so loud onsets are near 1.
+
+    Before the first frame there is silence, so a hit at 0 s is an onset.
+    """
+    previous = np.vstack([np.zeros((lag, compressed.shape[1])), compressed[:-lag]])
     flux = np.maximum(compressed - previous, 0.0).mean(axis=1)
     scale = _loud_onset_level(flux)
     return flux / scale if scale > 0 else flux

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from scipy import ndimage
 
 from addon.core.beatfile import BeatData
 
@@ -31,7 +32,9 @@ def plot_beats(data: BeatData, path: str | os.PathLike[str], title: str | None =
     from matplotlib import pyplot
 
     duration = data.audio.duration
-    times = np.arange(len(data.energy.overall)) / data.energy.frame_rate
+    rate = data.energy.frame_rate
+    times = np.arange(len(data.energy.overall)) / rate
+    beat_seconds = 60.0 / data.tempo if data.tempo > 0 else 0.5
     figure, (top, bottom) = pyplot.subplots(
         2, 1, figsize=(16, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 2]}, layout="constrained"
     )
@@ -39,37 +42,39 @@ def plot_beats(data: BeatData, path: str | os.PathLike[str], title: str | None =
         for section in data.sections:
             axis.axvspan(section.start, section.end, color=SECTION_COLOURS.get(section.label, "#eeeeee"), lw=0)
     overall = np.asarray(data.energy.overall)
-    top.fill_between(times, -overall, overall, color="#34495e", lw=0, label="loudness")
+    peaks = ndimage.maximum_filter1d(overall, max(1, int(0.25 * rate))) if len(overall) else overall
+    top.fill_between(times, -peaks, peaks, color="#8fa3b8", lw=0, label="loudness (peak)")
+    level = _smooth(overall, beat_seconds * rate)
+    top.fill_between(times, -level, level, color="#2c3e50", lw=0, label="loudness (mean)")
     if len(data.beats) <= MAX_BEAT_LINES:
-        top.vlines(data.beats, -1.08, -0.95, color="#555555", lw=0.6, label="beats")
-    top.vlines(data.downbeats, -1.08, 1.0, color="#1f77b4", lw=0.5, alpha=0.45, label="downbeats")
+        top.vlines(data.beats, -1.08, -0.97, color="#333333", lw=0.6, label="beats")
+    if len(data.downbeats) <= MAX_BEAT_LINES / 2:
+        top.vlines(data.downbeats, -1.08, 1.0, color="#1f77b4", lw=0.5, alpha=0.35, label="downbeats")
+    readable = duration / 40
     for drop in data.drops:
-        top.axvline(drop, color="#d62728", lw=2.2)
-        top.annotate(
-            "DROP",
-            (drop, 1.02),
-            color="#d62728",
-            fontsize=9,
-            fontweight="bold",
-            ha="center",
-            va="bottom",
-            annotation_clip=False,
-        )
+        top.axvline(drop, color="#d62728", lw=2.0)
     for section in data.sections:
-        top.text(
-            (section.start + section.end) / 2, 1.22, section.label, ha="center", va="bottom", fontsize=10, clip_on=True
-        )
+        if section.end - section.start >= readable:
+            top.text((section.start + section.end) / 2, 1.2, section.label, ha="center", va="bottom", fontsize=10)
+    if data.drops:
+        top.plot([], [], color="#d62728", lw=2.0, label="drops")
     top.set_ylim(-1.1, 1.4)
     top.set_yticks([])
     top.set_ylabel("loudness")
     for band, colour in (("low", "#8e44ad"), ("mid", "#27ae60"), ("high", "#e67e22")):
-        bottom.plot(times, getattr(data.energy, band), color=colour, lw=0.8, label=f"{band}")
+        bottom.plot(
+            times,
+            _smooth(np.asarray(getattr(data.energy, band)), beat_seconds * rate),
+            color=colour,
+            lw=1.2,
+            label=band,
+        )
     bottom.set_ylim(0, 1.05)
-    bottom.set_ylabel(f"energy ({data.energy.frame_rate:g}/s)")
+    bottom.set_ylabel("band energy (beat mean)")
     bottom.set_xlabel("seconds")
     bottom.set_xlim(0, duration)
     bottom.legend(loc="lower right", ncol=3, fontsize=8)
-    top.legend(loc="lower right", ncol=3, fontsize=8)
+    top.legend(loc="lower right", ncol=5, fontsize=8)
     name = Path(data.audio.path).name or "audio"
     top.set_title(
         title
@@ -79,6 +84,11 @@ def plot_beats(data: BeatData, path: str | os.PathLike[str], title: str | None =
     )
     _save_atomically(figure, Path(path))
     pyplot.close(figure)
+
+
+def _smooth(values: np.ndarray, width: float) -> np.ndarray:
+    """Moving average of ``values`` over ``width`` samples."""
+    return ndimage.uniform_filter1d(values, max(1, int(width))) if len(values) else values
 
 
 def _save_atomically(figure: object, target: Path) -> None:

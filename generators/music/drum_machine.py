@@ -106,8 +106,8 @@ class Song:
 def default_arrangement(style: str = "industrial", total_bars: int | None = None) -> tuple[Part, ...]:
     """Intro, build, drop, breakdown, drop, outro (8/8/16/8/16/8 bars) for ``style``.
 
-    ``total_bars`` rescales the part lengths proportionally, each part at least
-    2 bars long (``total_bars=12`` gives 2 bars each).
+    ``total_bars`` rescales the part lengths proportionally in whole phrases
+    (see ``rescale``; ``total_bars=12`` gives 2 bars each, 40 gives 4/4/12/4/12/4).
     """
     _check_style(style)
     drop_hats = "sixteenths" if style == "industrial" else "offbeat"
@@ -143,17 +143,27 @@ def default_arrangement(style: str = "industrial", total_bars: int | None = None
 
 
 def rescale(parts: Sequence[Part], total_bars: int) -> tuple[Part, ...]:
-    """``parts`` with their bar counts scaled to sum to ``total_bars`` (each at least 2)."""
-    if total_bars < 2 * len(parts):
-        raise ValueError(f"total_bars must be at least {2 * len(parts)} for {len(parts)} parts, got {total_bars}")
-    original = sum(part.bars for part in parts)
-    bars = [max(2, round(part.bars * total_bars / original)) for part in parts]
-    while sum(bars) != total_bars:
-        step = 1 if sum(bars) < total_bars else -1
-        candidates = [i for i, count in enumerate(bars) if step > 0 or count > 2]
-        index = max(candidates, key=lambda i: (bars[i], -i))
-        bars[index] += step
-    return tuple(replace(part, bars=count) for part, count in zip(parts, bars, strict=True))
+    """``parts`` with their bar counts scaled to sum to ``total_bars``.
+
+    Lengths stay whole phrases where the total allows: multiples of 4 bars
+    when ``total_bars`` is a multiple of 4 with room for 4 per part, else of
+    2, else of 1. Phrases are shared out in proportion to the original
+    lengths (largest remainders first), at least 2 bars per part.
+    """
+    count = len(parts)
+    if total_bars < 2 * count:
+        raise ValueError(f"total_bars must be at least {2 * count} for {count} parts, got {total_bars}")
+    phrase = next(size for size in (4, 2, 1) if total_bars % size == 0 and total_bars >= size * count)
+    phrases = total_bars // phrase
+    weights = np.array([part.bars for part in parts], dtype=float)
+    shares = phrases * weights / weights.sum()
+    least = max(1, 2 // phrase)
+    units = np.maximum(np.floor(shares).astype(int), least)
+    for index in np.argsort(-(shares - units), kind="stable")[: max(phrases - units.sum(), 0)]:
+        units[index] += 1
+    while units.sum() > phrases:
+        units[np.argmax(units)] -= 1
+    return tuple(replace(part, bars=int(unit * phrase)) for part, unit in zip(parts, units, strict=True))
 
 
 def synthesize(

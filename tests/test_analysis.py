@@ -1,0 +1,145 @@
+"""Analysis of drum-machine songs: the beats, bars, sections and drops it finds are the ones that were played."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from addon.core.beatfile import BeatData
+from generators.analysis import analyze_file
+from generators.music.drum_machine import Part, Song, synthesize, write_wav
+
+SR = 22050
+TOLERANCE = 0.07
+
+
+def _song_file(folder: Path, name: str, song: Song) -> Path:
+    path = folder / f"{name}.wav"
+    write_wav(path, song.samples, song.sample_rate)
+    return path
+
+
+@pytest.fixture(scope="module")
+def house(tmp_path_factory: pytest.TempPathFactory) -> tuple[Song, BeatData, Path]:
+    song = synthesize(124.0, 3, "house", total_bars=32, sample_rate=SR, humanize_ms=3.0, lead_in=0.4)
+    path = _song_file(tmp_path_factory.mktemp("house"), "house", song)
+    return song, analyze_file(path), path
+
+
+@pytest.fixture(scope="module")
+def industrial(tmp_path_factory: pytest.TempPathFactory) -> tuple[Song, BeatData, Path]:
+    song = synthesize(138.0, 4, "industrial", total_bars=32, sample_rate=SR, humanize_ms=3.0)
+    path = _song_file(tmp_path_factory.mktemp("industrial"), "industrial", song)
+    return song, analyze_file(path), path
+
+
+def _matched(reference: tuple[float, ...], estimate: tuple[float, ...]) -> float:
+    """Fraction of ``reference`` times with an ``estimate`` within the tolerance."""
+    found = np.array(estimate)
+    return float(np.mean([np.min(np.abs(found - time)) <= TOLERANCE for time in reference]))
+
+
+@pytest.mark.parametrize("name", ["house", "industrial"])
+def test_every_beat_is_found_within_70_ms_and_nothing_else(name: str, request: pytest.FixtureRequest):
+    song, data, _ = request.getfixturevalue(name)
+    assert _matched(song.truth.beats, data.beats) >= 0.99
+    assert _matched(data.beats, song.truth.beats) >= 0.99
+    assert data.tempo == pytest.approx(song.truth.tempo, rel=0.01)
+
+
+@pytest.mark.parametrize("name", ["house", "industrial"])
+def test_downbeats_start_the_bars_the_drum_machine_played(name: str, request: pytest.FixtureRequest):
+    song, data, _ = request.getfixturevalue(name)
+    assert _matched(song.truth.downbeats, data.downbeats) >= 0.95
+    assert data.beats_per_bar == 4
+    assert [data.beat_positions[data.beats.index(d)] for d in data.downbeats] == [1] * len(data.downbeats)
+
+
+def test_beats_continue_through_the_drumless_breakdown(house):
+    song, data, _ = house
+    breakdown = next(section for section in song.truth.sections if section.label == "breakdown")
+    inside = [beat for beat in song.truth.beats if breakdown.start <= beat < breakdown.end]
+    assert _matched(tuple(inside), data.beats) == 1.0
+
+
+@pytest.mark.parametrize("name", ["house", "industrial"])
+def test_sections_start_on_the_arranged_bars_and_drops_where_the_drops_come(name: str, request: pytest.FixtureRequest):
+    song, data, _ = request.getfixturevalue(name)
+    bar = 4 * 60.0 / song.truth.tempo
+    found = [section.start for section in data.sections[1:]]
+    for section in song.truth.sections[1:]:
+        assert min(abs(start - section.start) for start in found) < bar, f"no boundary near {section.start:.1f} s"
+    assert len(data.drops) == len(song.truth.drops)
+    for drop, true_drop in zip(data.drops, song.truth.drops, strict=True):
+        assert abs(drop - true_drop) < bar
+    assert {section.label for section in data.sections} >= {"intro", "drop", "outro"}
+    assert data.sections[0].start == 0.0
+    assert data.sections[-1].end == pytest.approx(data.audio.duration)
+
+
+def test_energy_is_higher_in_the_drop_than_in_the_breakdown(house):
+    song, data, _ = house
+    assert data.energy.frame_rate == 50.0
+    assert len(data.energy.low) == len(data.energy.overall) == int(data.audio.duration * 50) + 1
+    drop = next(section for section in song.truth.sections if section.label == "drop")
+    breakdown = next(section for section in song.truth.sections if section.label == "breakdown")
+
+    def mean_low(section):
+        return np.mean([data.energy.at(t, "low") for t in np.arange(section.start, section.end, 0.1)])
+
+    assert mean_low(drop) > mean_low(breakdown) + 0.2
+
+
+def test_onsets_and_audio_description(house):
+    song, data, path = house
+    assert len(data.onsets) > len(data.beats)
+    assert list(data.onsets) == sorted(data.onsets)
+    assert data.audio.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert (data.audio.sample_rate, data.audio.channels) == (SR, 2)
+    assert data.audio.duration == pytest.approx(song.duration, abs=0.01)
+    assert data.analyzer["name"] == "toonbeat"
+
+
+def test_a_half_time_groove_at_140_comes_out_at_140(tmp_path: Path):
+    parts = [Part("drop", 12, kick="half", snare="half", hats="eighths", stabs=True)]
+    song = synthesize(140.0, 5, "industrial", arrangement=parts, sample_rate=SR, humanize_ms=2.0)
+    data = analyze_file(_song_file(tmp_path, "half", song))
+    assert data.tempo == pytest.approx(140.0, rel=0.02)
+    assert _matched(song.truth.beats, data.beats) >= 0.97
+
+
+def test_an_intro_of_off_beat_hats_gets_its_beats_on_the_beat(tmp_path: Path):
+    parts = [
+        Part("intro", 8, kick="none", snare="none", hats="offbeat", open_hats=True, bass=False),
+        Part("drop", 8, stabs=True),
+    ]
+    song = synthesize(125.0, 6, "house", arrangement=parts, sample_rate=SR, lead_in=0.5)
+    data = analyze_file(_song_file(tmp_path, "hats", song))
+    intro_beats = song.truth.beats[: 8 * 4]
+    assert _matched(intro_beats, data.beats) >= 0.97
+
+
+def test_fast_four_on_the_floor_is_not_halved(tmp_path: Path):
+    song = synthesize(190.0, 7, "industrial", total_bars=24, sample_rate=SR)
+    data = analyze_file(_song_file(tmp_path, "fast", song))
+    assert data.tempo == pytest.approx(190.0, rel=0.02)
+
+
+def test_progress_is_reported_from_start_to_finish(house):
+    _, _, path = house
+    reports: list[tuple[float, str]] = []
+    analyze_file(path, progress=lambda fraction, stage: reports.append((fraction, stage)))
+    fractions = [fraction for fraction, _ in reports]
+    assert fractions[0] == 0.0
+    assert fractions[-1] == 1.0
+    assert fractions == sorted(fractions)
+    assert {"decoding", "analyzing", "done"} <= {stage for _, stage in reports}
+
+
+def test_a_song_that_starts_on_a_beat_has_a_beat_at_zero(industrial):
+    song, data, _ = industrial
+    assert song.truth.beats[0] == 0.0
+    assert data.beats[0] == pytest.approx(0.0, abs=0.01)
