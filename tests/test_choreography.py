@@ -90,15 +90,28 @@ def test_zoom_punches_at_section_starts_and_pushes_in_through_builds(beats):
     value = dict(zip(zoom.times, zoom.values, strict=True))
     assert value[0.0] == pytest.approx(1.0)
     assert value[4.0] > 1.0 and value[16.0] > 1.0
+    assert zoom.interpolation == "BEZIER"
     assert value[8.0] > value[16.0]
     before_drop = max(t for t in zoom.times if 4.5 < t < 8.0)
     assert value[before_drop] > value[4.0]
 
 
-def test_shaking_zooms_in_just_enough_to_hide_the_frame_edges(beats):
+def test_while_it_shakes_the_camera_zooms_in_just_enough_and_between_shakes_it_is_still(beats):
     plan = plan_choreography(beats, [HERO], apply_overrides(load_preset("minimal"), enable=["shake"]))
-    largest_shake = max(abs(v) for v in plan.track(CAMERA, "offset_x").values + plan.track(CAMERA, "offset_y").values)
-    assert min(plan.track(CAMERA, "zoom").values) == pytest.approx(1 + 2 * largest_shake)
+    shake_x, shake_y = plan.track(CAMERA, "offset_x"), plan.track(CAMERA, "offset_y")
+    zoom = dict(zip(plan.track(CAMERA, "zoom").times, plan.track(CAMERA, "zoom").values, strict=True))
+    moving = plan.track(CAMERA, "moving")
+
+    def moving_at(time):
+        return moving.values[max(i for i, t in enumerate(moving.times) if t <= time)]
+
+    for downbeat in beats.downbeats:
+        largest = max(max(abs(x), abs(y)) for t, x, y in zip(shake_x.times, shake_x.values, shake_y.values,
+                                                              strict=True) if downbeat <= t < downbeat + 0.3)
+        assert zoom[downbeat] == pytest.approx(1 + 2 * largest)
+        assert moving_at(downbeat + 0.05) == 1.0
+        assert moving_at(downbeat + 1.0) == 0.0
+        assert zoom.get(downbeat - 1 / 24, 1.0) == 1.0
 
 
 def test_flashes_peak_exactly_on_the_beats(beats):

@@ -12,6 +12,7 @@ owner     target                      value
 <name>    ``scale_x``, ``scale_y``    squash and stretch factor, 1 at rest
 camera    ``offset_x``, ``offset_y``  shake, as a fraction of the frame height
 camera    ``zoom``                    zoom factor, 1 at rest (a little more while shaking)
+camera    ``moving``                  1 while the camera moves, 0 while it is exactly at rest
 light     ``flash``                   flash opacity, 0 to 1
 light     ``color_r/g/b``             flash colour of the section
 ========  ==========================  =========================================
@@ -33,7 +34,8 @@ CAMERA = "camera"
 LIGHT = "light"
 EFFECT_OF_TARGET = {
     "pose": "Pose", "scale_x": "Bounce", "scale_y": "Bounce", "offset_x": "Shake", "offset_y": "Shake",
-    "zoom": "Zoom", "flash": "Flash", "color_r": "Colour", "color_g": "Colour", "color_b": "Colour",
+    "zoom": "Zoom", "moving": "Camera", "flash": "Flash",
+    "color_r": "Colour", "color_g": "Colour", "color_b": "Colour",
 }
 BOUNCE_SQUASH = 0.08
 SHAKE_SIZE = 0.012
@@ -103,13 +105,7 @@ def plan_choreography(beats: BeatData, cast: Sequence[CastMember], preset: Prese
         tracks.append(_pose_track(beats, member, preset, position))
         if preset.strength("bounce") > 0:
             tracks.extend(_bounce_tracks(beats, member.name, preset.strength("bounce")))
-    overscan = 1.0
-    if preset.strength("shake") > 0:
-        shake = _shake_tracks(beats, preset.strength("shake"), key_spacing, seed)
-        overscan += 2 * max((abs(v) for track in shake for v in track.values), default=0.0)
-        tracks.extend(shake)
-    if preset.strength("zoom") > 0 or preset.strength("push_in") > 0 or overscan > 1.0:
-        tracks.append(_zoom_track(beats, preset.strength("zoom"), preset.strength("push_in"), key_spacing, overscan))
+    tracks.extend(_camera_tracks(beats, preset, key_spacing, seed))
     if preset.strength("flash") > 0 or preset.strength("strobe") > 0:
         tracks.append(_flash_track(beats, preset, key_spacing))
     if preset.strength("color") > 0:
@@ -182,12 +178,56 @@ def _bounce_tracks(beats: BeatData, owner: str, strength: float) -> list[Track]:
             Track(owner, "scale_y", "BEZIER", tuple(times), tuple(scale_y))]
 
 
-def _shake_tracks(beats: BeatData, strength: float, key_spacing: float, seed: int) -> list[Track]:
+@dataclass(frozen=True)
+class _CameraMove:
+    """One move of the camera: when it starts and ends, the times it needs keys at, and its share of the zoom."""
+
+    start: float
+    end: float
+    key_times: tuple[float, ...]
+    zoom: Callable[[float], float]
+
+
+def _camera_tracks(beats: BeatData, preset: Preset, key_spacing: float, seed: int) -> list[Track]:
+    """Shake, zoom and the camera's ``moving`` switch (1 while it moves, 0 at rest, where it is exactly still).
+
+    While it shakes the camera zooms in just enough to keep the frame's edges out
+    of sight, so at rest it needs no zoom at all and a stage can leave it off.
+    """
+    tracks: list[Track] = []
+    moves: list[_CameraMove] = []
+    if preset.strength("shake") > 0:
+        shake, shakes = _shake_tracks(beats, preset.strength("shake"), key_spacing, seed)
+        tracks.extend(shake)
+        last = (len(_SHAKE_SHAPE) - 1) * key_spacing
+        for start, size in shakes:
+            times = (start - key_spacing, start, start + last, start + last + key_spacing)
+            moves.append(_CameraMove(times[0], times[-1], times, _window(*times, 2 * size)))
+    if preset.strength("zoom") > 0:
+        moves.extend(_zoom_punches(beats, preset.strength("zoom"), key_spacing))
+    if preset.strength("push_in") > 0:
+        height = PUSH_IN * preset.strength("push_in")
+        for build in (s for s in beats.sections if s.label == "build"):
+            times = (build.start, build.end - key_spacing)
+            moves.append(_CameraMove(build.start, build.end, times, _ramp(*times, height)))
+    if not moves:
+        return tracks
+    key_times = sorted({0.0, *(t for move in moves for t in move.key_times if t >= 0)})
+    zoom = [1.0 + sum(move.zoom(t) for move in moves) for t in key_times]
+    tracks.append(Track(CAMERA, "zoom", "BEZIER", tuple(key_times), tuple(zoom)))
+    tracks.append(_moving_track(moves))
+    return tracks
+
+
+def _shake_tracks(beats: BeatData, strength: float, key_spacing: float,
+                  seed: int) -> tuple[list[Track], list[tuple[float, float]]]:
+    """The shake's offset tracks, and each shake's start and largest offset."""
     rng = random.Random(seed)
     drops = set(_snap(beats.drops, beats.downbeats))
     times: list[float] = []
     offset_x: list[float] = []
     offset_y: list[float] = []
+    shakes = []
     for seconds in beats.downbeats:
         size = SHAKE_SIZE * strength * energy_gain(beats, seconds, "low")
         if seconds in drops:
@@ -198,31 +238,43 @@ def _shake_tracks(beats: BeatData, strength: float, key_spacing: float, seed: in
             times.append(seconds + step * key_spacing)
             offset_x.append(size * weight * direction_x / norm)
             offset_y.append(size * weight * direction_y / norm)
-    return [Track(CAMERA, "offset_x", "LINEAR", tuple(times), tuple(offset_x)),
-            Track(CAMERA, "offset_y", "LINEAR", tuple(times), tuple(offset_y))]
+        shakes.append((seconds, size * max(abs(direction_x), abs(direction_y)) / norm))
+    tracks = [Track(CAMERA, "offset_x", "LINEAR", tuple(times), tuple(offset_x)),
+              Track(CAMERA, "offset_y", "LINEAR", tuple(times), tuple(offset_y))]
+    return tracks, shakes
 
 
-def _zoom_track(beats: BeatData, punch_strength: float, push_strength: float, key_spacing: float,
-                overscan: float) -> Track:
-    """Zoom punches at section starts and drops, push-ins through builds, on top of ``overscan``:
-    the camera's rest zoom that keeps the frame's edges out of sight while it shakes."""
+def _zoom_punches(beats: BeatData, strength: float, key_spacing: float) -> list[_CameraMove]:
+    """A quick zoom in and out at every section start and drop, bigger on drops."""
     period = 60.0 / beats.tempo
     drops = _snap(beats.drops, [s.start for s in beats.sections] + list(beats.downbeats))
-    punches = sorted({*drops, *(s.start for s in beats.sections[1:])}) if punch_strength > 0 else []
-    builds = [s for s in beats.sections if s.label == "build"] if push_strength > 0 else []
-    key_times: set[float] = {0.0}
-    shapes: list[Callable[[float], float]] = []
-    for start in punches:
-        size = (DROP_ZOOM_PUNCH if start in drops else ZOOM_PUNCH) * punch_strength
+    moves = []
+    for start in sorted({*drops, *(s.start for s in beats.sections[1:])}):
+        size = (DROP_ZOOM_PUNCH if start in drops else ZOOM_PUNCH) * strength
         size *= energy_gain(beats, start + period / 2)
-        key_times.update((start - key_spacing, start, start + period))
-        shapes.append(_spike(start - key_spacing, start, start + period, size))
-    for build in builds:
-        key_times.update((build.start, build.end - key_spacing))
-        shapes.append(_ramp(build.start, build.end - key_spacing, PUSH_IN * push_strength))
-    times = sorted(t for t in key_times if t >= 0)
-    values = [overscan + sum(shape(t) for shape in shapes) for t in times]
-    return Track(CAMERA, "zoom", "BEZIER", tuple(times), tuple(values))
+        times = (start - key_spacing, start, start + period)
+        moves.append(_CameraMove(times[0], times[-1], times, _spike(*times, size)))
+    return moves
+
+
+def _moving_track(moves: Sequence[_CameraMove]) -> Track:
+    """1 from each move's start to its end (overlapping moves merged), 0 while the camera is still."""
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted((max(move.start, 0.0), move.end) for move in moves):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    times, values = [0.0], [0.0]
+    for start, end in merged:
+        if start <= times[-1]:
+            values[-1] = 1.0
+        else:
+            times.append(start)
+            values.append(1.0)
+        times.append(end)
+        values.append(0.0)
+    return Track(CAMERA, "moving", "CONSTANT", tuple(times), tuple(values))
 
 
 def _flash_track(beats: BeatData, preset: Preset, key_spacing: float) -> Track:
@@ -297,6 +349,19 @@ def _spike(start: float, peak_time: float, end: float, height: float) -> Callabl
             return height * (t - start) / (peak_time - start)
         if peak_time < t < end:
             return height * (end - t) / (end - peak_time)
+        return 0.0
+    return shape
+
+
+def _window(start: float, rise: float, fall: float, end: float, height: float) -> Callable[[float], float]:
+    """0 before ``start``, up to ``height`` at ``rise``, held until ``fall``, back to 0 at ``end``."""
+    def shape(t: float) -> float:
+        if start < t < rise:
+            return height * (t - start) / (rise - start)
+        if rise <= t <= fall:
+            return height
+        if fall < t < end:
+            return height * (end - t) / (end - fall)
         return 0.0
     return shape
 

@@ -258,6 +258,7 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
                                  _times(frame_height), 0.0))
         for axis in ("scale_x", "scale_y"):
             found.append(Binding(camera, scene, f"transform.{axis}", 0, CAMERA, "zoom", _same, 1.0))
+        found.append(Binding(camera, scene, "mute", 0, CAMERA, "moving", _is_still, 1.0))
     flash = next(with_role(compat.strips(scene), "flash"), None)
     if flash is not None:
         found.append(Binding(flash, scene, "blend_alpha", 0, LIGHT, "flash", _same, 0.0))
@@ -277,6 +278,11 @@ def _times(factor: float) -> Callable[[float], float]:
 
 def _same(value: float) -> float:
     return value
+
+
+def _is_still(moving: float) -> float:
+    """The camera strip is muted while the camera is at rest, so the sequencer skips transforming the frame."""
+    return 0.0 if moving else 1.0
 
 
 def _is_dark(flash: float) -> float:
