@@ -201,15 +201,15 @@ def _camera_tracks(beats: BeatData, preset: Preset, key_spacing: float, seed: in
         tracks.extend(shake)
         last = (len(_SHAKE_SHAPE) - 1) * key_spacing
         for start, size in shakes:
-            times = (start - key_spacing, start, start + last, start + last + key_spacing)
-            moves.append(_CameraMove(times[0], times[-1], times, _window(*times, 2 * size)))
+            window = (start - key_spacing, start, start + last, start + last + key_spacing)
+            moves.append(_CameraMove(window[0], window[-1], window, _window(*window, 2 * size)))
     if preset.strength("zoom") > 0:
         moves.extend(_zoom_punches(beats, preset.strength("zoom"), key_spacing))
     if preset.strength("push_in") > 0:
         height = PUSH_IN * preset.strength("push_in")
         for build in (s for s in beats.sections if s.label == "build"):
-            times = (build.start, build.end - key_spacing)
-            moves.append(_CameraMove(build.start, build.end, times, _ramp(*times, height)))
+            ramp = (build.start, build.end - key_spacing)
+            moves.append(_CameraMove(build.start, build.end, ramp, _ramp(*ramp, height)))
     if not moves:
         return tracks
     key_times = sorted({0.0, *(t for move in moves for t in move.key_times if t >= 0)})
