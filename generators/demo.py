@@ -5,7 +5,7 @@ backgrounds, a Blender scene and the rendered video:
 
     out/demo.mp4     the video (H.264 + AAC)
     out/demo.blend   the scene, to open and fine-tune
-    out/demo/        the track, its beat file and plot, the characters and backgrounds
+    out/demo/        the track, its beat file and its plot, the characters and backgrounds
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from addon.core import beatfile
 
     from .analysis import analyze_file
+    from .analysis.plot import plot_beats
     from .art.procedural import draw_backgrounds, draw_character
     from .blender.launcher import run_in_blender
     from .music.drum_machine import synthesize, write_wav
@@ -66,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     beats = analyze_file(track)
     beat_file = assets / "track.beats.json"
     beatfile.save(beats, beat_file)
+    plot_beats(beats, assets / "track.beats.png")
     print(f"    {beats.tempo:.1f} BPM, {len(beats.beats)} beats, {len(beats.downbeats)} bars, "
           f"sections: {' '.join(s.label for s in beats.sections)}", flush=True)
 

@@ -84,8 +84,9 @@ def test_a_traced_cartoon_paints_back_into_the_same_picture_away_from_its_edges(
     assert max(abs(a - b) for a, b in zip(tracing.palette[tracing.outline], INK, strict=True)) <= 8
     quantized = quantize(*blender_pixels(image))
     labels, width = quantized.labels, image.width
-    painted = list(paint(tracing, background=(0, 0, 0, 255)).convert("RGB")
-                   .transpose(Image.Transpose.FLIP_TOP_BOTTOM).getdata())
+    flipped = paint(tracing, background=(0, 0, 0, 255)).convert("RGB").transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    raw = flipped.tobytes()
+    painted = [tuple(raw[i:i + 3]) for i in range(0, len(raw), 3)]
     interior = [i for i in range(width + 1, len(labels) - width - 1)
                 if labels[i] == labels[i - 1] == labels[i + 1] == labels[i - width] == labels[i + width]]
     expected = [(0, 0, 0), *quantized.palette]

@@ -131,10 +131,11 @@ class _Progress:
         self.report(self.done + 1, self.total)
 
     def report(self, done: int, total: int) -> None:
-        """Print progress if a second has passed since the last line, or the render is complete."""
+        """Print progress if a second has passed since the last line, or the render has just completed."""
+        finished = done == total and self.done != total
         self.done = done
         now = time.monotonic()
-        if (now - self._last_print < 1.0 and done < total) or done == 0:
+        if done == 0 or (now - self._last_print < 1.0 and not finished):
             return
         self._last_print = now
         speed = done / max(now - self.started, 1e-6)

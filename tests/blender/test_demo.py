@@ -33,6 +33,7 @@ def test_the_demo_writes_a_video_with_sound_and_a_scene(demo):
     assert float(info["format"]["duration"]) == pytest.approx(seconds, abs=0.1)
     assert int(video["nb_frames"]) == pytest.approx(seconds * FPS, abs=1)
     assert (out / "demo.blend").stat().st_size > 0
+    assert (out / "demo" / "track.beats.png").read_bytes().startswith(b"\x89PNG")
     assert beatfile.load(out / "demo" / "track.beats.json").tempo == pytest.approx(BPM, rel=0.02)
 
 
