@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 
@@ -23,11 +24,13 @@ class Cost:
     output: str
 
 
-def measure(command: Sequence[str], env: dict[str, str] | None = None, sample_s: float = 0.05) -> Cost:
-    """Run ``command`` to the end, sampling the summed resident memory of it and its children."""
+def measure(command: Sequence[str], env: dict[str, str] | None = None, sample_s: float = 0.05,
+            cwd: Path | None = None) -> Cost:
+    """Run ``command`` (in ``cwd``) to the end, sampling the summed resident memory of it and its children."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    process = subprocess.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    process = subprocess.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                               cwd=cwd)
     peak = 0
     done = threading.Event()
 

@@ -57,8 +57,8 @@ def main() -> int:
             renderers: list[tuple[str, str, Callable[[], Cost]]] = [
                 ("toonbeat-1", "Toonbeat sequencer stage, 1 process",
                  partial(toonbeat, work, track, art, width, height, jobs=1)),
-                ("toonbeat", "Toonbeat sequencer stage, parallel",
-                 partial(toonbeat, work, track, art, width, height, jobs=0)),
+                ("toonbeat", "Toonbeat sequencer stage, 2 processes",
+                 partial(toonbeat, work, track, art, width, height, jobs=2)),
                 ("ffmpeg", "ffmpeg, one filter graph", partial(ffmpeg, work, track, beats, art, width, height)),
                 ("moviepy", "MoviePy", partial(moviepy, work, track, beats, art, width, height)),
             ]
@@ -145,7 +145,7 @@ def moviepy(work: Path, track: Path, beats: BeatData, art: dict[str, Path], widt
                 "art": {k: str(v) for k, v in art.items()}, "width": width, "height": height,
                 "seconds": SECONDS, "poses": POSES, "flash_peak": FLASH_PEAK, "flash_release": FLASH_RELEASE,
                 "shake": SHAKE, "out": str(work / f"moviepy_{height}.mp4")}
-    return measure([sys.executable, str(script), json.dumps(settings)])
+    return measure([sys.executable, str(script), json.dumps(settings)], cwd=work)
 
 
 MOVIEPY_SCRIPT = '''

@@ -26,6 +26,7 @@ from ..core.background_process import BackgroundProcess
 
 MIN_FRAMES_PER_JOB = 240
 MAX_JOBS = 4
+CORES_PER_JOB = 2
 CACHE_MB = 512
 ROOT_PACKAGE = (__package__ or "addon").rpartition(".")[0]
 _PROGRESS = re.compile(r"frame (\d+)/(\d+)")
@@ -40,10 +41,12 @@ def chunk_ranges(first: int, last: int, jobs: int) -> list[tuple[int, int]]:
 
 
 def automatic_jobs(frames: int) -> int:
-    """How many processes pay off: one per core up to ``MAX_JOBS``; one for short videos or without ffmpeg."""
+    """How many processes pay off. One Blender process keeps about two cores busy (the sequencer's
+    threads and x264's), so pieces start paying off from four cores; short videos and machines
+    without ffmpeg render in one process."""
     if shutil.which("ffmpeg") is None:
         return 1
-    return max(1, min(os.cpu_count() or 1, MAX_JOBS, frames // MIN_FRAMES_PER_JOB))
+    return max(1, min((os.cpu_count() or 1) // CORES_PER_JOB, MAX_JOBS, frames // MIN_FRAMES_PER_JOB))
 
 
 def render_in_chunks(scene: bpy.types.Scene, jobs: int, report: Callable[[int, int], None]) -> None:
