@@ -71,7 +71,8 @@ def demo(extra: list[str]) -> int:
 
 
 def test(extra: list[str]) -> int:
-    """Set up, then run ruff, mypy and pytest on every Blender version and in the audiocraft environment."""
+    """Set up, then run ruff, mypy and pytest on every Blender version and in the audiocraft environment
+    (audiocraft, and the transformers melody model, whose chroma needs torchaudio)."""
     ensure_system_packages()
     project = project_metadata()
     base = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
@@ -87,6 +88,9 @@ def test(extra: list[str]) -> int:
         ("pytest on Blender 4.5", [str(blender_4), "-m", "pytest", "-m", "blender", *extra]),
         ("pytest with audiocraft", [str(audiocraft), "-m", "pytest", "-m", "audiocraft",
                                     "tests/test_music_audiocraft.py", *extra]),
+        # The melody model's chroma needs torchaudio, which the audiocraft environment has beside transformers.
+        ("pytest: MusicGen melody through transformers", [str(audiocraft), "-m", "pytest",
+                                                          "tests/test_music_melody.py", *extra]),
     ]
     failed = []
     for name, command in checks:

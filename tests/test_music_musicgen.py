@@ -1,6 +1,7 @@
 """MusicGen through transformers, end to end on a tiny random-weight checkpoint loaded offline."""
 
 import argparse
+import importlib.util
 import json
 import threading
 from pathlib import Path
@@ -89,6 +90,30 @@ def test_cancel_stops_inside_a_window_and_writes_nothing(backend, tmp_path):
 def test_a_model_that_is_not_there_is_one_clear_error(tmp_path):
     with pytest.raises(ToonbeatError, match="cannot load MusicGen model"):
         load_backend(MusicModelSpec(model=str(tmp_path / "missing"), backend="transformers", device="cpu"))
+
+
+def test_a_melody_for_a_model_without_melody_conditioning_is_one_clear_error(backend, tmp_path):
+    hum = tmp_path / "hum.wav"
+    soundfile.write(hum, 0.4 * np.sin(2 * np.pi * 440 * np.arange(16_000) / 16_000), 16_000)
+    assert not backend.supports_melody
+    with pytest.raises(ToonbeatError, match="has no melody conditioning; use the melody model"):
+        generate_track(short_request(melody=str(hum)), tmp_path / "out" / "track.wav", backend=backend)
+    assert not (tmp_path / "out" / "track.wav").exists()
+
+
+def test_a_melody_file_that_cannot_be_read_is_one_clear_error(backend, tmp_path):
+    (tmp_path / "hum.wav").write_text("not audio")
+    with pytest.raises(ToonbeatError, match="cannot read the melody"):
+        compose(backend, short_request(melody=str(tmp_path / "hum.wav")))
+
+
+def test_the_melody_model_without_torchaudio_is_one_clear_error(tmp_path, monkeypatch):
+    tiny_models.tiny_musicgen_melody_config(vocab_size=64).save_pretrained(tmp_path)
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *args: None if name == "torchaudio" else find_spec(name, *args))
+    with pytest.raises(ToonbeatError, match="chroma with torchaudio, which is not installed"):
+        load_backend(MusicModelSpec(model=str(tmp_path), backend="transformers", device="cpu"))
 
 
 def test_bad_settings_name_the_setting():

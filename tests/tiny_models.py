@@ -9,6 +9,7 @@ shapes, never the quality of the output.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 TINY_MUSIC_SAMPLE_RATE = 16_000
 TINY_MUSIC_FRAME_RATE = 50  # EnCodec hop of 320 samples at 16 kHz
@@ -42,6 +43,18 @@ def _encodec_config() -> object:
                          target_bandwidths=[0.6], audio_channels=1, chunk_length_s=None, overlap=None)
 
 
+def _save_musicgen(model: Any, folder: Path) -> None:
+    """Give a fresh MusicGen (plain or melody) audible codebooks and sampling defaults, and save it to ``folder``."""
+    for layer in model.audio_encoder.quantizer.layers:  # codebooks start as zeros: give each code its own sound
+        layer.codebook.embed.normal_()
+    model.generation_config.do_sample = True
+    model.generation_config.guidance_scale = 3.0
+    model.generation_config.max_length = 1024
+    model.generation_config.decoder_start_token_id = 64
+    model.generation_config.pad_token_id = 64
+    model.eval().save_pretrained(folder)
+
+
 def tiny_musicgen(folder: Path, seed: int = 0) -> Path:
     """A MusicGen checkpoint folder (model + processor) for the transformers backend."""
     import torch
@@ -61,17 +74,50 @@ def tiny_musicgen(folder: Path, seed: int = 0) -> Path:
                                     num_attention_heads=2, hidden_size=16, num_codebooks=2, pad_token_id=64,
                                     bos_token_id=64, audio_channels=1)
     config = MusicgenConfig(text_encoder=_t5_config(len(tokenizer)), audio_encoder=_encodec_config(), decoder=decoder)
-    model = MusicgenForConditionalGeneration(config).eval()
-    for layer in model.audio_encoder.quantizer.layers:  # codebooks start as zeros: give each code its own sound
-        layer.codebook.embed.normal_()
-    model.generation_config.do_sample = True
-    model.generation_config.guidance_scale = 3.0
-    model.generation_config.max_length = 1024
-    model.generation_config.decoder_start_token_id = 64
-    model.generation_config.pad_token_id = 64
-    model.save_pretrained(folder)
+    _save_musicgen(MusicgenForConditionalGeneration(config), folder)
     extractor = EncodecFeatureExtractor(feature_size=1, sampling_rate=TINY_MUSIC_SAMPLE_RATE, padding_value=0.0)
     MusicgenProcessor(feature_extractor=extractor, tokenizer=tokenizer).save_pretrained(folder)
+    return folder
+
+
+def tiny_musicgen_melody_config(vocab_size: int) -> Any:
+    """The tiny melody model's config alone (``model_type`` ``musicgen_melody``); needs no torchaudio."""
+    from transformers import MusicgenMelodyConfig, MusicgenMelodyDecoderConfig
+
+    decoder = MusicgenMelodyDecoderConfig(vocab_size=64, max_position_embeddings=1024, num_hidden_layers=1,
+                                          ffn_dim=32, num_attention_heads=2, hidden_size=16, num_codebooks=2,
+                                          pad_token_id=64, bos_token_id=64, audio_channels=1)
+    return MusicgenMelodyConfig(text_encoder=_t5_config(vocab_size), audio_encoder=_encodec_config(),
+                                decoder=decoder, num_chroma=12, chroma_length=235)
+
+
+def tiny_musicgen_melody(folder: Path, seed: int = 0) -> Path:
+    """A MusicGen melody checkpoint folder (model + chroma processor) for the transformers backend.
+
+    The decoder reads the text and a 12-bin chroma of the melody, prepended to its
+    input; the chroma is taken at the real model's rate (about 7.8 frames a second) and
+    the model repeats it up to 235 frames, as ``facebook/musicgen-melody`` does. Needs
+    torchaudio (the feature extractor's spectrogram).
+    """
+    import torch
+    from transformers import (
+        MusicgenMelodyFeatureExtractor,
+        MusicgenMelodyForConditionalGeneration,
+        MusicgenMelodyProcessor,
+        T5Tokenizer,
+    )
+
+    torch.manual_seed(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer = T5Tokenizer.from_pretrained(t5_tokenizer(folder))
+    model = MusicgenMelodyForConditionalGeneration(tiny_musicgen_melody_config(len(tokenizer)))
+    # At the default 0.02 init the one-hot chroma projects to vectors too small to change a single sampled
+    # token; a trained model's projection is of order one, and so the tiny model's is made.
+    torch.nn.init.normal_(model.audio_enc_to_dec_proj.weight, std=1.0)
+    _save_musicgen(model, folder)
+    extractor = MusicgenMelodyFeatureExtractor(sampling_rate=TINY_MUSIC_SAMPLE_RATE, hop_length=2048, n_fft=4096,
+                                               chunk_length=30, num_chroma=12)
+    MusicgenMelodyProcessor(feature_extractor=extractor, tokenizer=tokenizer).save_pretrained(folder)
     return folder
 
 

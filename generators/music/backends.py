@@ -141,6 +141,9 @@ class TransformersBackend:
 
         config = AutoConfig.from_pretrained(model_id)
         self.supports_melody = config.model_type == "musicgen_melody"
+        if self.supports_melody and importlib.util.find_spec("torchaudio") is None:
+            raise ToonbeatError(f"{model_id} takes its melody's chroma with torchaudio, which is not installed: "
+                                "pip install torchaudio (the build that matches your torch)")
         model_class = (MusicgenMelodyForConditionalGeneration if self.supports_melody
                        else MusicgenForConditionalGeneration)
         dtype = torch.float16 if device.startswith("cuda") else torch.float32
