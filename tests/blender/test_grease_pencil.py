@@ -127,9 +127,14 @@ def test_on_4_2_a_redrawn_library_pose_reaches_its_switches_at_the_next_bake(dra
     redrawn = cast_slots[slots[0]]
     poses[redrawn].strokes[1].points[0].co.x += 5.0
     assert switches(tb, drawing)[frames[0]] != shows(poses[redrawn])
+    layer = tb.module("stage.grease_pencil").pose_layer(drawing)
+    artists = next(f for f in layer.frames if f.frame_number == frames[1])
+    artists.strokes[1].points[0].co.z -= 5.0
+    artists_drawing = shows(artists)
     bake()
     assert switches(tb, drawing) == {
-        frame: shows(poses[cast_slots[slot]]) for frame, slot in zip(frames, slots, strict=True)}
+        frame: artists_drawing if frame == frames[1] else shows(poses[cast_slots[slot]])
+        for frame, slot in zip(frames, slots, strict=True)}
 
 
 def test_a_workbench_render_shows_the_drawn_pose_from_its_switch_frame_on(drawn, tmp_path):
@@ -175,6 +180,23 @@ def test_rebaking_keeps_the_pose_keyframes_the_artist_moved_added_or_deleted(dra
     assert after[moved_to] == moved_drawing
     assert after[added] == shows(poses["idle"])
     assert deleted not in after and moved_from not in after
+
+
+def test_reimporting_without_a_pose_removes_its_keyframes_and_keeps_the_others(drawn, tmp_path):
+    scene, tb, drawing, bake = drawn
+    frames, slots = bake()
+    cast_slots = list(drawing["toonbeat"]["slots"])
+    gone = cast_slots[slots[1]]
+    kept = {frame for frame, slot in zip(frames, slots, strict=True) if cast_slots[slot] != gone}
+    assert 0 < len(kept) < len(frames)
+    (tmp_path / "hero" / f"{gone}.png").unlink()
+    read_character = tb.module("core.character_sheet").read_character
+    tb.module("stage.stage3d").add_character(scene, read_character(tmp_path / "hero"), 96)
+    poses = library(tb, drawing)
+    assert sorted(poses) == sorted(set(POSE_COLORS) - {gone})
+    after = switches(tb, drawing)
+    assert set(after) == kept
+    assert set(after.values()) <= {shows(frame) for frame in poses.values()}
 
 
 def test_see_through_holes_are_cut_out_by_a_holdout_material(drawn, tmp_path):
