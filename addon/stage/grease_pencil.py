@@ -136,10 +136,15 @@ def bake_pose_frames(drawing: Any, track: Track, rate: float, frame_start: int) 
             continue
         switch = keyframes.copy_frame(layer, library[slot], number)
         written[number] = slot, keyframes.shown(switch, poses)
+    _write_record(drawing, written, deleted)
+    return BakeCount(written=len(written), kept=len(artist), replaced=len(untouched))
+
+
+def _write_record(drawing: Any, written: dict[int, tuple[str, str | None]], deleted: set[int]) -> None:
+    """Record the switches written (frame to slot and what it shows) and the ones the artist deleted."""
     record = {"frames": list(written), "slots": [slot for slot, _ in written.values()], "deleted": sorted(deleted)}
     record[keyframes.RECORD_KEY] = [shows for _, shows in written.values()]  # on v3 the slots again
     drawing[RECORD_PROPERTY] = json.dumps(record)
-    return BakeCount(written=len(written), kept=len(artist), replaced=len(untouched))
 
 
 def _read_record(drawing: Any) -> dict[str, Any]:
