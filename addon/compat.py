@@ -8,8 +8,9 @@ Nothing else in Toonbeat asks for ``bpy.app.version``.
   before (removed in 5.0).
 - Video output: 5.0 needs ``image_settings.media_type = 'VIDEO'`` before ``FFMPEG``.
 - Grease Pencil: v3 since 4.3 (``bpy.data.grease_pencils_v3`` in 4.3-4.5,
-  ``grease_pencils`` in 5.0), the legacy ``grease_pencils`` before. Toonbeat draws
-  characters with v3 only: on 4.2 it says so and offers image planes.
+  ``grease_pencils`` in 5.0), the legacy ``grease_pencils`` before. Their keyframe
+  and stroke APIs differ too: ``stage.grease_pencil`` picks ``grease_pencil_v3`` or
+  ``grease_pencil_legacy`` by ``HAS_GREASE_PENCIL_V3``.
 - EEVEE is ``BLENDER_EEVEE_NEXT`` in 4.2-4.5 and ``BLENDER_EEVEE`` again in 5.0.
 - Materials always have node trees in 5.0 (``Material.use_nodes`` is deprecated); before,
   ``use_nodes`` switches them on.
@@ -68,7 +69,7 @@ def make_sequencer_scene_current(context: Any, scene: bpy.types.Scene) -> None:
 
 
 def grease_pencil_datablocks() -> Any:
-    """The collection Grease Pencil v3 data lives in (``bpy.data.grease_pencils`` on 4.2 holds the legacy kind)."""
+    """The collection Grease Pencil data lives in (v3 from 4.3, the legacy kind in 4.2's ``grease_pencils``)."""
     return getattr(bpy.data, "grease_pencils_v3", bpy.data.grease_pencils)
 
 
@@ -79,16 +80,8 @@ def material_nodes(material: Any) -> Any:
     return material.node_tree
 
 
-def require_grease_pencil_v3() -> None:
-    """Raise a clear error on Blender 4.2, which has only the legacy Grease Pencil."""
-    if not HAS_GREASE_PENCIL_V3:
-        raise ValueError(f"Grease Pencil characters need Blender 4.3 or newer (this is {bpy.app.version_string}); "
-                         "import them as image planes")
-
-
 def new_grease_pencil(name: str) -> Any:
-    """New, empty Grease Pencil v3 data."""
-    require_grease_pencil_v3()
+    """New, empty Grease Pencil data (v3 from 4.3, legacy on 4.2)."""
     return grease_pencil_datablocks().new(name)
 
 

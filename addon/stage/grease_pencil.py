@@ -4,10 +4,10 @@ One Grease Pencil object per character (a child of its empty) with one layer, *P
 
 - every pose's drawing sits on its own keyframe before the scene's first frame
   (the pose library, in slot order), where an artist can redraw it in Draw mode;
-- every pose switch of the choreography is a keyframe that *instances* that
-  drawing (``frames.copy(..., instance_drawing=True)``): stroke data is stored
-  once per pose however many switches there are, and redrawing a pose changes it
-  at every switch;
+- every pose switch of the choreography is a keyframe showing that drawing: on
+  Grease Pencil v3 (4.3+) it *instances* it (``grease_pencil_v3``), so redrawing a
+  pose changes every switch at once; on 4.2's legacy Grease Pencil it holds a copy
+  (``grease_pencil_legacy``), so redrawing a pose reaches its switches at the next bake;
 - one material per flat colour, filled with it and outlined in the line-art
   colour, and a holdout material cutting see-through holes.
 
@@ -15,8 +15,12 @@ Strokes are in image pixels with the character's anchor at the origin, like the
 image planes, so the empty's scale places and bounces both alike.
 
 Re-baking keeps the artist's keyframes: the switches Toonbeat wrote are recorded
-(frame and pose); a keyframe at an unrecorded frame or showing another pose is the
-artist's and stays, and a recorded keyframe the artist deleted stays deleted.
+(frame, pose and what it showed); a keyframe at an unrecorded frame or showing
+something else is the artist's and stays, and a recorded keyframe the artist
+deleted stays deleted.
+
+Everything that differs between the two kinds of Grease Pencil is in
+``grease_pencil_v3`` and ``grease_pencil_legacy``, chosen by ``compat``.
 """
 
 from __future__ import annotations
@@ -33,8 +37,12 @@ from ..core.choreography import Track
 from ..core.tracing import HOLE, RGB, Tracing, trace
 from ..sync.bake import track_frames
 from ..sync.keys import BakeCount
+from . import grease_pencil_legacy, grease_pencil_v3
 from .images import PoseImage, read_pixels
 from .roles import details, mark, role_of, with_role
+
+keyframes = grease_pencil_v3 if compat.HAS_GREASE_PENCIL_V3 else grease_pencil_legacy
+"""The keyframe and stroke primitives of this Blender's Grease Pencil."""
 
 LAYER_NAME = "Poses"
 OUTLINE_RADIUS = 0.75
@@ -44,7 +52,6 @@ RECORD_PROPERTY = "_toonbeat_pose_frames"
 
 def trace_poses(poses: Sequence[PoseImage]) -> list[Tracing]:
     """Each pose image traced into shapes (about 0.4 s for a 768 px pose)."""
-    compat.require_grease_pencil_v3()
     tracings = []
     for pose in poses:
         pixels = read_pixels(pose.path)
@@ -55,7 +62,7 @@ def trace_poses(poses: Sequence[PoseImage]) -> list[Tracing]:
 def draw_character(root: Any, collection: Any, character: Character, poses: Sequence[PoseImage],
                    tracings: Sequence[Tracing], frame_start: int) -> Any:
     """The character's Grease Pencil object with one library keyframe per pose, drawings replaced by
-    ``tracings``; switches keyed earlier keep instancing their pose's (new) drawing."""
+    ``tracings``; switches keyed earlier show their pose's new drawing (on 4.2 from the next bake)."""
     drawing = next(with_role(root.children, "drawing"), None)
     if drawing is None:
         data = compat.new_grease_pencil(f"Toonbeat {character.name}")
@@ -78,7 +85,7 @@ def draw_character(root: Any, collection: Any, character: Character, poses: Sequ
     drawing.active_material_index = materials.get(_ink(tracings), 0)
     for pose, tracing in zip(poses, tracings, strict=True):
         frame = _frame_at(layer, library[pose.slot]) or layer.frames.new(library[pose.slot])
-        _fill(frame.drawing, tracing, character.anchor, materials)
+        _fill(frame, tracing, character.anchor, materials)
     mark(drawing, "drawing", character=character.name, slots=wanted, library=library)
     return drawing
 
@@ -98,41 +105,46 @@ def remove_drawing(drawing: Any) -> None:
 def pose_layer(drawing: Any) -> Any:
     """The layer holding the pose keyframes (the first one if the artist renamed it)."""
     layers = drawing.data.layers
-    return next((layer for layer in layers if layer.name == LAYER_NAME), layers[0])
+    return layers.get(LAYER_NAME) or layers[0]
 
 
 def bake_pose_frames(drawing: Any, track: Track, rate: float, frame_start: int) -> BakeCount:
     """Make the pose switches of ``track`` Grease Pencil keyframes, keeping the artist's keyframes.
 
-    ``track`` values are pose slot indices; each switch instances the slot's library drawing.
+    ``track`` values are pose slot indices; each switch shows the slot's library drawing.
     """
     info = details(drawing)
     slots: list[str] = list(info["slots"])
-    library: dict[str, int] = dict(info["library"])
     layer = pose_layer(drawing)
-    library = {slot: number for slot, number in library.items() if _frame_at(layer, number) is not None}
-    slot_of_drawing = {_frame_at(layer, number).drawing.as_pointer(): slot for slot, number in library.items()}
+    library = {slot: number for slot, number in dict(info["library"]).items() if _frame_at(layer, number) is not None}
+    poses = {slot: keyframes.content(_frame_at(layer, number)) for slot, number in library.items()}
     library_frames = set(library.values())
-    existing = {frame.frame_number: slot_of_drawing.get(frame.drawing.as_pointer())
+    existing = {frame.frame_number: keyframes.shown(frame, poses)
                 for frame in layer.frames if frame.frame_number not in library_frames}
     record = _read_record(drawing)
-    recorded = dict(zip(record.get("frames", []), record.get("slots", []), strict=True))
-    untouched = [number for number, slot in existing.items() if slot is not None and recorded.get(number) == slot]
+    recorded = dict(zip(record.get("frames", []), record.get(keyframes.RECORD_KEY, []), strict=True))
+    untouched = [number for number, shows in existing.items() if shows is not None and recorded.get(number) == shows]
     artist = set(existing) - set(untouched)
     deleted = set(record.get("deleted", [])) | {number for number in recorded if number not in existing}
     for number in untouched:
-        layer.frames.remove(number)
+        keyframes.remove_frame(layer, number)
     frames, values = track_frames(track, rate, frame_start, float)
-    written: dict[int, str] = {}
+    written: dict[int, tuple[str, str | None]] = {}
     for frame, value in zip(frames, values, strict=True):
         number, slot = round(frame), slots[min(max(round(value), 0), len(slots) - 1)]
         if number in artist or number in deleted or number in library_frames or slot not in library:
             continue
-        layer.frames.copy(library[slot], number, instance_drawing=True)
-        written[number] = slot
-    drawing[RECORD_PROPERTY] = json.dumps({"frames": list(written), "slots": list(written.values()),
-                                           "deleted": sorted(deleted)})
+        switch = keyframes.copy_frame(layer, library[slot], number)
+        written[number] = slot, keyframes.shown(switch, poses)
+    _write_record(drawing, written, deleted)
     return BakeCount(written=len(written), kept=len(artist), replaced=len(untouched))
+
+
+def _write_record(drawing: Any, written: dict[int, tuple[str, str | None]], deleted: set[int]) -> None:
+    """Record the switches written (frame to slot and what it shows) and the ones the artist deleted."""
+    record = {"frames": list(written), "slots": [slot for slot, _ in written.values()], "deleted": sorted(deleted)}
+    record[keyframes.RECORD_KEY] = [shows for _, shows in written.values()]  # on v3 the slots again
+    drawing[RECORD_PROPERTY] = json.dumps(record)
 
 
 def _read_record(drawing: Any) -> dict[str, Any]:
@@ -149,13 +161,14 @@ def _frame_at(layer: Any, number: int) -> Any:
 
 
 def _remove_pose(layer: Any, library_frame: int) -> None:
-    """Remove a pose's library keyframe and every keyframe instancing its drawing."""
+    """Remove a pose's library keyframe and every keyframe showing its drawing."""
     frame = _frame_at(layer, library_frame)
     if frame is None:
         return
-    pointer = frame.drawing.as_pointer()
-    for number in [f.frame_number for f in layer.frames if f.drawing.as_pointer() == pointer]:
-        layer.frames.remove(number)
+    pose = {"": keyframes.content(frame)}
+    shows = keyframes.shown(frame, pose)
+    for number in [f.frame_number for f in layer.frames if keyframes.shown(f, pose) == shows]:
+        keyframes.remove_frame(layer, number)
 
 
 def _materials(data: Any, name: str, tracings: Sequence[Tracing]) -> dict[RGB | None, int]:
@@ -197,29 +210,13 @@ def _style(style: Any, color: RGB | None, outline: RGB | None) -> None:
     style.color = (*_linear(outline or color), 1.0)
 
 
-def _fill(drawing: Any, tracing: Tracing, anchor: tuple[float, float], materials: dict[RGB | None, int]) -> None:
-    """Replace the strokes of ``drawing`` by ``tracing``'s shapes, back to front, anchor at the origin."""
-    if len(drawing.strokes):
-        drawing.remove_strokes()
+def _fill(frame: Any, tracing: Tracing, anchor: tuple[float, float], materials: dict[RGB | None, int]) -> None:
+    """Replace the strokes of ``frame`` by ``tracing``'s shapes, back to front, anchor at the origin."""
     shapes = tracing.shapes
-    if not shapes:
-        return
-    drawing.add_strokes([len(shape.points) for shape in shapes])
     origin_x, origin_y = anchor[0] * tracing.width, (1 - anchor[1]) * tracing.height
     positions = [v for shape in shapes for x, y in shape.points for v in (x - origin_x, 0.0, y - origin_y)]
-    drawing.attributes["position"].data.foreach_set("vector", positions)
     material_of = [materials[None if s.color == HOLE else tracing.palette[s.color]] for s in shapes]
-    _attribute(drawing, "material_index", "INT", "CURVE").data.foreach_set("value", material_of)
-    _attribute(drawing, "cyclic", "BOOLEAN", "CURVE").data.foreach_set("value", [True] * len(shapes))
-    _attribute(drawing, "fill_opacity", "FLOAT", "CURVE").data.foreach_set("value", [1.0] * len(shapes))
-    points = len(positions) // 3
-    _attribute(drawing, "radius", "FLOAT", "POINT").data.foreach_set("value", [OUTLINE_RADIUS] * points)
-    _attribute(drawing, "opacity", "FLOAT", "POINT").data.foreach_set("value", [1.0] * points)
-    drawing.tag_positions_changed()
-
-
-def _attribute(drawing: Any, name: str, data_type: str, domain: str) -> Any:
-    return drawing.attributes.get(name) or drawing.attributes.new(name, data_type, domain)
+    keyframes.replace_strokes(frame, [len(shape.points) for shape in shapes], positions, material_of, OUTLINE_RADIUS)
 
 
 def _linear(color: RGB) -> tuple[float, float, float]:

@@ -1,4 +1,10 @@
-"""Grease Pencil characters: traced poses, a material per colour, pose switches as instanced keyframes."""
+"""Grease Pencil characters: traced poses, a material per colour, pose switches as keyframes.
+
+On Blender 4.3+ (Grease Pencil v3) a switch instances its pose's drawing; on 4.2 (legacy) it holds a copy.
+"""
+
+import hashlib
+from array import array
 
 import bpy
 import pytest
@@ -14,13 +20,14 @@ POSES_ONLY = {"disable": ["bounce", "shake", "zoom", "push_in", "flash", "strobe
 
 @pytest.fixture
 def drawn(scene, tb, tmp_path):
-    """A 4 s song and a character drawn in Grease Pencil on a 160x90 3D stage (Workbench, colours as painted)."""
+    """A 4 s song's beats and a character drawn in Grease Pencil on a 160x90 3D stage (Workbench, colours as
+    painted). No sound strip: the drawings need only the frame range, and Blender 4.2's wheel has no audio."""
     scene.render.resolution_x, scene.render.resolution_y = 160, 90
     tb.module("render.output").use_flat_colors(scene)
     scene.toonbeat.stage_engine = "WORKBENCH"
     scene.toonbeat.characters_as = "GREASE_PENCIL"
-    wav, _, beats = click_song_with_beat_file(tmp_path, seconds=4.0, sections=SECTIONS)
-    tb.module("assemble").load_song(scene, wav, beats)
+    _, _, beats = click_song_with_beat_file(tmp_path, seconds=4.0, sections=SECTIONS)
+    tb.module("stage.sequencer_stage").song_frames(scene, beats.duration)
     read_character = tb.module("core.character_sheet").read_character
     tb.module("stage.stage3d").add_character(scene, read_character(character_folder(tmp_path / "hero")), 96)
     images = tb.module("core.backgrounds").read_backgrounds(background_folder(tmp_path / "bg"))
@@ -42,6 +49,27 @@ def srgb(linear):
     return tuple(round(255 * (12.92 * c if c <= 0.0031308 else 1.055 * c ** (1 / 2.4) - 0.055)) for c in linear[:3])
 
 
+def is_v3(tb):
+    return tb.module("compat").HAS_GREASE_PENCIL_V3
+
+
+def strokes_of(frame):
+    """The strokes a keyframe shows (v3: of its drawing; legacy: its own)."""
+    return frame.drawing.strokes if hasattr(frame, "drawing") else frame.strokes
+
+
+def shows(frame):
+    """What a keyframe shows: v3 its drawing, legacy its strokes' materials and point positions."""
+    if hasattr(frame, "drawing"):
+        return frame.drawing.as_pointer()
+    digest = hashlib.sha256()
+    for stroke in frame.strokes:
+        positions = array("f", bytes(12 * len(stroke.points)))
+        stroke.points.foreach_get("co", positions)
+        digest.update(bytes([stroke.material_index]) + positions.tobytes())
+    return digest.hexdigest()
+
+
 def library(tb, drawing):
     """Pose slot -> its library keyframe."""
     layer = tb.module("stage.grease_pencil").pose_layer(drawing)
@@ -50,10 +78,10 @@ def library(tb, drawing):
 
 
 def switches(tb, drawing):
-    """Keyframe number -> the drawing it shows, leaving out the library."""
+    """Keyframe number -> what it shows (see ``shows``), leaving out the library."""
     layer = tb.module("stage.grease_pencil").pose_layer(drawing)
     kept = set(dict(drawing["toonbeat"]["library"]).values())
-    return {f.frame_number: f.drawing.as_pointer() for f in layer.frames if f.frame_number not in kept}
+    return {f.frame_number: shows(f) for f in layer.frames if f.frame_number not in kept}
 
 
 def test_each_pose_is_traced_into_filled_outlined_strokes_with_a_material_per_colour(drawn):
@@ -65,24 +93,48 @@ def test_each_pose_is_traced_into_filled_outlined_strokes_with_a_material_per_co
     assert sorted(poses) == sorted(POSE_COLORS)
     assert all(frame.frame_number < scene.frame_start for frame in poses.values())
     for slot, frame in poses.items():
-        strokes = list(frame.drawing.strokes)
+        strokes = list(strokes_of(frame))
         used = [materials[s.material_index] for s in strokes]
         assert [srgb(m.grease_pencil.fill_color) for m in used] == [(0, 0, 0), POSE_COLORS[slot]]
-        assert all(s.cyclic and len(s.points) >= 8 for s in strokes)
+        assert all(getattr(s, "cyclic", getattr(s, "use_cyclic", False)) and len(s.points) >= 8 for s in strokes)
         assert all(m.grease_pencil.show_fill and m.grease_pencil.show_stroke for m in used)
         assert all(srgb(m.grease_pencil.color) == (0, 0, 0) for m in used)
 
 
-def test_pose_switches_are_keyframes_instancing_each_poses_one_drawing(drawn):
+def test_pose_switches_are_keyframes_showing_each_poses_drawing(drawn):
     _, tb, drawing, bake = drawn
     frames, slots = bake()
     assert len(frames) > 6
     poses = library(tb, drawing)
     cast_slots = drawing["toonbeat"]["slots"]
+    assert len(set(map(shows, poses.values()))) == len(poses)
     assert switches(tb, drawing) == {
-        frame: poses[cast_slots[slot]].drawing.as_pointer() for frame, slot in zip(frames, slots, strict=True)}
+        frame: shows(poses[cast_slots[slot]]) for frame, slot in zip(frames, slots, strict=True)}
     for slot, frame in poses.items():
-        assert frame.drawing.user_count == 1 + [cast_slots[s] for s in slots].count(slot)
+        if is_v3(tb):
+            assert frame.drawing.user_count == 1 + [cast_slots[s] for s in slots].count(slot)
+        else:
+            assert len(frame.strokes) == 2
+
+
+def test_on_4_2_a_redrawn_library_pose_reaches_its_switches_at_the_next_bake(drawn):
+    _, tb, drawing, bake = drawn
+    if is_v3(tb):
+        pytest.skip("v3 switches instance the library drawing: a redraw reaches them at once")
+    frames, slots = bake()
+    poses = library(tb, drawing)
+    cast_slots = drawing["toonbeat"]["slots"]
+    redrawn = cast_slots[slots[0]]
+    poses[redrawn].strokes[1].points[0].co.x += 5.0
+    assert switches(tb, drawing)[frames[0]] != shows(poses[redrawn])
+    layer = tb.module("stage.grease_pencil").pose_layer(drawing)
+    artists = next(f for f in layer.frames if f.frame_number == frames[1])
+    artists.strokes[1].points[0].co.z -= 5.0
+    artists_drawing = shows(artists)
+    bake()
+    assert switches(tb, drawing) == {
+        frame: artists_drawing if frame == frames[1] else shows(poses[cast_slots[slot]])
+        for frame, slot in zip(frames, slots, strict=True)}
 
 
 def test_a_workbench_render_shows_the_drawn_pose_from_its_switch_frame_on(drawn, tmp_path):
@@ -107,17 +159,44 @@ def test_rebaking_keeps_the_pose_keyframes_the_artist_moved_added_or_deleted(dra
     moved_from, deleted = frames[3], frames[5]
     moved_to = next(f for f in range(moved_from + 1, frames[4]))
     moved_drawing = switches(tb, drawing)[moved_from]
-    layer.frames.move(moved_from, moved_to)
-    layer.frames.remove(deleted)
     added = next(f for f in range(frames[6] + 1, 97) if f not in frames)
-    layer.frames.copy(poses["idle"].frame_number, added, instance_drawing=True)
+    if is_v3(tb):
+        layer.frames.move(moved_from, moved_to)
+        layer.frames.remove(deleted)
+        layer.frames.copy(poses["idle"].frame_number, added, instance_drawing=True)
+    else:
+        next(f for f in layer.frames if f.frame_number == moved_from).frame_number = moved_to
+        layer.frames.remove(next(f for f in layer.frames if f.frame_number == deleted))
+        copy = layer.frames.new(added)
+        for stroke in poses["idle"].strokes:
+            copy.strokes.new().material_index = stroke.material_index
+            copy.strokes[-1].points.add(len(stroke.points))
+            for point, source in zip(copy.strokes[-1].points, stroke.points, strict=True):
+                point.co = source.co
 
     minimal_frames, _ = bake("minimal")
     after = switches(tb, drawing)
     assert set(after) == (set(minimal_frames) - {moved_from, deleted}) | {moved_to, added}
     assert after[moved_to] == moved_drawing
-    assert after[added] == poses["idle"].drawing.as_pointer()
+    assert after[added] == shows(poses["idle"])
     assert deleted not in after and moved_from not in after
+
+
+def test_reimporting_without_a_pose_removes_its_keyframes_and_keeps_the_others(drawn, tmp_path):
+    scene, tb, drawing, bake = drawn
+    frames, slots = bake()
+    cast_slots = list(drawing["toonbeat"]["slots"])
+    gone = cast_slots[slots[1]]
+    kept = {frame for frame, slot in zip(frames, slots, strict=True) if cast_slots[slot] != gone}
+    assert 0 < len(kept) < len(frames)
+    (tmp_path / "hero" / f"{gone}.png").unlink()
+    read_character = tb.module("core.character_sheet").read_character
+    tb.module("stage.stage3d").add_character(scene, read_character(tmp_path / "hero"), 96)
+    poses = library(tb, drawing)
+    assert sorted(poses) == sorted(set(POSE_COLORS) - {gone})
+    after = switches(tb, drawing)
+    assert set(after) == kept
+    assert set(after.values()) <= {shows(frame) for frame in poses.values()}
 
 
 def test_see_through_holes_are_cut_out_by_a_holdout_material(drawn, tmp_path):
@@ -132,5 +211,5 @@ def test_see_through_holes_are_cut_out_by_a_holdout_material(drawn, tmp_path):
     tb.module("stage.stage3d").add_character(scene, read_character(folder), 96)
     ring = tb.module("stage.stage3d").stage_scene(scene).objects["ring drawing"]
     [frame] = library(tb, ring).values()
-    used = [ring.data.materials[s.material_index].grease_pencil for s in frame.drawing.strokes]
+    used = [ring.data.materials[s.material_index].grease_pencil for s in strokes_of(frame)]
     assert [m.use_fill_holdout for m in used] == [False, True]
