@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .json_files import read_json_object
+
 SHEET_NAME = "character.json"
 SHEET_FORMAT = "toonbeat.character"
 STANDARD_POSES = ("idle", "dance", "headbang", "walk")
@@ -109,13 +111,7 @@ def _read_sheet(root: Path) -> dict[str, Any]:
     path = root / SHEET_NAME
     if not path.exists():
         return {}
-    try:
-        sheet = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise CharacterError(f"{path}: cannot read the character sheet ({error})") from error
-    if not isinstance(sheet, dict):
-        raise CharacterError(f"{path}: a character sheet is a JSON object")
-    return sheet
+    return read_json_object(path, "character sheet", CharacterError)
 
 
 def _poses_from_sheet(root: Path, sheet: dict[str, Any]) -> dict[str, tuple[Path, ...]]:

@@ -8,10 +8,11 @@ scene and one addition per song section. A preset can also be given by file path
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from addon.core.json_files import read_json_object
 
 from ..errors import ToonbeatError
 
@@ -92,10 +93,4 @@ def _preset_path(kind: str, name_or_path: str) -> Path:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise ToonbeatError(f"{path}: cannot read the preset ({error})") from error
-    if not isinstance(data, dict):
-        raise ToonbeatError(f"{path}: a preset is a JSON object")
-    return data
+    return read_json_object(path, "preset", ToonbeatError)
