@@ -25,7 +25,7 @@ Everything that differs between the two kinds of Grease Pencil is in
 
 from __future__ import annotations
 
-import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,8 +34,9 @@ import bpy
 from .. import compat
 from ..core.character_sheet import Character
 from ..core.choreography import Track
+from ..core.edits import dump_record, read_record, rebake
+from ..core.timing import track_frames
 from ..core.tracing import HOLE, RGB, Tracing, trace
-from ..sync.bake import track_frames
 from ..sync.keys import BakeCount
 from . import grease_pencil_legacy, grease_pencil_v3
 from .images import PoseImage, read_pixels
@@ -48,6 +49,9 @@ LAYER_NAME = "Poses"
 OUTLINE_RADIUS = 0.75
 """Half the width of the outline around each filled stroke, in image pixels."""
 RECORD_PROPERTY = "_toonbeat_pose_frames"
+RECORD_CHANNEL = "poses"
+"""The record's one channel: frame to what the switch shows (``keyframes.shown``)."""
+logger = logging.getLogger(__name__)
 
 
 def trace_poses(poses: Sequence[PoseImage]) -> list[Tracing]:
@@ -118,42 +122,26 @@ def bake_pose_frames(drawing: Any, track: Track, rate: float, frame_start: int) 
     layer = pose_layer(drawing)
     library = {slot: number for slot, number in dict(info["library"]).items() if _frame_at(layer, number) is not None}
     poses = {slot: keyframes.content(_frame_at(layer, number)) for slot, number in library.items()}
+    shows = {slot: keyframes.shown(_frame_at(layer, number), poses) for slot, number in library.items()}
     library_frames = set(library.values())
-    existing = {frame.frame_number: keyframes.shown(frame, poses)
-                for frame in layer.frames if frame.frame_number not in library_frames}
-    record = _read_record(drawing)
-    recorded = dict(zip(record.get("frames", []), record.get(keyframes.RECORD_KEY, []), strict=True))
-    untouched = [number for number, shows in existing.items() if shows is not None and recorded.get(number) == shows]
-    artist = set(existing) - set(untouched)
-    deleted = set(record.get("deleted", [])) | {number for number in recorded if number not in existing}
-    for number in untouched:
-        keyframes.remove_frame(layer, number)
+    found = [(frame.frame_number, keyframes.shown(frame, poses))
+             for frame in layer.frames if frame.frame_number not in library_frames]
+    record = read_record(drawing.get(RECORD_PROPERTY))
+    for problem in record.problems:
+        logger.warning("%s: %s", drawing.name, problem)
     frames, values = track_frames(track, rate, frame_start, float)
-    written: dict[int, tuple[str, str | None]] = {}
-    for frame, value in zip(frames, values, strict=True):
-        number, slot = round(frame), slots[min(max(round(value), 0), len(slots) - 1)]
-        if number in artist or number in deleted or number in library_frames or slot not in library:
-            continue
-        switch = keyframes.copy_frame(layer, library[slot], number)
-        written[number] = slot, keyframes.shown(switch, poses)
-    _write_record(drawing, written, deleted)
-    return BakeCount(written=len(written), kept=len(artist), replaced=len(untouched))
-
-
-def _write_record(drawing: Any, written: dict[int, tuple[str, str | None]], deleted: set[int]) -> None:
-    """Record the switches written (frame to slot and what it shows) and the ones the artist deleted."""
-    record = {"frames": list(written), "slots": [slot for slot, _ in written.values()], "deleted": sorted(deleted)}
-    record[keyframes.RECORD_KEY] = [shows for _, shows in written.values()]  # on v3 the slots again
-    drawing[RECORD_PROPERTY] = json.dumps(record)
-
-
-def _read_record(drawing: Any) -> dict[str, Any]:
-    text = drawing.get(RECORD_PROPERTY)
-    try:
-        record = json.loads(text) if isinstance(text, str) else {}
-    except json.JSONDecodeError:
-        record = {}
-    return record if isinstance(record, dict) else {}
+    switches = [(number, slots[min(max(round(value), 0), len(slots) - 1)])
+                for number, value in zip(map(round, frames), values, strict=True)]
+    new = [(number, shows[slot]) for number, slot in switches if number not in library_frames and slot in library]
+    result = rebake(found, record.get(RECORD_CHANNEL), new)
+    for (number, _), mine in zip(found, result.toonbeat, strict=True):
+        if mine:
+            keyframes.remove_frame(layer, number)
+    slot_of = dict(switches)
+    for number, _ in result.write:
+        keyframes.copy_frame(layer, library[slot_of[round(number)]], round(number))
+    drawing[RECORD_PROPERTY] = dump_record({RECORD_CHANNEL: result.record})
+    return BakeCount(written=len(result.write), kept=result.kept, replaced=result.replaced)
 
 
 def _frame_at(layer: Any, number: int) -> Any:

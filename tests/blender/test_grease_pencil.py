@@ -38,7 +38,7 @@ def drawn(scene, tb, tmp_path):
         tb.module("assemble").bake(scene, beats, chosen, "3d", images)
         plan = tb.module("core.choreography").plan_choreography(
             beats, tb.module("stage.stage3d").cast(scene), chosen, key_spacing=1 / 24)
-        frames, slots = tb.module("sync.bake").track_frames(plan.track("hero", "pose"), 24.0, 1, float)
+        frames, slots = tb.module("core.timing").track_frames(plan.track("hero", "pose"), 24.0, 1, float)
         return [int(f) for f in frames], [round(s) for s in slots]
 
     drawing = tb.module("stage.stage3d").stage_scene(scene).objects["hero drawing"]
