@@ -26,8 +26,8 @@ Everything that differs between the two kinds of Grease Pencil is in
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Hashable, Sequence
+from typing import Any, Protocol
 
 import bpy
 
@@ -42,7 +42,30 @@ from . import grease_pencil_legacy, grease_pencil_v3
 from .images import PoseImage, read_pixels
 from .roles import details, mark, role_of, with_role
 
-keyframes = grease_pencil_v3 if compat.HAS_GREASE_PENCIL_V3 else grease_pencil_legacy
+
+class Keyframes(Protocol):
+    """The keyframe and stroke primitives of one kind of Grease Pencil; mypy checks both modules."""
+
+    def content(self, frame: Any) -> Hashable:
+        """What ``frame`` shows, comparable within this session."""
+
+    def shown(self, frame: Any, poses: dict[str, Hashable]) -> str | None:
+        """What the bake record keeps of ``frame`` to recognise it untouched (``poses``: slot to ``content``)."""
+
+    def copy_frame(self, layer: Any, source: int, number: int) -> Any:
+        """A keyframe at ``number`` showing the drawing of the keyframe at ``source``."""
+
+    def remove_frame(self, layer: Any, number: int) -> None:
+        """Remove the keyframe at ``number``."""
+
+    def replace_strokes(self, frame: Any, counts: Sequence[int], positions: Sequence[float],
+                        materials: Sequence[int], radius: float) -> None:
+        """Replace the strokes of ``frame`` by closed, filled ones of ``counts`` points each."""
+
+
+BACKENDS: dict[bool, Keyframes] = {True: grease_pencil_v3, False: grease_pencil_legacy}
+"""The primitives of Grease Pencil v3 (``True``) and legacy Grease Pencil."""
+keyframes = BACKENDS[compat.HAS_GREASE_PENCIL_V3]
 """The keyframe and stroke primitives of this Blender's Grease Pencil."""
 
 LAYER_NAME = "Poses"

@@ -56,10 +56,7 @@ def bake_plan(plan: Plan, bindings: Sequence[Binding], rate: float, frame_start:
             interpolation = binding.interpolation or track.interpolation
             frames, values = track_frames(track, rate, frame_start, binding.convert, interpolation)
             curves.append(CurveKeys(binding.path, binding.index, track.group, interpolation, frames, values))
-        count = bake_target(group[0].target, group[0].owner, curves)
-        total.written += count.written
-        total.kept += count.kept
-        total.replaced += count.replaced
+        total.add(bake_target(group[0].target, group[0].owner, curves))
     return total
 
 

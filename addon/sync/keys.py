@@ -51,6 +51,12 @@ class BakeCount:
     kept: int = 0
     replaced: int = 0
 
+    def add(self, other: BakeCount) -> None:
+        """Count what ``other`` did too."""
+        self.written += other.written
+        self.kept += other.kept
+        self.replaced += other.replaced
+
 
 def bake_target(target: Any, owner: bpy.types.ID, curves: Sequence[CurveKeys]) -> BakeCount:
     """Make ``curves`` the Toonbeat keys of ``target``, whose animation lives on ``owner``.
