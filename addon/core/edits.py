@@ -158,9 +158,9 @@ def dump_record(channels: Mapping[str, ChannelRecord]) -> str:
 
 def same_value(found: Value, recorded: Value) -> bool:
     """Whether an entry's value is still the recorded one: floats within ``VALUE_TOLERANCE``, others exactly."""
-    if found is None or recorded is None or isinstance(found, str) or isinstance(recorded, str):
-        return found == recorded
-    return abs(found - recorded) <= VALUE_TOLERANCE * max(1.0, abs(recorded))
+    if isinstance(found, (int, float)) and isinstance(recorded, (int, float)):
+        return abs(found - recorded) <= VALUE_TOLERANCE * max(1.0, abs(recorded))
+    return found == recorded
 
 
 def untouched(found: Sequence[Entry], recorded: Recorded, new: Sequence[Entry] = ()) -> list[bool]:
@@ -172,15 +172,19 @@ def untouched(found: Sequence[Entry], recorded: Recorded, new: Sequence[Entry] =
     if recorded is None:
         return [False] * len(found)
     known = _by_slot(new) if isinstance(recorded, Unreadable) else _by_slot(recorded.entries)
-    return [any(same_value(value, mine) for mine in known.get(_slot(frame), ())) for frame, value in found]
+    result = []
+    for frame, value in found:
+        mine = known.get(round(frame / FRAME_TOLERANCE))
+        result.append(mine is not None and (same_value(value, mine[0]) or any(same_value(value, m) for m in mine[1:])))
+    return result
 
 
 def tombstones(found_frames: Sequence[float], recorded: Recorded) -> tuple[float, ...]:
     """Frames where the artist deleted an entry Toonbeat wrote: recorded ones now empty, and earlier tombstones."""
     if not isinstance(recorded, ChannelRecord):
         return ()
-    taken = {_slot(frame) for frame in found_frames}
-    gone = [frame for frame in recorded.frames if _slot(frame) not in taken]
+    taken = {round(frame / FRAME_TOLERANCE) for frame in found_frames}
+    gone = [frame for frame in recorded.frames if round(frame / FRAME_TOLERANCE) not in taken]
     return tuple(sorted(set(recorded.deleted) | set(gone)))
 
 
@@ -189,7 +193,7 @@ def rebake(found: Sequence[Entry], recorded: Recorded, new: Sequence[Entry]) -> 
     toonbeat = untouched(found, recorded, new)
     deleted = tombstones([frame for frame, _ in found], recorded)
     blocked = sorted([frame for (frame, _), mine in zip(found, toonbeat, strict=True) if not mine] + list(deleted))
-    write = tuple((float(frame), value) for frame, value in new if not near(frame, blocked))
+    write = tuple(entry for entry in new if not near(entry[0], blocked)) if blocked else tuple(new)
     record = ChannelRecord(tuple(frame for frame, _ in write), tuple(value for _, value in write), deleted)
     return Rebake(tuple(toonbeat), write, record)
 
@@ -217,24 +221,16 @@ def _channel_record(entry: object) -> ChannelRecord:
         raise ValueError("'frames', 'values' and 'deleted' are lists")
     if len(frames) != len(values):
         raise ValueError(f"{len(frames)} frames for {len(values)} values")
-    if not all(_is_number(frame) for frame in frames + deleted):
+    if not set(map(type, frames + deleted)) <= {int, float}:
         raise ValueError("frames are numbers")
-    if not all(value is None or isinstance(value, str) or _is_number(value) for value in values):
+    if not set(map(type, values)) <= {int, float, str, type(None)}:
         raise ValueError("values are numbers, text or null")
     return ChannelRecord(tuple(frames), tuple(values), tuple(deleted))
 
 
 def _by_slot(entries: Iterable[Entry]) -> dict[int, list[Value]]:
+    """The values of ``entries`` by frame on the grid of ``FRAME_TOLERANCE`` (equal frames, equal keys)."""
     slots: dict[int, list[Value]] = {}
     for frame, value in entries:
-        slots.setdefault(_slot(frame), []).append(value)
+        slots.setdefault(round(frame / FRAME_TOLERANCE), []).append(value)
     return slots
-
-
-def _slot(frame: float) -> int:
-    """``frame`` on the grid of ``FRAME_TOLERANCE``, so equal frames compare equal as dictionary keys."""
-    return round(frame / FRAME_TOLERANCE)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -159,7 +159,7 @@ def _write_keys(fcurve: bpy.types.FCurve, kept: dict[str, list[Any]], new: Chann
     frames = new.frames
     points.clear()
     points.add(kept_count + len(frames))
-    co = kept["co"] + [c for pair in new.entries for c in pair]
+    co = kept["co"] + [c for pair in zip(frames, new.values, strict=True) for c in pair]
     points.foreach_set("co", co)
     enum_value = _enum_number("interpolation", interpolation)
     points.foreach_set("interpolation", kept["interpolation"] + [enum_value] * len(frames))
