@@ -25,7 +25,6 @@ Everything that differs between the two kinds of Grease Pencil is in
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Hashable, Sequence
 from typing import Any, Protocol
 
@@ -74,7 +73,6 @@ OUTLINE_RADIUS = 0.75
 RECORD_PROPERTY = "_toonbeat_pose_frames"
 RECORD_CHANNEL = "poses"
 """The record's one channel: frame to what the switch shows (``keyframes.shown``)."""
-logger = logging.getLogger(__name__)
 
 
 def trace_poses(poses: Sequence[PoseImage]) -> list[Tracing]:
@@ -150,8 +148,6 @@ def bake_pose_frames(drawing: Any, track: Track, rate: float, frame_start: int) 
     found = [(frame.frame_number, keyframes.shown(frame, poses))
              for frame in layer.frames if frame.frame_number not in library_frames]
     record = read_record(drawing.get(RECORD_PROPERTY))
-    for problem in record.problems:
-        logger.warning("%s: %s", drawing.name, problem)
     frames, values = track_frames(track, rate, frame_start, float)
     switches = [(number, slots[min(max(round(value), 0), len(slots) - 1)])
                 for number, value in zip(map(round, frames), values, strict=True)]
@@ -164,7 +160,8 @@ def bake_pose_frames(drawing: Any, track: Track, rate: float, frame_start: int) 
     for number, _ in result.write:
         keyframes.copy_frame(layer, library[slot_of[round(number)]], round(number))
     drawing[RECORD_PROPERTY] = dump_record({RECORD_CHANNEL: result.record})
-    return BakeCount(written=len(result.write), kept=result.kept, replaced=result.replaced)
+    return BakeCount(written=len(result.write), kept=result.kept, replaced=result.replaced,
+                     warnings=[f"{drawing.name}: {problem}" for problem in record.problems])
 
 
 def _frame_at(layer: Any, number: int) -> Any:

@@ -14,9 +14,8 @@ of keys take milliseconds.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import bpy
@@ -25,7 +24,6 @@ from .. import compat
 from ..core.edits import ChannelRecord, Recorded, dump_record, read_record, rebake
 
 RECORD_PROPERTY = "_toonbeat_keys"
-logger = logging.getLogger(__name__)
 _KEY_FIELDS_2D = ("co", "handle_left", "handle_right")
 _KEY_FIELDS_ENUM = ("interpolation", "handle_left_type", "handle_right_type", "easing", "type")
 _KEY_FIELDS_FLOAT = ("back", "amplitude", "period")
@@ -50,12 +48,15 @@ class BakeCount:
     written: int = 0
     kept: int = 0
     replaced: int = 0
+    warnings: list[str] = field(default_factory=list)
+    """Records of earlier bakes that could not be read (``core.edits``), for the artist to hear about."""
 
     def add(self, other: BakeCount) -> None:
         """Count what ``other`` did too."""
         self.written += other.written
         self.kept += other.kept
         self.replaced += other.replaced
+        self.warnings += other.warnings
 
 
 def bake_target(target: Any, owner: bpy.types.ID, curves: Sequence[CurveKeys]) -> BakeCount:
@@ -66,9 +67,7 @@ def bake_target(target: Any, owner: bpy.types.ID, curves: Sequence[CurveKeys]) -
     longer names lose their untouched Toonbeat keys.
     """
     record = read_record(target.get(RECORD_PROPERTY))
-    for problem in record.problems:
-        logger.warning("%s: %s", target.name, problem)
-    count = BakeCount()
+    count = BakeCount(warnings=[f"{target.name}: {problem}" for problem in record.problems])
     new_record: dict[str, ChannelRecord] = {}
     for curve in curves:
         channel = f"{curve.path}|{curve.index}"
