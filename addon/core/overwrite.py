@@ -44,42 +44,52 @@ class OverwriteError(ValueError):
 
 def check_output(path: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str]] = (),
                  overwrite: bool = False, made_by_toonbeat: Callable[[Path], bool] | None = None,
-                 what: str = "file") -> Path:
+                 what: str = "file", how_to_allow: str = f"pass {OVERWRITE_FLAG} to replace it") -> Path:
     """Raise ``OverwriteError`` unless Toonbeat may write ``path``; returns it resolved.
 
     ``inputs`` are the files the same run reads: they are never written over.
     ``made_by_toonbeat`` tells whether an existing file is Toonbeat's (default: by its mark,
     see :func:`is_toonbeat_file`). ``overwrite`` (the ``--overwrite`` flag) allows writing
-    over a file Toonbeat did not make.
+    over a file Toonbeat did not make; ``how_to_allow`` says how in the message.
     """
-    target = Path(path)
+    given = Path(path)
+    target = _resolved(given)
     for source in inputs:
         if is_same_file(target, Path(source)):
-            raise OverwriteError(f"{target}: is also an input of this command ({source}); "
-                                 f"name another {what} to write")
+            raise OverwriteError(f"{given}: is the same file as {source}, which this command also reads or "
+                                 f"writes; name another {what} to write")
     if target.is_dir():
-        raise OverwriteError(f"{target}: is a folder; name the {what} to write inside it")
+        raise OverwriteError(f"{given}: is a folder; name the {what} to write inside it")
     if target.exists() and not overwrite and not (made_by_toonbeat or is_toonbeat_file)(target):
-        raise OverwriteError(f"{target}: exists and was not made by Toonbeat; "
-                             f"pass {OVERWRITE_FLAG} to replace it")
-    return target.resolve()
+        raise OverwriteError(f"{given}: exists and was not made by Toonbeat; {how_to_allow}")
+    return target
 
 
 def check_writable_in_place(path: Path) -> None:
-    """Raise ``OverwriteError`` when the file at ``path`` (saved in place, like a re-baked .blend) is read-only."""
-    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK | os.X_OK):
+    """Raise ``OverwriteError`` when the file at ``path`` (saved in place, like a re-baked .blend) is read-only:
+    no write permission for this user, or marked read-only for everyone (``chmod a-w``, which binds root too)."""
+    read_only = not path.stat().st_mode & 0o222
+    if read_only or not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK | os.X_OK):
         raise OverwriteError(f"{path}: the file or its folder is read-only; make it writable or save a copy "
                              "and bake that")
 
 
 def is_same_file(first: Path, second: Path) -> bool:
     """Whether two paths name the same file (same resolved path, or the same inode through a link)."""
-    if first.resolve() == second.resolve():
+    if _resolved(first) == _resolved(second):
         return True
     try:
         return os.path.samefile(first, second)
     except OSError:
         return False
+
+
+def _resolved(path: Path) -> Path:
+    """``path`` made absolute with links followed; ``OverwriteError`` for a symlink loop."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError) as error:
+        raise OverwriteError(f"{path}: is a symlink loop (the link points back to itself)") from error
 
 
 def is_toonbeat_file(path: Path) -> bool:

@@ -80,8 +80,8 @@ def render(args: argparse.Namespace) -> int:
 
 def bake(args: argparse.Namespace) -> int:
     """Re-bake a saved scene in place with a (new) beat file and preset; hand edits stay."""
+    open_blend(args.blend)
     blend = args.blend.resolve()
-    open_blend(blend)
     scene = assemble.current_scene()
     if not (args.overwrite or is_toonbeat_scene(scene)):
         raise OverwriteError(f"{args.blend}: Toonbeat did not make this scene; pass {OVERWRITE_FLAG} to bake "
