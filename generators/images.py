@@ -4,11 +4,13 @@ header before decoding, and PNGs marked as Toonbeat's so a later run may replace
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from PIL import Image, PngImagePlugin
 
-from addon.core.input_limits import MAX_IMAGE_PIXELS, InputLimitError, check_image_pixels
+from addon.core.input_limits import MAX_IMAGE_PIXELS, check_image_pixels
 from addon.core.overwrite import MADE_BY, PNG_SOFTWARE_KEY
+from addon.core.png import read_png_info
 
 from .errors import ToonbeatError
 
@@ -26,9 +28,11 @@ def open_image(path: str | os.PathLike[str]) -> Image.Image:
     """Open and decode the image at ``path``; ``ToonbeatError`` naming the file when it is unreadable or
     has more pixels than Toonbeat decodes (checked on the header, before any pixel is decoded)."""
     try:
+        if Path(path).suffix.lower() == ".png":
+            read_png_info(path)
         image = Image.open(path)
         check_image_pixels(path, *image.size)
         image.load()
-    except (OSError, InputLimitError, Image.DecompressionBombError) as error:
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
         raise ToonbeatError(f"{path}: cannot read the image ({error})") from error
     return image
