@@ -46,8 +46,9 @@ class TOONBEAT_OT_render_video(bpy.types.Operator):
             size = (scene.render.resolution_x, scene.render.resolution_y)
             if tuple(scene.get(LAYOUT_SIZE_PROPERTY, size)) != size:
                 raise ValueError("The frame size changed since the last bake: bake again so the stage fits it")
-            check_output(output, inputs=[settings.resolved("audio_path"), settings.resolved("beats_path")],
-                         what="video", how_to_allow="choose another output path or move that file away")
+            inputs = [settings.resolved(name) for name in ("audio_path", "beats_path") if getattr(settings, name)]
+            check_output(output, inputs=inputs, what="video",
+                         how_to_allow="choose another output path or move that file away")
             configure_video(scene, output, QUALITY_PRESETS[settings.quality], size=size)
             mark_when_rendered(output)
             bpy.ops.render.render("INVOKE_DEFAULT", animation=True)

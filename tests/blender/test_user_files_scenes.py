@@ -208,3 +208,23 @@ def current_umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
     return umask
+
+
+@pytest.mark.parametrize("setup", ["users file", "the song"])
+def test_the_render_operator_refuses_an_output_path_holding_the_users_file(scene, tmp_path, setup):
+    import bpy
+
+    settings = scene.toonbeat
+    song = tmp_path / "song.wav"
+    song.write_bytes(b"RIFF my song")
+    settings.audio_path = str(song)
+    target = tmp_path / "my_notes.mp4" if setup == "users file" else song
+    if setup == "users file":
+        target.write_text("mine")
+    before = target.read_bytes()
+    settings.output_path = str(target)
+    message = "exists and was not made by Toonbeat; choose another output path" if setup == "users file" else (
+        "is the same file as")
+    with pytest.raises(RuntimeError, match=message):
+        bpy.ops.toonbeat.render_video()
+    assert target.read_bytes() == before
