@@ -3,7 +3,6 @@ header before decoding, and PNGs marked as Toonbeat's so a later run may replace
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from PIL import Image, PngImagePlugin
@@ -24,7 +23,7 @@ def toonbeat_png_info() -> PngImagePlugin.PngInfo:
     return info
 
 
-def open_image(path: str | os.PathLike[str]) -> Image.Image:
+def open_image(path: str | Path) -> Image.Image:
     """Open and decode the image at ``path``; ``ToonbeatError`` naming the file when it is unreadable or
     has more pixels than Toonbeat decodes (checked on the header, before any pixel is decoded)."""
     try:
