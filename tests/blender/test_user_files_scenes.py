@@ -228,3 +228,20 @@ def test_the_render_operator_refuses_an_output_path_holding_the_users_file(scene
     with pytest.raises(RuntimeError, match=message):
         bpy.ops.toonbeat.render_video()
     assert target.read_bytes() == before
+
+
+def test_running_the_demo_again_replaces_its_own_files_and_keeps_the_artists_marker(tb, tmp_path):
+    import bpy
+
+    arguments = ("demo", "--out-dir", str(tmp_path), "--bars", "12", "--resolution", "320x180")
+    first = toonbeat(*arguments)
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
+    bpy.ops.wm.open_mainfile(filepath=str(tmp_path / "demo.blend"))
+    bpy.context.scene.timeline_markers.new("my cue", frame=11)
+    bpy.ops.wm.save_mainfile()
+
+    again = toonbeat(*arguments)
+
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    bpy.ops.wm.open_mainfile(filepath=str(tmp_path / "demo.blend"))
+    assert [m.frame for m in bpy.context.scene.timeline_markers if m.name == "my cue"] == [11]
