@@ -23,9 +23,12 @@ import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from .beatfile import MAX_FILE_BYTES
+
 MADE_BY = "Toonbeat"
 """The value every mark carries."""
 OVERWRITE_FLAG = "--overwrite"
+HOW_TO_ALLOW = f"pass {OVERWRITE_FLAG} to replace it"
 PNG_SOFTWARE_KEY = "Software"
 JSON_FORMAT_PREFIX = "toonbeat."
 MP4_UUID = uuid.UUID("6d2a0c1e-7f3b-4d1a-9a57-746f6f6e6265")
@@ -34,8 +37,6 @@ BLEND_SCENE_PROPERTY = "toonbeat_made"
 """Scene ID property set on every scene Toonbeat builds, so a .blend it saved can be recognised."""
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _MP4_MARK = MP4_UUID.bytes + f"made by {MADE_BY}".encode()
-MAX_JSON_MARK_BYTES = 256 << 20
-"""A JSON file larger than this is not read to look for the mark (no beat file is that large)."""
 
 
 class OverwriteError(ValueError):
@@ -43,14 +44,13 @@ class OverwriteError(ValueError):
 
 
 def check_output(path: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str]] = (),
-                 overwrite: bool = False, made_by_toonbeat: Callable[[Path], bool] | None = None,
-                 what: str = "file", how_to_allow: str = f"pass {OVERWRITE_FLAG} to replace it") -> Path:
+                 overwrite: bool = False, what: str = "file", how_to_allow: str = HOW_TO_ALLOW) -> Path:
     """Raise ``OverwriteError`` unless Toonbeat may write ``path``; returns it resolved.
 
-    ``inputs`` are the files the same run reads: they are never written over.
-    ``made_by_toonbeat`` tells whether an existing file is Toonbeat's (default: by its mark,
-    see :func:`is_toonbeat_file`). ``overwrite`` (the ``--overwrite`` flag) allows writing
-    over a file Toonbeat did not make; ``how_to_allow`` says how in the message.
+    ``inputs`` are the files the same run reads (or also writes): they are never written over.
+    An existing file is Toonbeat's when it carries its mark (:func:`is_toonbeat_file`);
+    ``overwrite`` (the ``--overwrite`` flag) allows writing over one that is not, and
+    ``how_to_allow`` says how in the message.
     """
     given = Path(path)
     target = _resolved(given)
@@ -60,9 +60,14 @@ def check_output(path: str | os.PathLike[str], *, inputs: Iterable[str | os.Path
                                  f"writes; name another {what} to write")
     if target.is_dir():
         raise OverwriteError(f"{given}: is a folder; name the {what} to write inside it")
-    if target.exists() and not overwrite and not (made_by_toonbeat or is_toonbeat_file)(target):
-        raise OverwriteError(f"{given}: exists and was not made by Toonbeat; {how_to_allow}")
+    if target.exists() and not overwrite and not is_toonbeat_file(target):
+        raise not_toonbeats(given, how_to_allow)
     return target
+
+
+def not_toonbeats(path: Path, how_to_allow: str = HOW_TO_ALLOW) -> OverwriteError:
+    """The refusal to write over ``path``, a file Toonbeat did not make."""
+    return OverwriteError(f"{path}: exists and was not made by Toonbeat; {how_to_allow}")
 
 
 def check_writable_in_place(path: Path) -> None:
@@ -157,7 +162,7 @@ def mark_mp4(path: Path) -> None:
 
 def json_is_toonbeat(path: Path) -> bool:
     """Whether a JSON file is an object whose ``format`` is one of Toonbeat's (``toonbeat.beats``, ...)."""
-    if path.stat().st_size > MAX_JSON_MARK_BYTES:
+    if path.stat().st_size > MAX_FILE_BYTES:
         return False
     document = json.loads(path.read_text(encoding="utf-8"))
     return isinstance(document, dict) and str(document.get("format", "")).startswith(JSON_FORMAT_PREFIX)

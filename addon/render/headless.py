@@ -28,6 +28,7 @@ from ..core.overwrite import (
     check_output,
     check_writable_in_place,
     mark_mp4,
+    not_toonbeats,
 )
 from ..core.presets import Preset, apply_overrides, load_preset
 from ..core.video import QUALITY_PRESETS
@@ -45,6 +46,7 @@ def render(args: argparse.Namespace) -> int:
     """
     output = check_output(args.out, inputs=_render_inputs(args, "out"), overwrite=args.overwrite, what="video")
     check_writable(output)
+    # Whether Toonbeat made an existing .blend is known once it is open (see _scene_to_build).
     blend = args.blend and check_output(args.blend, inputs=_render_inputs(args, "blend"), overwrite=True,
                                         what="scene")
     preset = choreography_preset(args)
@@ -130,8 +132,7 @@ def _scene_to_build(blend: Path | None, overwrite: bool) -> bpy.types.Scene:
             print(f"Toonbeat: building into the saved scene {blend}; edits made since stay", flush=True)
             return scene
         if not overwrite:
-            raise OverwriteError(f"{blend}: exists and was not made by Toonbeat; "
-                                 f"pass {OVERWRITE_FLAG} to replace it")
+            raise not_toonbeats(blend)
     bpy.ops.wm.read_homefile(use_empty=True)
     scene = assemble.current_scene()
     scene.name = "Toonbeat"
