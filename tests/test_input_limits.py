@@ -6,9 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import struct
 import tempfile
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,20 +23,10 @@ from generators.analysis.audio import open_audio
 from generators.cli import main
 from generators.errors import ToonbeatError
 from generators.images import open_image
+from tests.art import png_header
 from tests.songs import click_song
 
 NOBODY = 65534
-
-
-def png_header(path: Path, width: int, height: int) -> Path:
-    """A PNG that announces ``width`` x ``height`` pixels in a few dozen bytes (one empty data chunk)."""
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b""))
-                     + chunk(b"IEND", b""))
-    return path
 
 
 @pytest.fixture

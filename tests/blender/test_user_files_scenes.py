@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.art import background_folder, character_folder
+from tests.art import background_folder, character_folder, png_header
 from tests.commands import toonbeat
 from tests.songs import click_song_with_beat_file
 
@@ -245,3 +245,26 @@ def test_running_the_demo_again_replaces_its_own_files_and_keeps_the_artists_mar
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
     bpy.ops.wm.open_mainfile(filepath=str(tmp_path / "demo.blend"))
     assert [m.frame for m in bpy.context.scene.timeline_markers if m.name == "my cue"] == [11]
+
+
+@pytest.mark.parametrize("setup", ["huge pose", "beat past the end"])
+def test_render_reports_an_input_over_its_limits_in_one_line(tmp_path, setup):
+    arguments = render_arguments(tmp_path, "--out", str(tmp_path / "video.mp4"))
+    if setup == "huge pose":
+        png_header(tmp_path / "hero" / "idle.png", 20000, 20000)
+        message = "idle.png: the image is 20000 x 20000 pixels"
+    else:
+        import json
+
+        beats_json = tmp_path / "clicks.beats.json"
+        document = json.loads(beats_json.read_text())
+        document["beats"][-1] = 4.5
+        beats_json.write_text(json.dumps(document))
+        message = "4.5 s is past the end of the audio (4 s)"
+
+    result = toonbeat(*arguments)
+
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "video.mp4").exists()
