@@ -21,7 +21,7 @@ CHARACTER_KINDS = {"planes": "PLANES", "grease-pencil": "GREASE_PENCIL"}
 """``--characters-as`` choices and the Stage panel's matching setting."""
 ENGINES = {"auto": "AUTO", "eevee": "EEVEE", "workbench": "WORKBENCH"}
 """``--engine`` choices and the Stage panel's matching setting."""
-MAX_JOBS = 64
+MAX_REQUESTED_JOBS = 64
 """Most Blender processes ``--jobs`` may start."""
 
 
@@ -52,8 +52,8 @@ def add_render_arguments(parser: argparse.ArgumentParser) -> None:
                         help="frame rate, e.g. 24, 25, 30, 23.976 or 29.97 (default 24)")
     parser.add_argument("--blend", type=Path, metavar="SCENE.blend",
                         help="also save the scene, ready for 'blender -b SCENE.blend -a'")
-    parser.add_argument("--jobs", type=bounded_int(0, MAX_JOBS), default=0, metavar="N",
-                        help=f"Blender processes rendering pieces in parallel, up to {MAX_JOBS} "
+    parser.add_argument("--jobs", type=bounded_int(0, MAX_REQUESTED_JOBS), default=0, metavar="N",
+                        help=f"Blender processes rendering pieces in parallel, up to {MAX_REQUESTED_JOBS} "
                         "(default 0: as many as pay off)")
     parser.add_argument("--no-audio-check", dest="check_audio", action="store_false",
                         help="render even if the audio's hash does not match the beat file")
