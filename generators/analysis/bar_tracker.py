@@ -47,7 +47,15 @@ MAX_TEMPO_CHANGE = 0.1
 """Largest relative period change from one beat to the next."""
 
 OBSERVATION_LAMBDA = 16
-"""The first ``1 / OBSERVATION_LAMBDA`` of each beat (at least one frame) expects a beat."""
+"""A frame between beats expects ``(1 - beat activation) / (OBSERVATION_LAMBDA - 1)``."""
+
+BEAT_SECONDS = 0.02
+"""The frames of each beat within this long of its start expect a beat (at least one frame). The same span
+at every tempo: a span growing with the period would favour slow tempi, whose longer beat spans collect
+more of each activation peak."""
+
+BAR_CERTAINTY_FLOOR = 0.05
+"""The smallest chance the observation model gives a beat of being (or not being) a downbeat."""
 
 ACTIVE_THRESHOLD = 0.1
 """Beats are kept from half a beat before the first frame whose beat activation reaches this
@@ -119,7 +127,7 @@ class StateSpace:
             for period in periods:
                 offsets[(meter, int(period))] = total
                 kind = np.zeros(meter * period, dtype=np.int8)
-                width = max(1, int(period) // OBSERVATION_LAMBDA)
+                width = max(1, int(BEAT_SECONDS * frame_rate))
                 for beat in range(meter):
                     kind[beat * period : beat * period + width] = 2 if beat == 0 else 1
                 kinds.append(kind)
@@ -149,11 +157,19 @@ class StateSpace:
 
 
 def observation_log(activations: Activations) -> np.ndarray:
-    """Log-likelihood of each frame under each state kind, ``[n_frames, 3]`` (between, beat, downbeat)."""
-    beat = np.clip(activations.beat, 0.0, 1.0)
-    downbeat = np.clip(activations.downbeat, 0.0, beat)
+    """Log-likelihood of each frame under each state kind, ``[n_frames, 3]`` (between, beat, downbeat).
+
+    A beat state expects the beat activation times the chance that the beat
+    is not a downbeat, a downbeat state the beat activation times the chance
+    that it is; that chance (downbeat over beat activation) is kept within
+    ``[BAR_CERTAINTY_FLOOR, 1 - BAR_CERTAINTY_FLOOR]``, so a beat the network
+    is sure is a downbeat can still be another beat at a bounded cost and the
+    bar evidence never outweighs the beat evidence.
+    """
+    beat = np.clip(activations.beat, _FLOOR, 1.0)
+    is_downbeat = np.clip(activations.downbeat / beat, BAR_CERTAINTY_FLOOR, 1.0 - BAR_CERTAINTY_FLOOR)
     between = (1.0 - beat) / (OBSERVATION_LAMBDA - 1)
-    return np.log(np.maximum(np.stack([between, beat - downbeat, downbeat], axis=1), _FLOOR))
+    return np.log(np.maximum(np.stack([between, beat * (1.0 - is_downbeat), beat * is_downbeat], axis=1), _FLOOR))
 
 
 def viterbi(observations: np.ndarray, space: StateSpace) -> np.ndarray:
