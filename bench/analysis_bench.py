@@ -46,7 +46,7 @@ OCTAVE_FACTORS = (1 / 3, 1 / 2, 1.0, 2.0, 3.0)
 """Acc2 accepts a tempo within ``TEMPO_TOLERANCE`` of any of these multiples of the true one."""
 SECTION_WINDOW = 3.0
 REALSET = Path(os.environ.get("TOONBEAT_REALSET", Path.home() / ".cache" / "toonbeat" / "realset"))
-MADMOM_INSTALL = (["numpy<2", "cython", "setuptools"], ["--no-build-isolation", "madmom==0.16.1"])
+MADMOM_INSTALL = (["numpy<2", "cython", "setuptools", "wheel"], ["--no-build-isolation", "madmom==0.16.1"])
 
 
 @dataclass

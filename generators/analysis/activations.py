@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .features import BandSpectrogram
+from .onsets import LOUD_PERCENTILE
 
 MODEL_PATH = Path(__file__).with_name("models") / "beat_tcn.npz"
 
@@ -35,9 +36,7 @@ FRAME_RATE_DIVISOR = 2
 """The network runs at the spectrogram's frame rate divided by this (about 50 fps)."""
 
 LOG_COMPRESSION = 1000.0
-"""``c`` in ``log(1 + c * power / reference)``; the reference is the song's loud (95th percentile) band power."""
-
-LOUD_PERCENTILE = 95.0
+"""``c`` in ``log(1 + c * power / reference)``; the reference is the song's loud band power (``LOUD_PERCENTILE``)."""
 
 
 @dataclass(frozen=True)

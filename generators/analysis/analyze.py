@@ -20,12 +20,6 @@ from . import activations, audio, bar_tracker, energy, features, onsets, section
 
 ANALYZER = {"name": "toonbeat", "version": "2"}
 
-LEVEL_COMPRESSION = 1000.0
-"""``c`` in ``log(1 + c * power / reference)`` of the band levels the sections compare."""
-
-LOUD_PERCENTILE = 95.0
-"""Percentile of a band's power over the song taken as its loud level (the levels' reference)."""
-
 TEMPO_WINDOW_BEATS = 8
 """The tempo is the median over the song of the mean beat interval within this many beats."""
 
@@ -73,8 +67,7 @@ def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) 
     beat_times = np.clip(bars.beats, 0.0, spectrogram.duration)
     downbeat_times = beat_times[bars.positions == 1]
     tempo = tempo_of(beat_times)
-    reference = np.maximum(np.percentile(spectrogram.power, LOUD_PERCENTILE, axis=0), 1e-10)
-    levels = np.log1p(spectrogram.power / reference * LEVEL_COMPRESSION)
+    levels = onsets.band_levels(spectrogram.power)
     bar_lines = _bar_lines(downbeat_times, bars.beats_per_bar * 60.0 / tempo, spectrogram.duration)
     low_bands = spectrogram.band_low_hz < onsets.GROUPS_HZ["low"][1]
     bar_description = sections.bar_features(envelopes, levels, low_bands, bar_lines)
