@@ -1,9 +1,9 @@
 """The analysis pipeline: an audio file in, a validated ``BeatData`` out.
 
-decode (streamed, decimated) -> band spectrograms -> beat and downbeat
-activations (a small network, ``activations``) -> tempo, beats, meter and bar
-positions decoded together (``bar_tracker``) -> bar features -> sections and
-drops; energy envelopes and onset times alongside.
+decode (streamed, decimated) -> band spectrograms -> onset strength per range
+-> tempo -> beats (tracked chain, then steady grids) -> bar positions and meter
+from the network's downbeat activations at those beats (``downbeats``) -> bar
+features -> sections and drops; energy envelopes and onset times alongside.
 """
 
 from __future__ import annotations
@@ -16,12 +16,28 @@ import numpy as np
 from addon.core.beatfile import AudioInfo, BeatData
 from addon.core.files import file_sha256
 
-from . import activations, audio, bar_tracker, energy, features, onsets, sections
+from . import activations, audio, beats, downbeats, energy, features, onsets, sections, tempo
 
 ANALYZER = {"name": "toonbeat", "version": "2"}
 
 TEMPO_WINDOW_BEATS = 8
 """The tempo is the median over the song of the mean beat interval within this many beats."""
+
+SALIENCE_WEIGHTS = {"low": 1.0, "mid": 0.5, "high": 0.3}
+"""How much the squared accents of each range count towards beat salience (the kick carries the beat)."""
+
+TEMPO_WEIGHTS = {"low": 1.0, "mid": 0.6, "high": 0.6}
+"""How much each range's periodicity counts towards the tempo (low accents, mid and high onsets)."""
+
+FAST_BPM = 150.0
+"""Beats are split in two (see ``beats.split_if_too_slow``) only towards tempi from this to ``tempo.MAX_BPM``."""
+
+TERNARY_SWITCH = 1.3
+"""A tempo two thirds or three halves of the main one replaces it when its beats are this much more salient
+(at a ternary multiple of the true tempo every other beat falls between the drums)."""
+
+AUDIBLE_DB = 40.0
+"""Frames within this many dB of the song's loud level (95th percentile) count as audible."""
 
 Progress = Callable[[float, str], None]
 """Called with the fraction done (0..1) and what the analysis is doing."""
@@ -63,18 +79,19 @@ def _reporting(blocks: Iterator[np.ndarray], source: audio.AudioSource, report: 
 def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) -> BeatData:
     """Everything ``analyze_file`` finds, from an already computed band spectrogram."""
     envelopes = onsets.onset_envelopes(spectrogram)
-    bars = bar_tracker.track(activations.activations(spectrogram))
-    beat_times = np.clip(bars.beats, 0.0, spectrogram.duration)
+    beat_times = np.clip(beat_frames(spectrogram, envelopes) / spectrogram.frame_rate, 0.0, spectrogram.duration)
+    chance = downbeats.downbeat_chance(beat_times, activations.activations(spectrogram))
+    bars = downbeats.bar_positions(chance)
     downbeat_times = beat_times[bars.positions == 1]
-    tempo = tempo_of(beat_times)
+    song_tempo = tempo_of(beat_times)
     levels = onsets.band_levels(spectrogram.power)
-    bar_lines = _bar_lines(downbeat_times, bars.beats_per_bar * 60.0 / tempo, spectrogram.duration)
+    bar_lines = _bar_lines(downbeat_times, bars.beats_per_bar * 60.0 / song_tempo, spectrogram.duration)
     low_bands = spectrogram.band_low_hz < onsets.GROUPS_HZ["low"][1]
     bar_description = sections.bar_features(envelopes, levels, low_bands, bar_lines)
     section_list, drops = sections.sections_and_drops(bar_description, spectrogram.duration)
 
     return BeatData(
-        tempo=round(tempo, 3),
+        tempo=round(song_tempo, 3),
         beats=tuple(np.round(beat_times, 4).tolist()),
         beat_positions=tuple(int(p) for p in bars.positions),
         beats_per_bar=bars.beats_per_bar,
@@ -88,16 +105,47 @@ def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) 
     )
 
 
+def beat_frames(spectrogram: features.BandSpectrogram, envelopes: onsets.OnsetEnvelopes) -> np.ndarray:
+    """Beat positions in spectrogram frames: the tracked chain, steady grids, the tempo level checked."""
+    frame_rate = spectrogram.frame_rate
+    salience = beat_salience(envelopes)
+    periodic = [envelopes.accents["low"], envelopes.onsets["mid"], envelopes.onsets["high"]]
+    curve = tempo.estimate(periodic, list(TEMPO_WEIGHTS.values()), frame_rate)
+    power_db = 10.0 * np.log10(spectrogram.power.sum(axis=1, dtype=np.float64) + 1e-20)
+    audible = power_db > np.percentile(power_db, onsets.LOUD_PERCENTILE) - AUDIBLE_DB
+    onset_ranges = np.array(list(envelopes.onsets.values()))
+    attack = (envelopes.onsets["mid"] + envelopes.onsets["high"]) / 2
+
+    def beat_grid(candidate: tempo.TempoCurve) -> np.ndarray:
+        chain = beats.track(salience, candidate.period_at(np.arange(len(salience))))
+        grid = beats.steady_grid(chain.astype(float), salience, onset_ranges, audible, attack)
+        return beats.split_if_too_slow(
+            grid, salience, (60.0 * frame_rate / tempo.MAX_BPM, 60.0 * frame_rate / FAST_BPM)
+        )
+
+    grid = beat_grid(curve)
+    for bpm in curve.alternatives:
+        other = beat_grid(curve.at_tempo(bpm))
+        if beats.mean_salience(other, salience) > TERNARY_SWITCH * beats.mean_salience(grid, salience):
+            grid = other
+    return grid
+
+
+def beat_salience(envelopes: onsets.OnsetEnvelopes) -> np.ndarray:
+    """How much each frame sounds like a beat: weighted squared accents, so the loudest hits lead."""
+    return np.sum([weight * envelopes.accents[name] ** 2 for name, weight in SALIENCE_WEIGHTS.items()], axis=0)
+
+
 def tempo_of(beat_times: np.ndarray) -> float:
     """The song's tempo (BPM) from its beats (seconds): the median of local mean beat intervals.
 
     Local means over ``TEMPO_WINDOW_BEATS`` beats average out the beats'
     frame-rate jitter; the median over the song ignores intros and tempo changes
-    shorter than half of it. Fewer than two beats give ``bar_tracker.MIN_BPM``.
+    shorter than half of it. Fewer than two beats give ``tempo.MIN_BPM``.
     """
     intervals = np.diff(beat_times)
     if len(intervals) == 0:
-        return bar_tracker.MIN_BPM
+        return tempo.MIN_BPM
     window = min(TEMPO_WINDOW_BEATS, len(intervals))
     local = np.convolve(intervals, np.ones(window) / window, mode="valid")
     return float(60.0 / np.median(local))

@@ -67,7 +67,8 @@ def fine_band_edges() -> np.ndarray:
     """
     edges = [FINE_LOWEST_HZ]
     while edges[-1] < FINE_HIGHEST_HZ:
-        edges.append(min(max(edges[-1] * 2.0 ** (1 / FINE_BANDS_PER_OCTAVE), edges[-1] + FINE_MIN_WIDTH_HZ), FINE_HIGHEST_HZ))
+        wider = max(edges[-1] * 2.0 ** (1 / FINE_BANDS_PER_OCTAVE), edges[-1] + FINE_MIN_WIDTH_HZ)
+        edges.append(min(wider, FINE_HIGHEST_HZ))
     return np.array(edges)
 
 
@@ -116,7 +117,8 @@ class _Framer:
         self.band_of_bin, self.band_low_hz = _bin_bands(self.n_fft, self.rate)
         fine_edges = fine_band_edges()
         self.fine_low_hz = fine_edges[:-1]
-        fine_bin = np.searchsorted(fine_edges, np.arange(self.n_fft // 2 + 1) * self.rate / self.n_fft, side="right") - 1
+        bin_hz = np.arange(self.n_fft // 2 + 1) * self.rate / self.n_fft
+        fine_bin = np.searchsorted(fine_edges, bin_hz, side="right") - 1
         self.fine_band_of_bin = np.where(fine_bin < len(self.fine_low_hz), fine_bin, -1)
         self.sos = None
         self.zi = None
