@@ -121,12 +121,12 @@ def at_beat_level(beats: BeatData, level: str) -> BeatData:
     if level == "beat" or len(beats.beats) < 2:
         return beats
     if level == "half":
-        kept = [(t, (p + 1) // 2) for t, p in zip(beats.beats, beats.beat_positions) if p % 2 == 1]
+        kept = [(t, (p + 1) // 2) for t, p in zip(beats.beats, beats.beat_positions, strict=True) if p % 2 == 1]
         per_bar = (beats.beats_per_bar + 1) // 2
         tempo = beats.tempo / 2
     elif level == "double":
         kept = []
-        for index, (t, p) in enumerate(zip(beats.beats, beats.beat_positions)):
+        for index, (t, p) in enumerate(zip(beats.beats, beats.beat_positions, strict=True)):
             kept.append((t, 2 * p - 1))
             if index + 1 < len(beats.beats):
                 kept.append(((t + beats.beats[index + 1]) / 2, 2 * p))

@@ -110,7 +110,9 @@ def preset_from_dict(document: Any, source: str) -> Preset:
     """Check a parsed preset and build a ``Preset``; errors name ``source``."""
     if not isinstance(document, dict):
         raise PresetError(f"{source}: a preset is a JSON object")
-    allowed = {"name", "description", "poses", "pose_every_beats", "beat_level", "effects", "flash_on", "section_colors"}
+    allowed = {
+        "name", "description", "poses", "pose_every_beats", "beat_level", "effects", "flash_on", "section_colors",
+    }
     unknown = sorted(set(document) - allowed)
     if unknown:
         raise PresetError(f"{source}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
