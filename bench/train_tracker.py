@@ -2,7 +2,7 @@
 
 Run from the checkout, in an environment with torch (the bpy-5.0 test env has the CPU wheel)::
 
-    nice -n 10 python -m bench.train_tracker [--steps 3000] [--synthetic 80] [--out PATH]
+    nice -n 10 python -m bench.train_tracker [--steps 1000] [--synthetic 24] [--out PATH]
 
 Training songs: the ``train`` split of the real-music development set (read
 from ``$TOONBEAT_REALSET/manifest.json``, default ``~/.cache/toonbeat/realset``;
@@ -259,8 +259,8 @@ def train(examples: list[Example], steps: int, seed: int) -> activations.Tempora
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=3000, help="Adam steps")
-    parser.add_argument("--synthetic", type=int, default=60, help="drum-machine songs to add")
+    parser.add_argument("--steps", type=int, default=1000, help="Adam steps")
+    parser.add_argument("--synthetic", type=int, default=24, help="drum-machine songs to add")
     parser.add_argument("--seed", type=int, default=10, help="seed of the songs, excerpts and weights")
     parser.add_argument("--out", type=Path, default=activations.MODEL_PATH, help="weights file to write (.npz)")
     args = parser.parse_args()
