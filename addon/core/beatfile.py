@@ -1,8 +1,12 @@
 """The beat file: Toonbeat's versioned JSON of a song's musical timing.
 
-Reading accepts version 1 files and the minimal ``{tempo, beats, onsets}`` files
-of the original librosa recipe, which are upgraded on load (downbeats every
-``beats_per_bar`` beats, one section spanning the song). Writing validates
+Reading accepts every version so far and the minimal ``{tempo, beats, onsets}``
+files of the original librosa recipe, all upgraded on load to the current
+version. Version 2 (analysis 2) means: ``tempo`` and ``beats`` are the notated
+beat, ``beats_per_bar`` is the song's meter (3 or 4 from the analysis) and the
+downbeats are exactly the beats at position 1. A version 1 file keeps its
+fields as they are (version 1 made no promise about the downbeats); a legacy
+file gets downbeats every ``beats_per_bar`` beats and one section spanning the song. Writing validates
 against ``beats.schema.json`` and replaces the target file atomically, so a
 failed write never leaves half a JSON behind.
 """
@@ -22,7 +26,9 @@ from .files import write_json_atomically
 from .input_limits import InputLimitError, check_json_depth, unreadable_reason
 
 FORMAT = "toonbeat.beats"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
+"""Versions ``load`` reads; older ones are upgraded to ``VERSION``."""
 SCHEMA_PATH = Path(__file__).with_name("beats.schema.json")
 BEATS_PER_BAR = 4
 """Beats in a bar where nothing says otherwise: the default of the analysis, the drum machine and old files."""
@@ -154,7 +160,7 @@ def loads(text: str, source: str = "<string>") -> BeatData:
 
 
 def from_dict(document: Any, source: str = "<dict>") -> BeatData:
-    """Validate a parsed beat file (version 1 or legacy) and turn it into ``BeatData``."""
+    """Validate a parsed beat file (any readable version, or legacy) and turn it into ``BeatData``."""
     if not isinstance(document, dict):
         raise BeatFileError(f"{source}: a beat file is a JSON object, found {type(document).__name__}")
     try:
@@ -162,14 +168,17 @@ def from_dict(document: Any, source: str = "<dict>") -> BeatData:
     except InputLimitError as error:
         raise BeatFileError(str(error)) from error
     _raise_if_too_large(document, source)
+    written_version = document.get("version")
     if "format" not in document:
         document = upgrade_legacy(document, source)
-    elif document.get("format") == FORMAT and document.get("version") != VERSION:
+    elif document.get("format") == FORMAT and written_version not in READABLE_VERSIONS:
         raise BeatFileError(
-            f"{source}: beat file version {document.get('version')!r} is not supported; "
-            f"this Toonbeat reads version {VERSION}"
+            f"{source}: beat file version {written_version!r} is not supported; "
+            f"this Toonbeat reads versions {', '.join(map(str, READABLE_VERSIONS))}"
         )
-    _raise_if_invalid(document, source)
+    elif written_version != VERSION:
+        document = {**document, "version": VERSION}
+    _raise_if_invalid(document, source, downbeats_follow_positions=written_version == VERSION)
     return _to_beat_data(document)
 
 
@@ -214,7 +223,7 @@ def save(data: BeatData, path: str | os.PathLike[str]) -> None:
 
 
 def upgrade_legacy(document: dict[str, Any], source: str, beats_per_bar: int = BEATS_PER_BAR) -> dict[str, Any]:
-    """Turn a ``{tempo, beats, onsets}`` file into a version 1 document.
+    """Turn a ``{tempo, beats, onsets}`` file into a current-version document.
 
     Downbeats fall on every ``beats_per_bar``-th beat from the first, one
     ``drop`` section covers the song, the energy envelope is flat and the audio
@@ -269,9 +278,9 @@ def _raise_if_too_large(document: dict[str, Any], source: str) -> None:
                                 f"Toonbeat reads at most {limit:,}")
 
 
-def _raise_if_invalid(document: dict[str, Any], source: str) -> None:
+def _raise_if_invalid(document: dict[str, Any], source: str, *, downbeats_follow_positions: bool = True) -> None:
     errors = (schema_check.validate(document, schema()) or _number_errors(document)
-              or _consistency_errors(document))
+              or _consistency_errors(document, downbeats_follow_positions))
     if errors:
         shown = "; ".join(errors[:5]) + (f"; and {len(errors) - 5} more" if len(errors) > 5 else "")
         raise BeatFileError(f"{source}: invalid beat file: {shown}")
@@ -296,8 +305,8 @@ def _number_errors(document: dict[str, Any]) -> list[str]:
     return errors
 
 
-def _consistency_errors(document: dict[str, Any]) -> list[str]:
-    """Rules JSON Schema cannot state: sorted times, matching lengths, ordered sections."""
+def _consistency_errors(document: dict[str, Any], downbeats_follow_positions: bool) -> list[str]:
+    """Rules JSON Schema cannot state: sorted times, matching lengths, ordered sections, downbeats at position 1."""
     errors = []
     for key in ("beats", "downbeats", "onsets", "drops"):
         times = document[key]
@@ -307,6 +316,9 @@ def _consistency_errors(document: dict[str, Any]) -> list[str]:
         errors.append("$.beat_positions: needs one entry per beat")
     if any(position > document["beats_per_bar"] for position in document["beat_positions"]):
         errors.append("$.beat_positions: a position is larger than beats_per_bar")
+    first_beats = [t for t, p in zip(document["beats"], document["beat_positions"], strict=False) if p == 1]
+    if downbeats_follow_positions and first_beats != document["downbeats"]:
+        errors.append("$.downbeats: must be exactly the beats at position 1")
     previous_end = 0.0
     for index, section in enumerate(document["sections"]):
         if section["end"] <= section["start"]:
