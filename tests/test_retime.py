@@ -1,5 +1,6 @@
 """Retiming loops: every hit on its beat, through tempo changes, ten minutes long, at the scene's exact rate."""
 
+import itertools
 import math
 
 import pytest
@@ -65,7 +66,7 @@ def test_held_on_twos_keys_every_other_frame_and_still_on_every_beat():
     times, _ = phase_keys(beats, [Cycle(0, 0.0, 4.0, 4, (0.0,))], 1 / 24, 2.0, on_twos=True)
     frames = [round(t * 24) for t in times]
     assert {0, 12, 24, 36} <= set(frames)
-    assert all(b - a == 2 for a, b in zip(frames, frames[1:], strict=False) if b % 12 and a % 12)
+    assert all(b - a == 2 for a, b in itertools.pairwise(frames) if b % 12 and a % 12)
 
 
 def test_a_preferred_cycle_length_is_used_only_where_every_hit_stays_on_a_beat():

@@ -37,13 +37,13 @@ from dataclasses import dataclass
 
 from .beatfile import BeatData, Section
 from .presets import Preset
-from .retime import Cycle, CycleTiming, beat_position, beat_time, phase_keys
+from .retime import Cycle, CycleTiming, beat_position, beat_time, first_cycle_start, phase_keys
 
 CAMERA = "camera"
 LIGHT = "light"
 EFFECT_OF_TARGET = {
-    "pose": "Pose", "cycle": "Timing", "scale_x": "Bounce", "scale_y": "Bounce", "offset_x": "Shake", "offset_y": "Shake",
-    "zoom": "Zoom", "moving": "Camera", "flash": "Flash",
+    "pose": "Pose", "cycle": "Timing", "scale_x": "Bounce", "scale_y": "Bounce",
+    "offset_x": "Shake", "offset_y": "Shake", "zoom": "Zoom", "moving": "Camera", "flash": "Flash",
     "color_r": "Colour", "color_g": "Colour", "color_b": "Colour",
 }
 BOUNCE_SQUASH = 0.08
@@ -173,6 +173,8 @@ def plan_cycles(beats: BeatData, member: CastMember, preset: Preset, position: i
             timing = member.timing(slot)
             length = timing.length_for(preset.cycle_length(label, beats.beats_per_bar))
             repeats = max(1, math.ceil(preset.pose_every_beats / length)) if preset.strength("pose") > 0 else 10**9
+            if not cycles:
+                cursor = first_cycle_start(beats.beats, cursor, length, period)
             for _ in range(repeats):
                 if cursor >= end - 1e-9:
                     break
@@ -183,11 +185,11 @@ def plan_cycles(beats: BeatData, member: CastMember, preset: Preset, position: i
 
 def _section_spans(beats: BeatData, period: float) -> list[tuple[str, float, float]]:
     """``(label, start, end)`` of each section in beat positions: starts on the nearest downbeat (or beat),
-    the first early enough to be playing at time 0, the last ending with the song."""
+    the first on the song's first downbeat, the last ending with the song."""
     song_end = beat_position(beats.beats, beats.duration, period)
-    first = min(0.0, math.floor(beat_position(beats.beats, 0.0, period)))
     sections = beats.sections or (Section(0.0, beats.duration, "drop"),)
     downbeats = [round(beat_position(beats.beats, t, period)) for t in beats.downbeats]
+    first = float(downbeats[0]) if downbeats else 0.0
     starts = [first] + [_nearest_start(beat_position(beats.beats, s.start, period), downbeats)
                         for s in sections[1:]]
     spans = []

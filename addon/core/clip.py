@@ -7,10 +7,11 @@ A clip folder such as ``dance/`` holds::
 
 ``clip.json`` (version 1, ``clip.schema.json``) gives the frame rate, the frame
 count, whether the clip loops, how many beats one cycle spans and the **hit
-frames**: the frames that must land on beats. Hit ``h`` lands on the beat of the
-cycle nearest ``(h - first hit) * beats_per_cycle / frame_count`` (a later one
-when an earlier hit has that beat; a retimed cycle starts on the first hit), so ``{"frame_count": 16, "beats_per_cycle": 2, "hit_frames":
-[0, 8]}`` puts frame 0 on the first beat and frame 8 on the second. A still PNG
+frames**: the frames that must land on beats. A retimed cycle starts on the first
+hit, and hit ``h`` lands on the beat of the cycle nearest ``(h - first hit) *
+beats_per_cycle / frame_count`` (a later one when an earlier hit has that beat):
+``{"frame_count": 16, "beats_per_cycle": 2, "hit_frames": [0, 8]}`` puts frame 0
+on the first beat and frame 8 on the second. A still PNG
 pose is a one-frame clip (:func:`still_clip`).
 
 Retiming works in **cycle phase**, 0 at a cycle's first frame and 1 at its end:
@@ -30,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import os
 from dataclasses import dataclass
@@ -87,7 +89,7 @@ class Clip:
         return self.hit_frames[0] if self.hit_frames else 0
 
     def cycle_frame_paths(self) -> list[Path]:
-        """The frame files in the order one retimed cycle shows them: from the first hit round to the frame before it."""
+        """The frame files in the order a retimed cycle shows them: from the first hit round to the one before."""
         return [self.frame_path((self.first_hit + step) % self.frame_count) for step in range(self.frame_count)]
 
     @property
@@ -177,7 +179,7 @@ def from_dict(document: Any, folder: Path) -> Clip:
 
 def _check_hits(clip: Clip, source: Path) -> None:
     hits = clip.hit_frames
-    if any(later <= earlier for earlier, later in zip(hits, hits[1:], strict=False)):
+    if any(later <= earlier for earlier, later in itertools.pairwise(hits)):
         raise ClipError(f"{source}: 'hit_frames' must grow, found {list(hits)}")
     if hits and hits[-1] >= clip.frame_count:
         raise ClipError(f"{source}: hit frame {hits[-1]} is past the last frame ({clip.frame_count - 1})")
@@ -195,7 +197,7 @@ def to_dict(clip: Clip) -> dict[str, Any]:
 
 
 def write_clip(clip: Clip) -> Path:
-    """Check ``clip`` and write its ``clip.json`` into ``clip.folder`` (the frames are the caller's); returns the path."""
+    """Check ``clip`` and write its ``clip.json`` into ``clip.folder`` (the frames are the caller's)."""
     document = to_dict(clip)
     from_dict(document, clip.folder)
     path = clip.folder / CLIP_FILE

@@ -38,7 +38,8 @@ class CycleTiming:
             raise ValueError(f"hit phases lie in [0, 1), got {self.hit_phases}")
 
     def length_for(self, preferred: int | None) -> int:
-        """The cycle length in beats to play: ``preferred`` when every hit still lands on a beat, else the natural one."""
+        """The cycle length in beats to play: ``preferred`` when every hit still lands on a beat,
+        else the natural one."""
         if preferred is None or preferred < 1:
             return self.beats_per_cycle
         on_beats = all(abs(p * preferred - round(p * preferred)) < 1e-6 for p in self.hit_phases)
@@ -95,11 +96,11 @@ def beat_position(beats: Sequence[float], seconds: float, default_period: float 
     return index + (seconds - beats[index]) / (beats[index + 1] - beats[index])
 
 
-def first_cycle_start(beats: Sequence[float], length: int, default_period: float = 0.5) -> int:
-    """The whole beat position, a multiple of ``length`` back from beat 0, where the song's first cycle starts
-    so that it is already running at time 0."""
-    before = max(0.0, -beat_position(beats, 0.0, default_period))
-    return -length * math.ceil(before / length - HIT_TOLERANCE)
+def first_cycle_start(beats: Sequence[float], origin: float, length: int, default_period: float = 0.5) -> float:
+    """Where the song's first cycle starts: a whole number of cycles of ``length`` beats back from beat
+    position ``origin`` (the first downbeat), early enough to be running at time 0."""
+    before = max(0.0, origin - beat_position(beats, 0.0, default_period))
+    return origin - length * math.ceil(before / length - HIT_TOLERANCE)
 
 
 def phase_keys(beats: Sequence[float], cycles: Sequence[Cycle], key_spacing: float, end_time: float, *,
