@@ -42,6 +42,7 @@ from typing import Any
 from . import schema_check
 from .files import write_json_atomically
 from .json_files import read_json_object
+from .retime import CycleTiming
 
 CLIP_FILE = "clip.json"
 VERSION = 1
@@ -105,6 +106,11 @@ class Clip:
     def hit_phases(self) -> tuple[float, ...]:
         """Where in the cycle (0 to 1, from the first hit) each hit frame lands."""
         return tuple(beat / self.beats_per_cycle for beat in self.hit_beats)
+
+    @property
+    def timing(self) -> CycleTiming:
+        """How the clip's cycle meets the beats, for the choreography plan."""
+        return CycleTiming(self.beats_per_cycle, self.hit_phases or (0.0,))
 
     def frame_at_phase(self, phase: float) -> float:
         """Where in :meth:`cycle_frame_paths` (fractional between hits) the cycle is at ``phase``, 0 <= phase <= 1.
