@@ -89,3 +89,23 @@ def test_sections_cut_to_the_next_move_on_their_downbeat_and_cycles_follow_the_b
     idle_starts = [t for t in starts if t < 4.25]
     assert all(math.isclose((t - 0.25) % 2.0, 0.0, abs_tol=1e-9) for t in idle_starts)
     assert cycle.times[0] == 0.0 and cycle.values[0] > 0.0
+
+
+def test_a_preset_asking_for_twos_gets_constant_keys_two_frames_apart(tmp_path):
+    beats = click_song(tmp_path / "song.wav", bpm=120, seconds=4.0)
+    hero = CastMember("Hero", ("dance",), (CycleTiming(2, (0.0, 0.5)),))
+    plan = plan_choreography(beats, [hero], load_preset("house_bounce"), key_spacing=1 / 24)
+    cycle = plan.track("Hero", "cycle")
+    assert cycle.interpolation == "CONSTANT"
+    frames = sorted({round(t * 24) for t in cycle.times})
+    assert {round(b * 24) for b in beats.beats} <= set(frames)
+    assert all(b - a in (1, 2) for a, b in itertools.pairwise(frames))
+
+
+@pytest.mark.parametrize("bad", [{"cycle_beats": {"drop": 0}}, {"cycle_beats": {"drop": "two"}},
+                                 {"hold_on_twos": "yes"}])
+def test_a_preset_with_a_bad_cycle_setting_is_refused(bad):
+    from addon.core.presets import PresetError, preset_from_dict
+
+    with pytest.raises(PresetError, match=r"cycle_beats|hold_on_twos"):
+        preset_from_dict({"name": "x", **bad}, "bad.json")
