@@ -97,3 +97,18 @@ def test_a_still_pose_is_a_one_frame_clip_of_one_beat(tmp_path):
     assert clip.frame_paths() == clip.cycle_frame_paths() == [image]
     assert (clip.frame_count, clip.beats_per_cycle, clip.hit_phases) == (1, 1, (0.0,))
     assert clip.frame_at_phase(0.7) == pytest.approx(0.7)
+
+
+def test_a_character_folder_reads_its_clips_and_refuses_a_broken_one(tmp_path):
+    from addon.core.character_sheet import CharacterError, read_character
+
+    clip = dance(tmp_path / "hero" / "dance")
+    write_frames(clip)
+    write_clip(clip)
+    Image.new("RGBA", (8, 8)).save(tmp_path / "hero" / "idle.png")
+    hero = read_character(tmp_path / "hero")
+    assert hero.pose_names == ("idle", "dance") and hero.clips["dance"] == clip
+    assert hero.poses["dance"] == (clip.frame_path(0),)
+    clip.frame_path(3).unlink()
+    with pytest.raises(CharacterError, match="missing frames/0003.png"):
+        read_character(tmp_path / "hero")
