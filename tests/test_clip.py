@@ -110,5 +110,5 @@ def test_a_character_folder_reads_its_clips_and_refuses_a_broken_one(tmp_path):
     assert hero.pose_names == ("idle", "dance") and hero.clips["dance"] == clip
     assert hero.poses["dance"] == (clip.frame_path(0),)
     clip.frame_path(3).unlink()
-    with pytest.raises(CharacterError, match="missing frames/0003.png"):
+    with pytest.raises(CharacterError, match=r"missing frames/0003\.png"):
         read_character(tmp_path / "hero")
