@@ -156,3 +156,12 @@ def test_groups_are_named_per_effect_and_character(beats):
     plan = plan_choreography(beats, [HERO, SIDEKICK], load_preset("house_bounce"))
     groups = {track.group for track in plan.tracks}
     assert {"Toonbeat Pose (Hero)", "Toonbeat Bounce (Sidekick)", "Toonbeat Shake", "Toonbeat Flash"} <= groups
+
+
+def test_the_venue_lights_pulse_up_on_every_beat_and_settle_by_the_offbeat(beats):
+    plan = plan_choreography(beats, [HERO], load_preset("industrial_headbang"))
+    pulse = plan.track(LIGHT, "pulse")
+    peaks = {t for t, v in zip(pulse.times, pulse.values, strict=True) if v > 1.0}
+    assert peaks == set(beats.beats)
+    assert min(pulse.values) == 1.0 and max(pulse.values) <= 1.0 + 0.3 + 1e-9
+    assert plan_choreography(beats, [HERO], load_preset("minimal")).track(LIGHT, "pulse") is None

@@ -16,6 +16,7 @@ camera    ``zoom``                    zoom factor, 1 at rest (a little more whil
 camera    ``moving``                  1 while the camera moves, 0 while it is exactly at rest
 light     ``flash``                   flash opacity, 0 to 1
 light     ``color_r/g/b``             flash colour of the section
+light     ``pulse``                   brightness of the venue's lights, 1 at rest (up on every beat)
 ========  ==========================  =========================================
 
 Each move plays whole cycles on the beat clock (``core.retime``): a cycle spans
@@ -44,7 +45,7 @@ LIGHT = "light"
 EFFECT_OF_TARGET = {
     "pose": "Pose", "cycle": "Timing", "scale_x": "Bounce", "scale_y": "Bounce",
     "offset_x": "Shake", "offset_y": "Shake", "zoom": "Zoom", "moving": "Camera", "flash": "Flash",
-    "color_r": "Colour", "color_g": "Colour", "color_b": "Colour",
+    "color_r": "Colour", "color_g": "Colour", "color_b": "Colour", "pulse": "Pulse",
 }
 BOUNCE_SQUASH = 0.08
 SHAKE_SIZE = 0.012
@@ -54,6 +55,7 @@ DROP_ZOOM_PUNCH = 0.14
 PUSH_IN = 0.12
 FLASH_PEAK = 0.55
 STROBE_PEAK = 0.3
+LIGHT_PULSE = 0.3
 FLASH_RELEASE = 0.25
 _SHAKE_SHAPE = (0.0, 1.0, -0.7, 0.45, -0.2, 0.0)
 
@@ -127,6 +129,8 @@ def plan_choreography(beats: BeatData, cast: Sequence[CastMember], preset: Prese
         tracks.append(_flash_track(beats, preset, key_spacing))
     if preset.strength("color") > 0:
         tracks.extend(_color_tracks(beats, preset))
+    if preset.strength("pulse") > 0:
+        tracks.append(_pulse_track(beats, preset.strength("pulse")))
     return Plan(duration=beats.duration, cast=tuple(cast), sections=beats.sections, tracks=tuple(tracks))
 
 
@@ -370,6 +374,16 @@ def _flash_track(beats: BeatData, preset: Preset, key_spacing: float) -> Track:
             times.append(seconds + release)
             values.append(0.0)
     return Track(LIGHT, "flash", "LINEAR", tuple(times), tuple(values))
+
+
+def _pulse_track(beats: BeatData, strength: float) -> Track:
+    """The venue's lights brighten on every beat (with the kick's energy) and dim again by the off-beat."""
+    times: list[float] = []
+    values: list[float] = []
+    for seconds, period in _beats_with_periods(beats):
+        times.extend((seconds, seconds + 0.5 * period))
+        values.extend((1.0 + LIGHT_PULSE * strength * energy_gain(beats, seconds, "low"), 1.0))
+    return Track(LIGHT, "pulse", "LINEAR", tuple(times), tuple(values))
 
 
 def _color_tracks(beats: BeatData, preset: Preset) -> list[Track]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 PRESET_FOLDER = Path(__file__).resolve().parent.parent / "presets"
-EFFECTS = ("pose", "bounce", "shake", "zoom", "push_in", "flash", "strobe", "color")
+EFFECTS = ("pose", "bounce", "shake", "zoom", "push_in", "flash", "strobe", "color", "pulse")
 FLASH_SOURCES = ("beats", "onsets", "downbeats")
 MAX_INTENSITY = 3.0
 

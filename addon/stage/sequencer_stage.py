@@ -3,7 +3,8 @@
 Channel layout, from the lowest channel above the user's own strips::
 
     track        sound strip of the song at the scene's first frame
-    backgrounds  one image strip per section, cut at section boundaries
+    backgrounds  one image strip per section, cut at section boundaries; the light pulse keys
+                 its colour multiply (brighter on the beats, almost free to render)
     characters   one meta strip per character holding one strip per pose: an image strip for a
                  still, a Speed strip over an image-sequence strip for an animated clip
     camera       adjustment strip: shake (offset) and zoom (scale) move everything below
@@ -315,6 +316,8 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
             if clip is not None:
                 found.append(Binding(strip, scene, "speed_frame_number", 0, name, "cycle",
                                      _clip_frame(clip), 0.0))
+    for background in with_role(compat.strips(scene), "background"):
+        found.append(Binding(background, scene, "color_multiply", 0, LIGHT, "pulse", _same, 1.0))
     camera = next(with_role(compat.strips(scene), "camera"), None)
     if camera is not None:
         for axis in ("offset_x", "offset_y"):

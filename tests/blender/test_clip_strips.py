@@ -12,7 +12,7 @@ pytestmark = pytest.mark.blender
 SECTIONS = ((0.0, "intro"), (4.0, "drop"))
 MOVES = {"idle": (8, 2, (0, 4)), "dance": (12, 2, (3, 9))}
 LOOPS = {"name": "Loops", "poses": {"intro": ["idle"], "drop": ["dance"]}, "pose_every_beats": 1,
-         "effects": {"pose": {"enabled": True}}}
+         "effects": {"pose": {"enabled": True}, "pulse": {"enabled": True}}}
 
 
 @pytest.fixture
@@ -81,3 +81,12 @@ def test_a_retimed_hit_survives_a_rebake(staged):
     assert any(abs(k.co.x - moved_to) < 1e-6 and abs(k.co.y - 6.0) < 1e-6 for k in dance.keyframe_points)
     assert not any(abs(k.co.x - (moved_to - 2)) < 0.5 for k in dance.keyframe_points)
     assert count.kept >= 1
+
+
+def test_the_background_lights_pulse_on_the_beats(staged):
+    scene, tb, beats, _ = staged
+    background = next(s for s in scene.sequence_editor.strips_all if s.get("toonbeat", {}).get("role") == "background")
+    pulse = tb.module("compat").fcurves_of(scene).find(background.path_from_id("color_multiply"))
+    first_beat = beat_frames(scene, [beats.beats[1]])[0]
+    assert pulse.evaluate(first_beat) > 1.2
+    assert pulse.evaluate(first_beat + 6) == pytest.approx(1.0)
