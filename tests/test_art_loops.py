@@ -62,3 +62,13 @@ def test_every_frame_of_a_character_shares_the_height_and_keeps_the_anchor_centr
         for path in clip.frame_paths():
             with Image.open(path) as image:
                 assert image.height == HEIGHT and image.width % 2 == 0 and image.mode == "RGBA"
+
+
+def test_drawing_on_several_cores_gives_the_same_drawings_as_on_one():
+    from generators.art.characters.cyborg_dj import CyborgDJ
+    from generators.art.loops import draw_move_frames
+
+    moves = (MOVES["headbang"],)
+    alone = draw_move_frames(CyborgDJ(), 64, moves, workers=1)["headbang"]
+    shared = draw_move_frames(CyborgDJ(), 64, moves, workers=2)["headbang"]
+    assert [image.tobytes() for image in alone] == [image.tobytes() for image in shared]
