@@ -90,3 +90,16 @@ def test_the_background_lights_pulse_on_the_beats(staged):
     first_beat = beat_frames(scene, [beats.beats[1]])[0]
     assert pulse.evaluate(first_beat) > 1.2
     assert pulse.evaluate(first_beat + 6) == pytest.approx(1.0)
+
+
+def test_the_3d_stage_shows_each_animated_move_as_its_first_hit_drawing(scene, tb, tmp_path):
+    wav, _, beats = click_song_with_beat_file(tmp_path, bpm=120.0, seconds=4.0)
+    folder = clip_character_folder(tmp_path / "hero", MOVES)
+    hero = tb.module("core.character_sheet").read_character(folder)
+    preset = tb.module("core.presets").preset_from_dict(LOOPS, "loops")
+    tb.module("assemble").build_scene(scene, audio=wav, beats=beats, characters=[hero], backgrounds=None,
+                                      preset=preset, stage="3d")
+    planes = tb.module("stage.planes")
+    stage = tb.module("stage.stage3d").stage_scene(scene)
+    shown = {obj.name: planes.image_path(obj).name for obj in stage.objects if obj.type == "MESH"}
+    assert shown == {"hero idle": "0000.png", "hero dance": "0003.png"}
