@@ -112,8 +112,9 @@ def add_character(scene: bpy.types.Scene, character: Character, frames: int) -> 
         meta = collection.new_meta(f"Toonbeat {character.name}", _free_character_channel(scene), scene.frame_start)
         mark(meta, "character", name=character.name)
     wanted = {pose.slot for pose in poses}
-    for old in [s for s in meta.strips if (role_of(s) or {}).get("slot") not in wanted]:
-        meta.strips.remove(old)
+    slots = {str((role_of(s) or {}).get("slot")) for s in meta.strips}
+    for slot in slots - wanted:
+        _remove_slot(meta, slot)
     reference_height = read_png_info(poses[0].path).height
     for index, pose in enumerate(poses):
         if pose.clip:
@@ -147,37 +148,46 @@ def _still_strip(scene: bpy.types.Scene, meta: Any, name: str, pose: PoseImage, 
 
 
 def _clip_strip(scene: bpy.types.Scene, meta: Any, name: str, pose: PoseImage, index: int, frames: int) -> Any:
-    """The Speed strip showing an animated pose, over an image-sequence strip of the clip's frames in cycle order
-    (both made again only when the frames changed); the Speed strip lasts as long as its input, ``frames``."""
+    """The Speed strip showing an animated pose, over an image-sequence strip of the clip's frames in cycle order;
+    a redrawn clip changes the frames in place, so the keys on the Speed strip stay. The Speed strip lasts as
+    long as its input, ``frames``."""
     assert pose.clip is not None
     paths = pose.clip.cycle_frame_paths()
     if len({path.parent for path in paths}) != 1:
         raise ImageError(f"{pose.clip.folder}: the sequencer needs all frames of a clip in one folder")
     strip = next(with_role(meta.strips, "pose", slot=pose.slot), None)
     source = getattr(strip, "input_1", None)
-    if source is None or _strip_files(source) != paths:
+    if source is None:
         _remove_slot(meta, pose.slot)
         source = meta.strips.new_image(f"{name} {pose.slot} frames", str(paths[0]), 2 * index + 1, scene.frame_start)
-        for path in paths[1:]:
-            source.elements.append(path.name)
         mark(source, "frames", character=name, slot=pose.slot)
         strip = compat.new_effect_strip(scene, f"{name} {pose.slot}", "SPEED", 2 * index + 2, scene.frame_start,
                                         1, into=meta.strips, input1=source)
         strip.speed_control = "FRAME_NUMBER"
+    _show_frames(source, paths)
     source.channel, strip.channel = 2 * index + 1, 2 * index + 2
     source.frame_start = scene.frame_start
     source.frame_final_duration = frames
     return strip
 
 
+def _show_frames(source: Any, paths: Sequence[Path]) -> None:
+    """Make the image-sequence strip ``source`` show ``paths`` (all in one folder), element by element."""
+    source.directory = str(paths[0].parent) + "/"
+    elements = source.elements
+    while len(elements) > len(paths):
+        elements.pop(len(elements) - 1)
+    for element, path in zip(elements, paths, strict=False):
+        element.filename = path.name
+    for path in paths[len(elements):]:
+        elements.append(path.name)
+
+
 def _remove_slot(meta: Any, slot: str) -> None:
-    for old in [s for s in meta.strips if (role_of(s) or {}).get("slot") == slot]:
+    """Remove the strips of pose ``slot``: a Speed strip before its input (removing the input takes it too)."""
+    found = [s for s in meta.strips if (role_of(s) or {}).get("slot") == slot]
+    for old in sorted(found, key=lambda s: getattr(s, "input_1", None) is None):
         meta.strips.remove(old)
-
-
-def _strip_files(strip: Any) -> list[Path]:
-    folder = Path(bpy.path.abspath(strip.directory))
-    return [folder / element.filename for element in strip.elements]
 
 
 def remove_character(scene: bpy.types.Scene, name: str) -> bool:

@@ -103,3 +103,21 @@ def test_the_3d_stage_shows_each_animated_move_as_its_first_hit_drawing(scene, t
     stage = tb.module("stage.stage3d").stage_scene(scene)
     shown = {obj.name: planes.image_path(obj).name for obj in stage.objects if obj.type == "MESH"}
     assert shown == {"hero idle": "0000.png", "hero dance": "0003.png"}
+
+
+def test_reimporting_a_redrawn_clip_keeps_the_artists_retimed_key_and_replaces_toonbeats(staged, tmp_path):
+    scene, tb, _, rebake = staged
+    dance = frame_number_curve(scene, tb, "hero dance")
+    key = next(k for k in dance.keyframe_points if k.co.x > 120 and abs(k.co.y - 6.0) < 1e-6)
+    key.co.x += 2
+    moved_to = key.co.x
+    before = {round(k.co.x): round(k.co.y, 3) for k in dance.keyframe_points}
+    folder = clip_character_folder(tmp_path / "hero", {"dance": (14, 2, (3, 9))})
+    hero = tb.module("core.character_sheet").read_character(folder)
+    tb.module("stage.sequencer_stage").add_character(scene, hero, scene.frame_end - scene.frame_start + 1)
+    rebake()
+    dance = frame_number_curve(scene, tb, "hero dance")
+    assert len(scene.sequence_editor.strips_all["hero dance"].input_1.elements) == 14
+    assert any(abs(k.co.x - moved_to) < 1e-6 for k in dance.keyframe_points)
+    after = {round(k.co.x): round(k.co.y, 3) for k in dance.keyframe_points}
+    assert after != before and max(after.values()) > max(before.values())
