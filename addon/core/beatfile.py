@@ -23,7 +23,8 @@ from .files import write_json_atomically
 FORMAT = "toonbeat.beats"
 VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("beats.schema.json")
-SECTION_LABELS = ("intro", "verse", "chorus", "build", "drop", "breakdown", "outro")
+BEATS_PER_BAR = 4
+"""Beats in a bar where nothing says otherwise: the default of the analysis, the drum machine and old files."""
 
 
 class BeatFileError(ValueError):
@@ -179,7 +180,7 @@ def save(data: BeatData, path: str | os.PathLike[str]) -> None:
     write_json_atomically(document, path)
 
 
-def upgrade_legacy(document: dict[str, Any], source: str, beats_per_bar: int = 4) -> dict[str, Any]:
+def upgrade_legacy(document: dict[str, Any], source: str, beats_per_bar: int = BEATS_PER_BAR) -> dict[str, Any]:
     """Turn a ``{tempo, beats, onsets}`` file into a version 1 document.
 
     Downbeats fall on every ``beats_per_bar``-th beat from the first, one

@@ -27,11 +27,6 @@ class PngInfo:
     bit_depth: int
     color_type: str
 
-    @property
-    def has_alpha_channel(self) -> bool:
-        """Whether pixels carry their own alpha (palette images may still have a tRNS chunk)."""
-        return self.color_type in ("grey+alpha", "rgba")
-
 
 def read_png_info(path: str | Path) -> PngInfo:
     """The size and format of the PNG at ``path``; ``ImageError`` if missing, unreadable or not a PNG."""

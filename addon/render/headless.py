@@ -73,6 +73,8 @@ def bake(args: argparse.Namespace) -> int:
     backgrounds = read_backgrounds(settings.resolved("backgrounds_path")) if settings.backgrounds_path else None
     settings.preset = args.preset
     count = assemble.bake(scene, beats, choreography_preset(args), settings.stage, backgrounds, seed=args.seed)
+    for warning in count.warnings:
+        print(f"Toonbeat: warning: {warning}", flush=True)
     print(f"Toonbeat: baked {count.written} keys, kept {count.kept} hand-edited keys", flush=True)
     save_blend(args.blend)
     return 0

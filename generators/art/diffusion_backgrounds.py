@@ -16,13 +16,13 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from addon.core.backgrounds import SECTION_LABELS
+
 from ..errors import ToonbeatError
 from ..version import toonbeat_version
 from .diffusion import ArtPipelines, ImageRequest, generate_image
 from .diffusion_characters import ArtProgress, ProgressCallback
 from .presets import BackgroundPreset, Style
-
-SECTION_LABELS = ("intro", "build", "drop", "breakdown", "outro")
 
 
 @dataclass(frozen=True)

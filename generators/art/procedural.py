@@ -22,6 +22,7 @@ from pathlib import Path
 
 from PIL import Image, ImageColor
 
+from addon.core.backgrounds import SECTION_LABELS
 from addon.core.character_sheet import Character, read_character, write_sheet
 from addon.core.files import atomic_path
 
@@ -38,7 +39,6 @@ from .scenes.mood import mood_for
 
 DESIGNS: dict[str, type[Figure]] = {"cyborg_dj": CyborgDJ, "robot_drummer": RobotDrummer}
 """Character designs by name: the main character and a secondary one in the same style."""
-SECTION_LABELS = ("intro", "build", "drop", "breakdown", "outro")
 ColorSpec = str | Sequence[int]
 """A colour as ``"#rrggbb"`` (or any CSS colour name) or as three 0..255 numbers."""
 

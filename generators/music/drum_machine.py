@@ -24,13 +24,12 @@ import numpy as np
 import soundfile
 from scipy import signal
 
-from addon.core.beatfile import AudioInfo, BeatData, Section
+from addon.core.beatfile import BEATS_PER_BAR, AudioInfo, BeatData, Section
 from addon.core.files import atomic_path, file_sha256
 
 from . import drum_voices as voices
 
 STYLES = ("house", "techno", "industrial")
-BEATS_PER_BAR = 4
 STEPS_PER_BEAT = 4
 PEAK_LEVEL = 0.89
 """Peak sample value of a finished song (about -1 dBFS)."""
