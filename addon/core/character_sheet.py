@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .clip import Clip, ClipError, is_clip_folder, read_clip
+from .files import write_bytes_atomically
 from .json_files import read_json_object
 
 SHEET_NAME = "character.json"
@@ -138,7 +139,7 @@ def write_sheet(folder: str | Path, name: str, poses: dict[str, list[str]] | Non
         sheet["poses"] = poses
     sheet.update(extra)
     path = Path(folder) / SHEET_NAME
-    path.write_text(json.dumps(sheet, indent=2) + "\n", encoding="utf-8")
+    write_bytes_atomically((json.dumps(sheet, indent=2) + "\n").encode("utf-8"), path)
     return path
 
 

@@ -27,6 +27,7 @@ from addon.core.character_sheet import Character, read_character, write_sheet
 from addon.core.files import atomic_path
 
 from ..errors import ToonbeatError
+from ..images import toonbeat_png_info
 from .characters.cyborg_dj import CyborgDJ
 from .characters.figure import Figure, trim_width
 from .characters.moves import MOVES
@@ -181,6 +182,6 @@ def _save_png(image: Image.Image, path: Path) -> None:
     """Write a PNG through a temporary file, so a failed write never leaves half an image."""
     try:
         with atomic_path(path) as temporary:
-            image.save(temporary, format="PNG")
+            image.save(temporary, format="PNG", pnginfo=toonbeat_png_info())
     except OSError as error:
         raise ToonbeatError(f"{path}: cannot write the image ({error.strerror or error})") from error
