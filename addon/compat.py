@@ -35,13 +35,16 @@ def strips(scene: bpy.types.Scene) -> Any:
 
 
 def new_effect_strip(scene: bpy.types.Scene, name: str, effect_type: str, channel: int,
-                     frame_start: int, length: int) -> Any:
-    """Add an effect strip of ``length`` frames (COLOR, ADJUSTMENT, ...) starting at ``frame_start``."""
-    collection = strips(scene)
+                     frame_start: int, length: int, *, into: Any = None, input1: Any = None) -> Any:
+    """Add an effect strip of ``length`` frames (COLOR, ADJUSTMENT, SPEED, ...) starting at ``frame_start``,
+    to the top level of ``scene`` or to the strips ``into`` (a meta strip's), on ``input1`` if it takes one."""
+    collection = strips(scene) if into is None else into
+    inputs = {} if input1 is None else {"input1": input1}
     if VERSION >= (5, 0, 0):
-        return collection.new_effect(name, type=effect_type, channel=channel, frame_start=frame_start, length=length)
+        return collection.new_effect(name, type=effect_type, channel=channel, frame_start=frame_start,
+                                     length=length, **inputs)
     return collection.new_effect(name, type=effect_type, channel=channel, frame_start=frame_start,
-                                 frame_end=frame_start + length)
+                                 frame_end=frame_start + length, **inputs)
 
 
 def use_video_output(image_settings: Any) -> None:

@@ -13,7 +13,7 @@ from .preferences import user_preset_folder
 
 EFFECT_LABELS = {
     "pose": "Poses", "bounce": "Bounce", "shake": "Shake", "zoom": "Zoom punch", "push_in": "Push-in",
-    "flash": "Flash", "strobe": "Strobe", "color": "Section colours",
+    "flash": "Flash", "strobe": "Strobe", "color": "Section colours", "pulse": "Light pulse",
 }
 
 

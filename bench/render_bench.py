@@ -3,7 +3,10 @@
 The composition: one background, one character cycling four poses on the beats, a
 camera shake on downbeats, a white flash on beats, the track muxed as AAC, H.264
 at CRF 18 (Toonbeat: Blender's nearest, CRF 17) with x264's ``medium`` preset.
-Prints wall time, CPU time and peak memory (the whole process tree) at 720p and 1080p.
+The **loop** composition replaces the stills by the character's animated dance
+loop (16 drawings every two beats, retimed to the beat) and is rendered by
+Toonbeat and by ffmpeg. Prints wall time, CPU time and peak memory (the whole
+process tree) at 720p and 1080p.
 
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python -m bench.render_bench [--sizes 720 1080] [--skip moviepy]
@@ -23,6 +26,7 @@ from pathlib import Path
 
 from addon.core import beatfile
 from addon.core.beatfile import BeatData
+from addon.core.clip import read_clip
 from bench.measure import Cost, measure
 from generators.art.procedural import draw_backgrounds, draw_character
 from generators.music.drum_machine import Part, ground_truth_beat_data, synthesize, write_wav
@@ -37,13 +41,16 @@ PRESET = {
     "name": "Benchmark", "poses": {"drop": list(POSES)}, "pose_every_beats": 1, "flash_on": "beats",
     "effects": {"pose": {"enabled": True}, "shake": {"enabled": True}, "flash": {"enabled": True}},
 }
+LOOP_MOVE = "dance"
+LOOP_PRESET = {**PRESET, "name": "Loop benchmark", "poses": {"drop": [LOOP_MOVE]}}
 
 
 def main() -> int:
     """Build the composition, render it every way, print the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[720, 1080], help="frame heights (16:9)")
-    parser.add_argument("--skip", nargs="*", default=[], choices=("ffmpeg", "moviepy", "toonbeat-1"),
+    parser.add_argument("--skip", nargs="*", default=[],
+                        choices=("ffmpeg", "moviepy", "toonbeat-1", "toonbeat", "loops", "ffmpeg-loops"),
                         help="renderers to leave out")
     parser.add_argument("--output", type=Path, help="also write the table to this markdown file")
     args = parser.parse_args()
@@ -61,6 +68,10 @@ def main() -> int:
                  partial(toonbeat, work, track, art, width, height, jobs=2)),
                 ("ffmpeg", "ffmpeg, one filter graph", partial(ffmpeg, work, track, beats, art, width, height)),
                 ("moviepy", "MoviePy", partial(moviepy, work, track, beats, art, width, height)),
+                ("loops", "Toonbeat sequencer stage, loops, 1 process",
+                 partial(toonbeat, work, track, art, width, height, jobs=1, loops=True)),
+                ("ffmpeg-loops", "ffmpeg, one filter graph, loops",
+                 partial(ffmpeg_loops, work, track, beats, art, width, height)),
             ]
             for key, name, render in renderers:
                 if key in args.skip:
@@ -88,20 +99,25 @@ def make_track(work: Path) -> tuple[Path, BeatData]:
 
 
 def make_art(folder: Path, width: int, height: int) -> dict[str, Path]:
-    """One character's four poses and one background, drawn at the frame size."""
+    """One character's four poses, its loops and one background, drawn at the frame size."""
     character = draw_character(folder / "hero", design="cyborg_dj", seed=1, height_px=round(height * 0.7))
+    looping = draw_character(folder / "looping", design="cyborg_dj", seed=1, height_px=round(height * 0.7),
+                             loops=True)
     backgrounds = draw_backgrounds(folder / "backgrounds", labels=("drop",), size=(width, height), seed=1)
-    return {"character": character.folder, "background": backgrounds["drop"],
-            **{pose: character.poses[pose][0] for pose in POSES}}
+    return {"character": character.folder, "looping": looping.folder, "background": backgrounds["drop"],
+            "loop": looping.clips[LOOP_MOVE].folder, **{pose: character.poses[pose][0] for pose in POSES}}
 
 
-def toonbeat(work: Path, track: Path, art: dict[str, Path], width: int, height: int, jobs: int) -> Cost:
+def toonbeat(work: Path, track: Path, art: dict[str, Path], width: int, height: int, jobs: int,
+             loops: bool = False) -> Cost:
     """Toonbeat's own command line: build the scene and render it."""
-    preset = work / "bench_preset.json"
-    preset.write_text(json.dumps(PRESET))
+    preset = work / ("bench_loop_preset.json" if loops else "bench_preset.json")
+    preset.write_text(json.dumps(LOOP_PRESET if loops else PRESET))
+    name = f"toonbeat_{height}_{jobs}{'_loops' if loops else ''}.mp4"
     return measure([sys.executable, "-m", "generators", "render", "--audio", str(track),
-                    "--beats", str(work / "track.beats.json"), "--characters", str(art["character"]),
-                    "--backgrounds", str(art["background"]), "--out", str(work / f"toonbeat_{height}_{jobs}.mp4"),
+                    "--beats", str(work / "track.beats.json"),
+                    "--characters", str(art["looping" if loops else "character"]),
+                    "--backgrounds", str(art["background"]), "--out", str(work / name),
                     "--resolution", f"{width}x{height}", "--fps", "24", "--quality", "master",
                     "--preset", str(preset), "--jobs", str(jobs)], env=_env())
 
@@ -135,6 +151,30 @@ def ffmpeg(work: Path, track: Path, beats: BeatData, art: dict[str, Path], width
                     "-map", "[video]", "-map", f"{len(POSES) + 1}:a", "-t", str(SECONDS), "-r", "24",
                     "-c:v", "libx264", "-crf", "18", "-preset", "medium", "-c:a", "aac", "-b:a", "192k",
                     str(work / f"ffmpeg_{height}.mp4")])
+
+
+def ffmpeg_loops(work: Path, track: Path, beats: BeatData, art: dict[str, Path], width: int, height: int) -> Cost:
+    """The loop composition as one ffmpeg filter graph: the dance loop's frames read as a looping image
+    sequence at the rate that plays one cycle every two beats (the track keeps one tempo), resampled to
+    24 fps, overlaid with the shake; the flash as in :func:`ffmpeg`."""
+    period, bar, first = 60.0 / BPM, 240.0 / BPM, beats.beats[0]
+    clip = read_clip(art["loop"])
+    character_height = round(height * 0.62)
+    margin = math.ceil(SHAKE * height * 2)
+    shake = f"{SHAKE * height:.3f}*exp(-mod(t-{first},{bar})*12)*sin(mod(t-{first},{bar})*60)"
+    cycle_rate = clip.frame_count / (clip.beats_per_cycle * period)
+    graph = [f"[0:v]scale={width + 2 * margin}:{height + 2 * margin},loop=loop=-1:size=1:start=0,setpts=N/24/TB,"
+             f"crop={width}:{height}:x='{margin}+{shake}':y='{margin}+{shake}',setsar=1[stage]",
+             f"[1:v]scale=-1:{character_height},setpts=PTS+{first}/TB,fps=24[dancer]",
+             f"[stage][dancer]overlay=eval=frame:x='(W-w)/2-({shake})':y='H*0.92-h-({shake})':shortest=1[lit]",
+             f"[lit]eq=eval=frame:brightness='{FLASH_PEAK}*max(0,1-mod(t-{first},{period})/{FLASH_RELEASE})',"
+             "format=yuv420p[video]"]
+    pattern = str(clip.folder / (clip.frames or "").replace("{index:04d}", "%04d"))
+    inputs = ["-i", str(art["background"]), "-stream_loop", "-1", "-framerate", f"{cycle_rate:.6f}", "-i", pattern]
+    return measure(["ffmpeg", "-v", "error", "-y", *inputs, "-i", str(track), "-filter_complex", ";".join(graph),
+                    "-map", "[video]", "-map", "2:a", "-t", str(SECONDS), "-r", "24",
+                    "-c:v", "libx264", "-crf", "18", "-preset", "medium", "-c:a", "aac", "-b:a", "192k",
+                    str(work / f"ffmpeg_{height}_loops.mp4")])
 
 
 def moviepy(work: Path, track: Path, beats: BeatData, art: dict[str, Path], width: int, height: int) -> Cost:

@@ -1,7 +1,7 @@
 """``toonbeat demo``: the whole pipeline on the embedded defaults, no GPU and no model weights.
 
-A drum-machine track, its analysis, procedural cartoon characters and
-backgrounds, a Blender scene and the rendered video:
+A drum-machine track, its analysis, procedural cartoon characters (animated
+loops of every move) and backgrounds, a Blender scene and the rendered video:
 
     out/demo.mp4     the video (H.264 + AAC)
     out/demo.blend   the scene, to open and fine-tune
@@ -17,8 +17,10 @@ from typing import Any
 
 from addon.core.cli_args import add_overwrite_argument, bounded_int, positive_float
 from addon.core.overwrite import check_output
+from addon.core.stage_layout import MAIN_HEIGHT
 from addon.core.video import parse_resolution
 
+from .art.characters.figure import FIGURE_HEIGHT
 from .errors import ToonbeatError
 
 CHARACTERS = (("cyborg_dj", "Cyborg DJ"), ("robot_drummer", "Robot Drummer"))
@@ -78,11 +80,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"    {beats.tempo:.1f} BPM, {len(beats.beats)} beats, {len(beats.downbeats)} bars, "
           f"sections: {' '.join(s.label for s in beats.sections)}", flush=True)
 
-    _step(3, "Drawing the characters and one background per section")
+    _step(3, "Drawing the characters' animated loops and one background per section")
     character_folders = []
     for design, name in CHARACTERS:
         folder = assets / "characters" / design
-        draw_character(folder, design=design, name=name, seed=args.seed, height_px=min(768, height))
+        draw_character(folder, design=design, name=name, seed=args.seed, height_px=character_height(height),
+                       loops=True)
         character_folders.append(folder)
     draw_backgrounds(assets / "backgrounds", size=(width, height), seed=args.seed)
 
@@ -99,6 +102,11 @@ def run(args: argparse.Namespace) -> int:
         return code
     print(f"Demo done in {time.monotonic() - started:.0f} s: {video} and {args.out_dir / 'demo.blend'}", flush=True)
     return 0
+
+
+def character_height(frame_height: int) -> int:
+    """Pixels tall to draw characters for a frame ``frame_height`` tall: the main character's size on stage."""
+    return max(64, round(frame_height * MAIN_HEIGHT / FIGURE_HEIGHT))
 
 
 def _resolution(text: str) -> tuple[int, int]:

@@ -45,3 +45,28 @@ def png_header(path: Path, width: int, height: int) -> Path:
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b""))
                      + chunk(b"IEND", b""))
     return path
+
+
+def clip_character_folder(folder: Path, moves: dict[str, tuple[int, int, tuple[int, ...]]],
+                          size: tuple[int, int] = (120, 200)) -> Path:
+    """A character of animated clips: per move ``(frame_count, beats_per_cycle, hit_frames)``.
+
+    Every frame is an ellipse whose grey level climbs from dark to mid grey through
+    the cycle, except the hit frames, which are white: a viewer (or a test) sees a hit
+    as the brightest frame.
+    """
+    from addon.core.clip import FRAMES_PATTERN, Clip, write_clip
+
+    width, height = size
+    for name, (count, beats, hits) in moves.items():
+        clip = Clip(folder / name, "character", name, 24.0, count, FRAMES_PATTERN, None, True, beats, hits,
+                    size, "import")
+        for index, path in enumerate(clip.frame_paths()):
+            level = 255 if index in hits else 40 + round(100 * index / count)
+            image = Image.new("RGBA", size, (0, 0, 0, 0))
+            ImageDraw.Draw(image).ellipse([width * 0.1, height * 0.05, width * 0.9, height - 1],
+                                          fill=(level, level, level, 255))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            image.save(path)
+        write_clip(clip)
+    return folder

@@ -181,3 +181,12 @@ def test_an_unknown_beat_level_is_refused_with_the_choices():
 
     with pytest.raises(PresetError, match="'beat_level' must be one of half, beat, double"):
         preset_from_dict({"beat_level": "triple"}, "mine.json")
+
+
+def test_the_venue_lights_pulse_up_on_every_beat_and_settle_by_the_offbeat(beats):
+    plan = plan_choreography(beats, [HERO], load_preset("industrial_headbang"))
+    pulse = plan.track(LIGHT, "pulse")
+    peaks = {t for t, v in zip(pulse.times, pulse.values, strict=True) if v > 1.0}
+    assert peaks == set(beats.beats)
+    assert min(pulse.values) == 1.0 and max(pulse.values) <= 1.0 + 0.3 + 1e-9
+    assert plan_choreography(beats, [HERO], load_preset("minimal")).track(LIGHT, "pulse") is None

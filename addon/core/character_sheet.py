@@ -1,10 +1,15 @@
-"""Character folders: one PNG per pose, and an optional ``character.json`` sheet.
+"""Character folders: one PNG per pose or an animated clip per move, and an optional ``character.json`` sheet.
 
 A character is a folder such as::
 
     robot/
         idle.png  dance.png  dance_2.png  headbang.png  walk.png
+        idle/  dance/  headbang/  walk/  jump/  fist_pump/     (optional clip folders, see ``core.clip``)
         character.json      (optional)
+
+A clip folder named after a pose slot (``dance``, ``dance_2``) animates that slot;
+a move that has a clip but no still PNG gets the clip's first hit drawing as its
+still, so stages that show stills (Grease Pencil, planes) show every move too.
 
 Poses are named by file: ``dance.png`` and ``dance_2.png`` are two variants of
 the pose ``dance``. The sheet may give the character's ``name``, an explicit
@@ -22,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .clip import Clip, ClipError, is_clip_folder, read_clip
 from .files import write_bytes_atomically
 from .json_files import read_json_object
 
@@ -29,7 +35,7 @@ SHEET_NAME = "character.json"
 SHEET_FORMAT = "toonbeat.character"
 STANDARD_POSES = ("idle", "dance", "headbang", "walk")
 DEFAULT_ANCHOR = (0.5, 1.0)
-_POSE_FILE = re.compile(r"^(?P<pose>[A-Za-z][A-Za-z0-9-]*?)(?:_(?P<variant>\d+))?\.png$", re.IGNORECASE)
+_POSE_FILE = re.compile(r"^(?P<pose>[A-Za-z][A-Za-z0-9_-]*?)(?:_(?P<variant>\d+))?\.png$", re.IGNORECASE)
 
 
 class CharacterError(ValueError):
@@ -46,6 +52,8 @@ class Character:
     anchor: tuple[float, float] = DEFAULT_ANCHOR
     scale: float = 1.0
     extra: dict[str, Any] = field(default_factory=dict)
+    clips: dict[str, Clip] = field(default_factory=dict)
+    """Animated clips by pose slot (``dance``, ``dance_2``); slots without one are stills."""
 
     @property
     def pose_names(self) -> tuple[str, ...]:
@@ -62,6 +70,14 @@ def read_character(folder: str | Path) -> Character:
         raise CharacterError(f"{root}: not a folder of pose images")
     sheet = _read_sheet(root)
     poses = _poses_from_sheet(root, sheet) if "poses" in sheet else discover_poses(root)
+    clips = discover_clips(root)
+    for slot, clip in clips.items():
+        pose, variant = _slot_parts(slot)
+        stills = poses.get(pose, ())
+        if variant == len(stills) + 1:
+            poses[pose] = (*stills, clip.cycle_frame_paths()[0])
+        elif variant > len(stills):
+            raise CharacterError(f"{root / slot}: a clip for variant {variant} of {pose!r} needs variant {variant - 1}")
     if not poses:
         raise CharacterError(f"{root}: no pose images (expected files such as idle.png or dance_2.png)")
     missing = [str(path) for paths in poses.values() for path in paths if not path.is_file()]
@@ -81,6 +97,7 @@ def read_character(folder: str | Path) -> Character:
         anchor=(float(anchor[0]), float(anchor[1])),
         scale=float(scale),
         extra={key: value for key, value in sheet.items() if key not in known},
+        clips=clips,
     )
 
 
@@ -93,6 +110,24 @@ def discover_poses(folder: Path) -> dict[str, tuple[Path, ...]]:
             variant = int(match["variant"] or 1)
             found.setdefault(match["pose"].lower(), []).append((variant, path.resolve()))
     return {pose: tuple(path for _, path in sorted(items)) for pose, items in found.items()}
+
+
+def discover_clips(folder: Path) -> dict[str, Clip]:
+    """The clip folders of a character, by pose slot (the folder's name, lower case); a broken clip is an error."""
+    found = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_dir() and is_clip_folder(path) and _POSE_FILE.match(f"{path.name}.png"):
+            try:
+                found[path.name.lower()] = read_clip(path)
+            except ClipError as error:
+                raise CharacterError(str(error)) from error
+    return found
+
+
+def _slot_parts(slot: str) -> tuple[str, int]:
+    """``dance_2`` is variant 2 of ``dance``; ``fist_pump`` is variant 1 of ``fist_pump``."""
+    base, _, number = slot.rpartition("_")
+    return (base, int(number)) if base and number.isdigit() else (slot, 1)
 
 
 def write_sheet(folder: str | Path, name: str, poses: dict[str, list[str]] | None = None,

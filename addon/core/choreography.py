@@ -9,13 +9,21 @@ same plan, so a video looks the same either way:
 owner     target                      value
 ========  ==========================  =========================================
 <name>    ``pose``                    index into the character's pose slots
+<name>    ``cycle``                   phase of the shown move's cycle, 0 to 1 (``core.retime``)
 <name>    ``scale_x``, ``scale_y``    squash and stretch factor, 1 at rest
 camera    ``offset_x``, ``offset_y``  shake, as a fraction of the frame height
 camera    ``zoom``                    zoom factor, 1 at rest (a little more while shaking)
 camera    ``moving``                  1 while the camera moves, 0 while it is exactly at rest
 light     ``flash``                   flash opacity, 0 to 1
 light     ``color_r/g/b``             flash colour of the section
+light     ``pulse``                   brightness of the venue's lights, 1 at rest (up on every beat)
 ========  ==========================  =========================================
+
+Each move plays whole cycles on the beat clock (``core.retime``): a cycle spans
+the clip's beats (or the preset's ``cycle_beats`` for the section), a move holds
+for at least ``pose_every_beats`` beats, and a section change cuts to the next
+move on its first downbeat. A still pose is a one-beat cycle, so a cast of stills
+switches pose every ``pose_every_beats`` beats.
 
 Effect strength follows the song's energy: an effect at intensity 1 plays at
 ``0.4 + 0.6 * energy`` of its full size. The analysis reports the notated beat;
@@ -24,19 +32,21 @@ a preset's ``beat_level`` makes the characters move at half or double of it.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .beatfile import BeatData, Section
 from .presets import Preset
+from .retime import Cycle, CycleTiming, beat_position, beat_time, first_cycle_start, phase_keys
 
 CAMERA = "camera"
 LIGHT = "light"
 EFFECT_OF_TARGET = {
-    "pose": "Pose", "scale_x": "Bounce", "scale_y": "Bounce", "offset_x": "Shake", "offset_y": "Shake",
-    "zoom": "Zoom", "moving": "Camera", "flash": "Flash",
-    "color_r": "Colour", "color_g": "Colour", "color_b": "Colour",
+    "pose": "Pose", "cycle": "Timing", "scale_x": "Bounce", "scale_y": "Bounce",
+    "offset_x": "Shake", "offset_y": "Shake", "zoom": "Zoom", "moving": "Camera", "flash": "Flash",
+    "color_r": "Colour", "color_g": "Colour", "color_b": "Colour", "pulse": "Pulse",
 }
 BOUNCE_SQUASH = 0.08
 SHAKE_SIZE = 0.012
@@ -46,6 +56,7 @@ DROP_ZOOM_PUNCH = 0.14
 PUSH_IN = 0.12
 FLASH_PEAK = 0.55
 STROBE_PEAK = 0.3
+LIGHT_PULSE = 0.3
 FLASH_RELEASE = 0.25
 _SHAKE_SHAPE = (0.0, 1.0, -0.7, 0.45, -0.2, 0.0)
 
@@ -69,10 +80,16 @@ class Track:
 
 @dataclass(frozen=True)
 class CastMember:
-    """A character on stage: ``slots`` are its pose images in order (``dance_2`` is a variant of ``dance``)."""
+    """A character on stage: ``slots`` are its poses in order (``dance_2`` is a variant of ``dance``),
+    ``timings`` each slot's cycle (a still, a one-beat cycle, when missing)."""
 
     name: str
     slots: tuple[str, ...]
+    timings: tuple[CycleTiming, ...] = ()
+
+    def timing(self, slot: int) -> CycleTiming:
+        """The cycle timing of pose slot ``slot``."""
+        return self.timings[slot] if slot < len(self.timings) else CycleTiming()
 
 
 @dataclass(frozen=True)
@@ -104,7 +121,9 @@ def plan_choreography(beats: BeatData, cast: Sequence[CastMember], preset: Prese
     beats = at_beat_level(beats, preset.beat_level)
     tracks: list[Track] = []
     for position, member in enumerate(cast):
-        tracks.append(_pose_track(beats, member, preset, position))
+        cycles = plan_cycles(beats, member, preset, position)
+        tracks.append(_pose_track(beats, member.name, cycles))
+        tracks.append(_cycle_track(beats, member.name, cycles, preset, key_spacing))
         if preset.strength("bounce") > 0:
             tracks.extend(_bounce_tracks(beats, member.name, preset.strength("bounce")))
     tracks.extend(_camera_tracks(beats, preset, key_spacing, seed))
@@ -112,6 +131,8 @@ def plan_choreography(beats: BeatData, cast: Sequence[CastMember], preset: Prese
         tracks.append(_flash_track(beats, preset, key_spacing))
     if preset.strength("color") > 0:
         tracks.extend(_color_tracks(beats, preset))
+    if preset.strength("pulse") > 0:
+        tracks.append(_pulse_track(beats, preset.strength("pulse")))
     return Plan(duration=beats.duration, cast=tuple(cast), sections=beats.sections, tracks=tuple(tracks))
 
 
@@ -158,34 +179,86 @@ def slot_pose(slot: str) -> str:
     return base if base and variant.isdigit() else slot
 
 
-def _pose_track(beats: BeatData, member: CastMember, preset: Preset, position: int) -> Track:
-    every = preset.pose_every_beats
+def plan_cycles(beats: BeatData, member: CastMember, preset: Preset, position: int = 0) -> list[Cycle]:
+    """The cycles ``member`` plays through the song, back to back, each section starting a new one.
+
+    ``position`` (the character's place in the cast) offsets its moves, so two
+    characters do not move in lockstep.
+    """
+    period = 60.0 / beats.tempo
+    moves: list[str] = []
     uses: dict[str, int] = {}
+    cycles: list[Cycle] = []
+    for label, start, end in _section_spans(beats, period):
+        wanted_moves = preset.poses.get(label) or preset.poses.get("drop") or ("idle",)
+        cursor = start
+        while cursor < end - 1e-9:
+            wanted = wanted_moves[(len(moves) + position) % len(wanted_moves)] if preset.strength("pose") > 0 \
+                else wanted_moves[0]
+            variants = resolve_pose(wanted, member.slots)
+            slot = variants[uses.get(wanted, 0) % len(variants)]
+            uses[wanted] = uses.get(wanted, 0) + 1
+            moves.append(wanted)
+            timing = member.timing(slot)
+            length = timing.length_for(preset.cycle_length(label, beats.beats_per_bar))
+            repeats = max(1, math.ceil(preset.pose_every_beats / length)) if preset.strength("pose") > 0 else 10**9
+            if not cycles:
+                cursor = first_cycle_start(beats.beats, cursor, length, period)
+            for _ in range(repeats):
+                if cursor >= end - 1e-9:
+                    break
+                cycles.append(Cycle(slot, cursor, min(cursor + length, end), length, timing.hit_phases))
+                cursor += length
+    return cycles
+
+
+def _section_spans(beats: BeatData, period: float) -> list[tuple[str, float, float]]:
+    """``(label, start, end)`` of each section in beat positions: starts on the nearest downbeat (or beat),
+    the first on the song's first downbeat, the last ending with the song."""
+    song_end = beat_position(beats.beats, beats.duration, period)
+    sections = beats.sections or (Section(0.0, beats.duration, "drop"),)
+    downbeats = [round(beat_position(beats.beats, t, period)) for t in beats.downbeats]
+    first = float(downbeats[0]) if downbeats else 0.0
+    starts = [first] + [_nearest_start(beat_position(beats.beats, s.start, period), downbeats)
+                        for s in sections[1:]]
+    spans = []
+    for index, section in enumerate(sections):
+        end = starts[index + 1] if index + 1 < len(sections) else song_end
+        if end > starts[index]:
+            spans.append((section.label, starts[index], end))
+    return spans or [(sections[0].label, first, max(song_end, first + 1))]
+
+
+def _nearest_start(position: float, downbeats: Sequence[int]) -> float:
+    """The downbeat nearest ``position`` when one is within a beat, else the nearest whole beat."""
+    nearest = min(downbeats, key=lambda d: abs(d - position), default=None)
+    return float(nearest) if nearest is not None and abs(nearest - position) <= 1.0 else float(round(position))
+
+
+def _pose_track(beats: BeatData, owner: str, cycles: Sequence[Cycle]) -> Track:
+    """The shown pose slot: switched at the start of each cycle of another move."""
+    period = 60.0 / beats.tempo
     times: list[float] = []
     values: list[float] = []
+    for cycle in cycles:
+        seconds = max(0.0, beat_time(beats.beats, cycle.start, period))
+        if values and values[-1] == cycle.slot:
+            continue
+        if times and seconds <= times[-1]:
+            values[-1] = float(cycle.slot)
+        else:
+            times.append(seconds)
+            values.append(float(cycle.slot))
+    return Track(owner, "pose", "CONSTANT", tuple(times) or (0.0,), tuple(values) or (0.0,))
 
-    def choose(count: int, seconds: float) -> int:
-        label = beats.section_at(seconds).label if beats.sections else "drop"
-        cycle = preset.poses.get(label) or preset.poses.get("drop") or ("idle",)
-        wanted = cycle[(count + position) % len(cycle)]
-        variants = resolve_pose(wanted, member.slots)
-        slot = variants[uses.get(wanted, 0) % len(variants)]
-        uses[wanted] = uses.get(wanted, 0) + 1
-        return slot
 
-    switches = beats.beats[::every] if preset.strength("pose") > 0 else ()
-    first = switches[0] if switches else 0.0
-    times.append(0.0)
-    values.append(float(choose(0, first)))
-    for count, seconds in enumerate(switches):
-        slot = float(choose(count, seconds))
-        if slot != values[-1]:
-            if seconds <= times[-1]:
-                values[-1] = slot
-            else:
-                times.append(seconds)
-                values.append(slot)
-    return Track(member.name, "pose", "CONSTANT", tuple(times), tuple(values))
+def _cycle_track(beats: BeatData, owner: str, cycles: Sequence[Cycle], preset: Preset,
+                 key_spacing: float) -> Track:
+    """The phase of the shown move's cycle: keys on its beats and hits (or every two frames, on twos)."""
+    times, phases = phase_keys(beats.beats, cycles, key_spacing, beats.duration, on_twos=preset.hold_on_twos,
+                               default_period=60.0 / beats.tempo)
+    interpolation = "CONSTANT" if preset.hold_on_twos else "LINEAR"
+    return Track(owner, "cycle", interpolation, tuple(times) or (0.0,), tuple(phases) or (0.0,))
 
 
 def _bounce_tracks(beats: BeatData, owner: str, strength: float) -> list[Track]:
@@ -326,6 +399,16 @@ def _flash_track(beats: BeatData, preset: Preset, key_spacing: float) -> Track:
             times.append(seconds + release)
             values.append(0.0)
     return Track(LIGHT, "flash", "LINEAR", tuple(times), tuple(values))
+
+
+def _pulse_track(beats: BeatData, strength: float) -> Track:
+    """The venue's lights brighten on every beat (with the kick's energy) and dim again by the off-beat."""
+    times: list[float] = []
+    values: list[float] = []
+    for seconds, period in _beats_with_periods(beats):
+        times.extend((seconds, seconds + 0.5 * period))
+        values.extend((1.0 + LIGHT_PULSE * strength * energy_gain(beats, seconds, "low"), 1.0))
+    return Track(LIGHT, "pulse", "LINEAR", tuple(times), tuple(values))
 
 
 def _color_tracks(beats: BeatData, preset: Preset) -> list[Track]:

@@ -16,7 +16,7 @@ from typing import Any
 from .json_files import read_json_object
 
 PRESET_FOLDER = Path(__file__).resolve().parent.parent / "presets"
-EFFECTS = ("pose", "bounce", "shake", "zoom", "push_in", "flash", "strobe", "color")
+EFFECTS = ("pose", "bounce", "shake", "zoom", "push_in", "flash", "strobe", "color", "pulse")
 FLASH_SOURCES = ("beats", "onsets", "downbeats")
 BEAT_LEVELS = ("half", "beat", "double")
 """What the characters count as their beat: every other beat, every beat of the song, or twice per beat."""
@@ -47,6 +47,15 @@ class Preset:
     effects: dict[str, Effect] = field(default_factory=dict)
     flash_on: str = "beats"
     section_colors: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    cycle_beats: dict[str, int | str] = field(default_factory=dict)
+    """Beats one cycle of a move spans, per section label: a whole number or ``"bar"``; the clip's own when missing."""
+    hold_on_twos: bool = False
+    """Hold each drawing of a loop for two frames (the cartoon look) instead of one."""
+
+    def cycle_length(self, label: str, beats_per_bar: int) -> int | None:
+        """The cycle length in beats the preset asks for in section ``label``, or ``None`` for the clip's own."""
+        wanted = self.cycle_beats.get(label)
+        return beats_per_bar if wanted == "bar" else wanted if isinstance(wanted, int) else None
 
     def effect(self, name: str) -> Effect:
         """The settings of effect ``name`` (off when the preset does not mention it)."""
@@ -109,6 +118,7 @@ def preset_from_dict(document: Any, source: str) -> Preset:
         raise PresetError(f"{source}: a preset is a JSON object")
     allowed = {
         "name", "description", "poses", "pose_every_beats", "beat_level", "effects", "flash_on", "section_colors",
+        "cycle_beats", "hold_on_twos",
     }
     unknown = sorted(set(document) - allowed)
     if unknown:
@@ -121,6 +131,15 @@ def preset_from_dict(document: Any, source: str) -> Preset:
     every = document.get("pose_every_beats", 1)
     if not isinstance(every, int) or isinstance(every, bool) or every < 1:
         raise PresetError(f"{source}: 'pose_every_beats' must be a whole number of at least 1")
+    cycle_beats = document.get("cycle_beats", {})
+    if not isinstance(cycle_beats, dict) or not all(
+        value == "bar" or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 64)
+        for value in cycle_beats.values()
+    ):
+        raise PresetError(f"{source}: 'cycle_beats' maps section labels to a whole number of beats (1-64) or \"bar\"")
+    hold_on_twos = document.get("hold_on_twos", False)
+    if not isinstance(hold_on_twos, bool):
+        raise PresetError(f"{source}: 'hold_on_twos' is true or false")
     flash_on = document.get("flash_on", "beats")
     if flash_on not in FLASH_SOURCES:
         raise PresetError(f"{source}: 'flash_on' must be one of {', '.join(FLASH_SOURCES)}")
@@ -136,6 +155,8 @@ def preset_from_dict(document: Any, source: str) -> Preset:
         effects=_effects(document.get("effects", {}), source),
         flash_on=flash_on,
         section_colors=_colors(document.get("section_colors", {}), source),
+        cycle_beats=dict(cycle_beats),
+        hold_on_twos=hold_on_twos,
     )
 
 

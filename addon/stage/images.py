@@ -20,6 +20,7 @@ import bpy
 import numpy as np
 
 from ..core.character_sheet import Character
+from ..core.clip import Clip
 from ..core.keying import KEYING_VERSION, TOLERANCE, border_color, has_transparency, key_out
 from ..core.png import ImageError, read_png_info, write_png
 from ..preferences import user_data_folder
@@ -29,11 +30,13 @@ from ..properties import settings_of
 @dataclass(frozen=True)
 class PoseImage:
     """One pose slot of a character: ``slot`` names it (``dance_2`` is the second dance), ``path`` is
-    what the stage shows (``source`` itself or its keyed copy)."""
+    the still the stage shows (``source`` itself or its keyed copy); ``clip`` animates the slot where
+    the character has one (its frames carry their own alpha and are not keyed)."""
 
     slot: str
     source: Path
     path: Path
+    clip: Clip | None = None
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,23 @@ def prepare_poses(character: Character, key: bool) -> list[PoseImage]:
     poses = []
     for pose in character.pose_names:
         for variant, source in enumerate(character.poses[pose], start=1):
+            slot = pose if variant == 1 else f"{pose}_{variant}"
             read_pixels(source)
-            path = keyed_copy(source) if key else source
-            poses.append(PoseImage(pose if variant == 1 else f"{pose}_{variant}", source, path))
+            clip = character.clips.get(slot)
+            if clip is not None:
+                check_clip_frames(clip)
+            path = keyed_copy(source) if key and clip is None else source
+            poses.append(PoseImage(slot, source, path, clip))
     return poses
+
+
+def check_clip_frames(clip: Clip) -> None:
+    """Raise ``ImageError`` naming the first frame of ``clip`` that is not a PNG of the clip's size."""
+    for path in clip.frame_paths():
+        info = read_png_info(path)
+        if (info.width, info.height) != clip.size:
+            raise ImageError(f"{path}: {info.width}x{info.height} pixels, but the clip's frames are "
+                             f"{clip.size[0]}x{clip.size[1]}")
 
 
 def keying_enabled(scene: bpy.types.Scene) -> bool:

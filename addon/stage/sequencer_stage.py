@@ -3,8 +3,10 @@
 Channel layout, from the lowest channel above the user's own strips::
 
     track        sound strip of the song at the scene's first frame
-    backgrounds  one image strip per section, cut at section boundaries
-    characters   one meta strip per character holding one image strip per pose
+    backgrounds  one image strip per section, cut at section boundaries; the light pulse keys
+                 its colour multiply (brighter on the beats, almost free to render)
+    characters   one meta strip per character holding one strip per pose: an image strip for a
+                 still, a Speed strip over an image-sequence strip for an animated clip
     camera       adjustment strip: shake (offset) and zoom (scale) move everything below
     flash        colour strip added on top
 
@@ -25,12 +27,14 @@ from ..core.backgrounds import background_for
 from ..core.beatfile import Section
 from ..core.character_sheet import Character
 from ..core.choreography import CAMERA, LIGHT, CastMember, Plan
-from ..core.png import read_png_info
+from ..core.clip import Clip, read_clip
+from ..core.png import ImageError, read_png_info
+from ..core.retime import CycleTiming
 from ..core.stage_layout import Figure, Placement, place_figures
 from ..core.timing import frame_count, seconds_to_frame
 from ..sync.bake import Binding
 from ..sync.keys import BakeCount
-from .images import keying_enabled, prepare_poses
+from .images import PoseImage, keying_enabled, prepare_poses
 from .roles import details, is_toonbeat, mark, role_of, with_role
 
 
@@ -96,7 +100,12 @@ def section_spans(scene: bpy.types.Scene, sections: Sequence[Section], frames: i
 
 
 def add_character(scene: bpy.types.Scene, character: Character, frames: int) -> Any:
-    """Put ``character`` on stage as a meta strip of pose strips, reusing its strips from an earlier import."""
+    """Put ``character`` on stage as a meta strip of pose strips, reusing its strips from an earlier import.
+
+    A still pose is an image strip; an animated one is an image-sequence strip of
+    its clip's frames under a Speed strip whose frame number the bake keys (an
+    artist moves those keys to retime the move).
+    """
     poses = prepare_poses(character, keying_enabled(scene))
     collection = compat.strips(scene)
     meta = next(with_role(collection, "character", name=character.name), None)
@@ -104,23 +113,82 @@ def add_character(scene: bpy.types.Scene, character: Character, frames: int) -> 
         meta = collection.new_meta(f"Toonbeat {character.name}", _free_character_channel(scene), scene.frame_start)
         mark(meta, "character", name=character.name)
     wanted = {pose.slot for pose in poses}
-    for old in [s for s in meta.strips if (role_of(s) or {}).get("slot") not in wanted]:
-        meta.strips.remove(old)
-    for index, (slot, path) in enumerate((pose.slot, pose.path) for pose in poses):
-        strip = next(with_role(meta.strips, "pose", slot=slot), None)
-        if strip is None:
-            strip = meta.strips.new_image(f"{character.name} {slot}", str(path), index + 1, scene.frame_start)
+    slots = {str((role_of(s) or {}).get("slot")) for s in meta.strips}
+    for slot in slots - wanted:
+        _remove_slot(meta, slot)
+    reference_height = read_png_info(poses[0].path).height
+    for index, pose in enumerate(poses):
+        if pose.clip:
+            strip = _clip_strip(scene, meta, character.name, pose, index, frames)
         else:
-            strip.directory, strip.elements[0].filename = str(path.parent) + "/", path.name
-            strip.channel = index + 1
-        strip.frame_final_duration = frames
+            strip = _still_strip(scene, meta, character.name, pose, index)
+            strip.frame_final_duration = frames
         strip.blend_type = "ALPHA_OVER"
         strip.blend_alpha = 1.0 if index == 0 else 0.0
-        mark(strip, "pose", character=character.name, slot=slot, index=index)
-        strip[_SHEET_PROPERTY] = {"anchor": list(character.anchor), "scale": character.scale}
+        clip_folder = str(pose.clip.folder) if pose.clip else ""
+        mark(strip, "pose", character=character.name, slot=pose.slot, index=index, clip=clip_folder)
+        strip[_SHEET_PROPERTY] = {"anchor": list(character.anchor), "scale": character.scale,
+                                  "height": reference_height}
     meta.frame_final_duration = frames
     arrange_characters(scene)
     return meta
+
+
+def _still_strip(scene: bpy.types.Scene, meta: Any, name: str, pose: PoseImage, index: int) -> Any:
+    """The image strip showing a still pose (an animated pose's strips of this slot make way for it)."""
+    strip = next(with_role(meta.strips, "pose", slot=pose.slot), None)
+    if strip is not None and strip.type != "IMAGE":
+        _remove_slot(meta, pose.slot)
+        strip = None
+    if strip is None:
+        strip = meta.strips.new_image(f"{name} {pose.slot}", str(pose.path), 2 * index + 2, scene.frame_start)
+    else:
+        strip.directory, strip.elements[0].filename = str(pose.path.parent) + "/", pose.path.name
+        strip.channel = 2 * index + 2
+    return strip
+
+
+def _clip_strip(scene: bpy.types.Scene, meta: Any, name: str, pose: PoseImage, index: int, frames: int) -> Any:
+    """The Speed strip showing an animated pose, over an image-sequence strip of the clip's frames in cycle order;
+    a redrawn clip changes the frames in place, so the keys on the Speed strip stay. The Speed strip lasts as
+    long as its input, ``frames``."""
+    assert pose.clip is not None
+    paths = pose.clip.cycle_frame_paths()
+    if len({path.parent for path in paths}) != 1:
+        raise ImageError(f"{pose.clip.folder}: the sequencer needs all frames of a clip in one folder")
+    strip = next(with_role(meta.strips, "pose", slot=pose.slot), None)
+    source = getattr(strip, "input_1", None)
+    if source is None:
+        _remove_slot(meta, pose.slot)
+        source = meta.strips.new_image(f"{name} {pose.slot} frames", str(paths[0]), 2 * index + 1, scene.frame_start)
+        mark(source, "frames", character=name, slot=pose.slot)
+        strip = compat.new_effect_strip(scene, f"{name} {pose.slot}", "SPEED", 2 * index + 2, scene.frame_start,
+                                        1, into=meta.strips, input1=source)
+        strip.speed_control = "FRAME_NUMBER"
+    _show_frames(source, paths)
+    source.channel, strip.channel = 2 * index + 1, 2 * index + 2
+    source.frame_start = scene.frame_start
+    source.frame_final_duration = frames
+    return strip
+
+
+def _show_frames(source: Any, paths: Sequence[Path]) -> None:
+    """Make the image-sequence strip ``source`` show ``paths`` (all in one folder), element by element."""
+    source.directory = str(paths[0].parent) + "/"
+    elements = source.elements
+    while len(elements) > len(paths):
+        elements.pop(len(elements) - 1)
+    for element, path in zip(elements, paths, strict=False):
+        element.filename = path.name
+    for path in paths[len(elements):]:
+        elements.append(path.name)
+
+
+def _remove_slot(meta: Any, slot: str) -> None:
+    """Remove the strips of pose ``slot``: a Speed strip before its input (removing the input takes it too)."""
+    found = [s for s in meta.strips if (role_of(s) or {}).get("slot") == slot]
+    for old in sorted(found, key=lambda s: getattr(s, "input_1", None) is None):
+        meta.strips.remove(old)
 
 
 def remove_character(scene: bpy.types.Scene, name: str) -> bool:
@@ -140,13 +208,13 @@ def arrange_characters(scene: bpy.types.Scene) -> list[Placement]:
     width, height = frame_size(scene)
     figures = []
     for meta in metas:
-        first = min(meta.strips, key=lambda s: s.channel)
+        first = min(with_role(meta.strips, "pose"), key=lambda s: s.channel)
         info = read_png_info(_strip_path(first))
         sheet = first[_SHEET_PROPERTY].to_dict()
         figures.append(Figure(details(meta)["name"], info.width, info.height, tuple(sheet["anchor"]), sheet["scale"]))
     placements = place_figures(width, height, figures)
     for meta, placement in zip(metas, placements, strict=True):
-        for strip in meta.strips:
+        for strip in with_role(meta.strips, "pose"):
             _place_image(scene, strip, placement)
         meta.transform.origin = (placement.ground_x / width, placement.ground_y / height)
     _restack_effects(scene, stage_channel(scene) + 2 + len(metas))
@@ -216,7 +284,9 @@ def frame_size(scene: bpy.types.Scene) -> tuple[int, int]:
 
 
 def _strip_path(strip: Any) -> Path:
-    return Path(bpy.path.abspath(strip.directory)) / strip.elements[0].filename
+    """The first image a pose strip shows (a Speed strip's: its input's)."""
+    image = getattr(strip, "input_1", None) or strip
+    return Path(bpy.path.abspath(image.directory)) / image.elements[0].filename
 
 
 def _fill_frame(scene: bpy.types.Scene, strip: Any, width: int, height: int) -> None:
@@ -229,9 +299,10 @@ def _fill_frame(scene: bpy.types.Scene, strip: Any, width: int, height: int) -> 
 def _place_image(scene: bpy.types.Scene, strip: Any, placement: Placement) -> None:
     """Scale ``strip`` and move it so the character's anchor sits on the placement's ground point."""
     info = read_png_info(_strip_path(strip))
-    anchor_x, anchor_y = strip[_SHEET_PROPERTY].to_dict()["anchor"]
+    sheet = strip[_SHEET_PROPERTY].to_dict()
+    anchor_x, anchor_y = sheet["anchor"]
     frame_width, frame_height = frame_size(scene)
-    scale = placement.scale
+    scale = placement.scale * sheet.get("height", info.height) / info.height
     strip.transform.origin = (anchor_x, 1.0 - anchor_y)
     strip.transform.scale_x = strip.transform.scale_y = scale
     strip[_BASE_SCALE_PROPERTY] = scale
@@ -252,6 +323,12 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
             base = strip.get(_BASE_SCALE_PROPERTY, 1.0)
             for axis in ("scale_x", "scale_y"):
                 found.append(Binding(strip, scene, f"transform.{axis}", 0, name, axis, _times(base), base))
+            clip = _clip_of(strip)
+            if clip is not None:
+                found.append(Binding(strip, scene, "speed_frame_number", 0, name, "cycle",
+                                     _clip_frame(clip), 0.0))
+    for background in with_role(compat.strips(scene), "background"):
+        found.append(Binding(background, scene, "color_multiply", 0, LIGHT, "pulse", _same, 1.0))
     camera = next(with_role(compat.strips(scene), "camera"), None)
     if camera is not None:
         for axis in ("offset_x", "offset_y"):
@@ -267,6 +344,18 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
         for index, target in enumerate(("color_r", "color_g", "color_b")):
             found.append(Binding(flash, scene, "color", index, LIGHT, target, _same, 1.0))
     return found
+
+
+def _clip_of(strip: Any) -> Clip | None:
+    """The clip an animated pose strip plays, read again from its folder; ``None`` for a still."""
+    folder = details(strip).get("clip")
+    return read_clip(folder) if folder else None
+
+
+def _clip_frame(clip: Clip) -> Callable[[float], float]:
+    """Cycle phase to the Speed strip's frame number (which shows the frame it rounds down to)."""
+    last = clip.frame_count - 1e-3
+    return lambda phase: min(clip.frame_at_phase(phase), last)
 
 
 def _shows_slot(index: int) -> Callable[[float], float]:
@@ -301,5 +390,7 @@ def cast(scene: bpy.types.Scene) -> list[CastMember]:
     members = []
     for meta in sorted(with_role(compat.strips(scene), "character"), key=lambda m: m.channel):
         poses = sorted(with_role(meta.strips, "pose"), key=lambda s: details(s)["index"])
-        members.append(CastMember(details(meta)["name"], tuple(details(s)["slot"] for s in poses)))
+        clips = [_clip_of(strip) for strip in poses]
+        members.append(CastMember(details(meta)["name"], tuple(details(s)["slot"] for s in poses),
+                                  tuple(clip.timing if clip else CycleTiming() for clip in clips)))
     return members

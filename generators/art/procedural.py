@@ -30,9 +30,11 @@ from ..errors import ToonbeatError
 from ..images import toonbeat_png_info
 from .characters.cyborg_dj import CyborgDJ
 from .characters.figure import Figure, trim_width
+from .characters.moves import MOVES
 from .characters.poses import POSES, variant
 from .characters.robot_drummer import RobotDrummer
 from .ink import Color
+from .loops import draw_move_frames, write_move_clip
 from .scenes.backdrop import THEMES, paint_backdrop
 from .scenes.mood import mood_for
 
@@ -46,7 +48,7 @@ _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 def draw_character(folder: Path, design: str = "cyborg_dj", *, name: str | None = None, seed: int = 0,
                    height_px: int = 768, palette: Mapping[str, ColorSpec] | None = None,
-                   variants: int = 1) -> Character:
+                   variants: int = 1, loops: bool = False, loop_height_px: int | None = None) -> Character:
     """Draw a character in the four standard poses and write it as a character folder.
 
     Parameters
@@ -66,6 +68,11 @@ def draw_character(folder: Path, design: str = "cyborg_dj", *, name: str | None 
         Colours to override by name (``{"jacket": "#aa3355"}``); the names are the design's ``PALETTE`` keys.
     variants : int
         Versions of each pose: 2 also writes ``dance_2.png`` and so on (mirrored, then more exaggerated).
+    loops : bool
+        Also draw every move as an animated loop: a clip folder per move (``idle/``, ``dance/``,
+        ``headbang/``, ``walk/``, ``jump/``, ``fist_pump/``, see ``addon.core.clip``).
+    loop_height_px : int or None
+        Height of the loops' drawings (the size the stage shows them at); ``height_px`` by default.
 
     Returns
     -------
@@ -88,10 +95,18 @@ def draw_character(folder: Path, design: str = "cyborg_dj", *, name: str | None 
         for index in range(1, variants + 1):
             file_name = pose_name + (f"_{index}" if index > 1 else "") + ".png"
             images[file_name] = figure.render(variant(pose, index), height_px)
+    loop_height = loop_height_px or height_px
+    if loops and (not isinstance(loop_height, int) or loop_height < 64):
+        raise ToonbeatError(f"loop height must be a whole number of pixels, at least 64 (got {loop_height!r})")
+    moves = draw_move_frames(figure, loop_height) if loops else {}
     images = trim_width(images, margin_px=max(2, round(height_px * 0.02)))
     _make_folder(folder)
     for file_name, image in images.items():
         _save_png(image, folder / file_name)
+    for move_name, frames in moves.items():
+        numbered = {f"{index:04d}": frame for index, frame in enumerate(frames)}
+        trimmed = trim_width(numbered, margin_px=max(2, round(loop_height * 0.02)))
+        write_move_clip(folder / move_name, MOVES[move_name], list(trimmed.values()), seed)
     poses = {pose: [f for f in images if f == f"{pose}.png" or f.startswith(f"{pose}_")] for pose in POSES}
     write_sheet(folder, name or figure_class.TITLE, poses=poses, anchor=figure.anchor(height_px), scale=1.0,
                 design=design, seed=seed, generator="toonbeat procedural art")

@@ -17,6 +17,7 @@ from dataclasses import replace
 from PIL import Image
 
 from ..ink import Color, Frame, Point, Sketch, bezier, capsule, circle, rounded_box, rounded_hull, shade
+from .moves import Drawing
 from .poses import POSES, Pose, Proportions, Skeleton, Vec, skeleton
 
 FIGURE_HEIGHT = 0.78
@@ -72,16 +73,32 @@ class Figure:
         """The ground point every pose stands on, as fractions of width and height; on a pixel edge."""
         return 0.5, round(GROUND * height_px) / height_px
 
-    def render(self, pose: Pose, height_px: int) -> Image.Image:
+    def render(self, pose: Pose, height_px: int, supersample: int = SUPERSAMPLE) -> Image.Image:
         """The figure in ``pose`` on a transparent image ``height_px`` tall, soles on the anchor."""
         size = self.image_size(height_px)
         self.pose = pose
         self.ink_px = max(2.0, height_px * 0.0062)
         bones = skeleton(self.body, pose)
         root = self._root_frame(bones, size)
-        sketch = Sketch(size, SUPERSAMPLE)
+        sketch = Sketch(size, supersample)
         self.draw(sketch, root, bones)
         return sketch.result()
+
+    def render_drawing(self, drawing: Drawing, height_px: int, supersample: int = 2) -> Image.Image:
+        """One drawing of a move: the pose, squashed (or stretched) about the anchor and lifted off the ground."""
+        image = self.render(drawing.pose, height_px, supersample)
+        if drawing.squash == 0 and drawing.lift == 0:
+            return image
+        scale_y = 1.0 - drawing.squash
+        scale_x = 1.0 / math.sqrt(scale_y)
+        anchor_x, anchor_y = self.anchor(height_px)
+        centre_x, centre_y = anchor_x * image.width, anchor_y * image.height
+        lift_px = drawing.lift * FIGURE_HEIGHT * height_px
+        inverse = (1 / scale_x, 0.0, centre_x - centre_x / scale_x,
+                   0.0, 1 / scale_y, centre_y + (lift_px - centre_y) / scale_y)
+        moved = image.convert("RGBa").transform(image.size, Image.Transform.AFFINE, inverse,
+                                                resample=Image.Resampling.BICUBIC)
+        return moved.convert("RGBA")
 
     def draw(self, sketch: Sketch, root: Frame, bones: Skeleton) -> None:
         """Every part, back to front."""

@@ -42,6 +42,8 @@ class Pose:
     mouth: Mouth = "smile"
     hair_flow: float = 0.0
     """How far hair and cables fly out: 0 at rest, 1 whipping."""
+    stick_swing: float = 0.0
+    """Degrees a held prop (a drumstick) trails behind the hand's swing, clockwise."""
     behind: frozenset[str] = frozenset()
     """Limbs drawn behind the torso: any of arm_left, arm_right."""
     front_leg: Literal["left", "right"] = "right"

@@ -168,7 +168,7 @@ class RobotDrummer(Figure):
             x, y = hand.pt(*tip_for(turn_deg))
             return (-round(y / (hand.scale * 0.02)), outward * x)
 
-        turn = max((80.0, -80.0), key=height_and_outwardness)
+        turn = max((80.0, -80.0), key=height_and_outwardness) + self.pose.stick_swing
         tip, butt = tip_for(turn), (-0.03 * math.sin(math.radians(turn)), grip - 0.03 * math.cos(math.radians(turn)))
         sketch.stroke(hand.pts([butt, tip]), 0.016 * hand.scale, self.palette["sticks"], self.ink_px)
         sketch.inked([circle(*hand.pt(*tip), 0.013 * hand.scale)], self.palette["sticks"], self.ink_px * 0.8)

@@ -1,0 +1,123 @@
+"""Animated clips on the sequencer stage: image sequences under Speed strips whose keyed frame numbers
+put every hit frame on its beat, and that an artist retimes by moving keys."""
+
+import math
+
+import pytest
+
+from tests.art import background_folder, clip_character_folder
+from tests.songs import click_song_with_beat_file
+
+pytestmark = pytest.mark.blender
+SECTIONS = ((0.0, "intro"), (4.0, "drop"))
+MOVES = {"idle": (8, 2, (0, 4)), "dance": (12, 2, (3, 9))}
+LOOPS = {"name": "Loops", "poses": {"intro": ["idle"], "drop": ["dance"]}, "pose_every_beats": 1,
+         "effects": {"pose": {"enabled": True}, "pulse": {"enabled": True}}}
+
+
+@pytest.fixture
+def staged(scene, tb, tmp_path):
+    wav, _, beats = click_song_with_beat_file(tmp_path, bpm=120.0, seconds=8.0, sections=SECTIONS,
+                                              first_beat=0.25)
+    assemble = tb.module("assemble")
+    preset = tb.module("core.presets").preset_from_dict(LOOPS, "loops")
+    hero = tb.module("core.character_sheet").read_character(clip_character_folder(tmp_path / "hero", MOVES))
+    backgrounds = tb.module("core.backgrounds").read_backgrounds(background_folder(tmp_path / "bg"))
+    assemble.build_scene(scene, audio=wav, beats=beats, characters=[hero], backgrounds=backgrounds, preset=preset)
+
+    def rebake():
+        return assemble.bake(scene, beats, preset, "sequencer", backgrounds)
+
+    return scene, tb, beats, rebake
+
+
+def frame_number_curve(scene, tb, name):
+    strip = scene.sequence_editor.strips_all[name]
+    return tb.module("compat").fcurves_of(scene).find(strip.path_from_id("speed_frame_number"))
+
+
+def shown_frame(fcurve, frame):
+    """The clip frame a Speed strip shows at ``frame``: its frame number rounded down."""
+    return math.floor(fcurve.evaluate(frame) + 1e-6)
+
+
+def beat_frames(scene, seconds_list):
+    rate = scene.render.fps / scene.render.fps_base
+    return [scene.frame_start + math.floor(t * rate + 0.5) for t in seconds_list]
+
+
+def test_each_move_is_an_image_sequence_under_a_speed_strip_in_cycle_order(staged):
+    scene, _, _, _ = staged
+    strips = scene.sequence_editor.strips_all
+    dance = strips["hero dance"]
+    assert dance.type == "SPEED" and dance.speed_control == "FRAME_NUMBER"
+    frames = dance.input_1
+    assert [e.filename for e in frames.elements][:2] == ["0003.png", "0004.png"]
+    assert len(frames.elements) == 12 and frames.frame_final_duration == dance.frame_final_duration
+
+
+def test_every_hit_frame_shows_on_its_beats_frame(staged):
+    scene, tb, beats, _ = staged
+    idle, dance = frame_number_curve(scene, tb, "hero idle"), frame_number_curve(scene, tb, "hero dance")
+    intro = [t for t in beats.beats if t < 4.25]
+    drop = [t for t in beats.beats if t >= 4.25]
+    assert [shown_frame(idle, f) for f in beat_frames(scene, intro)] == [0, 4, 0, 4, 0, 4, 0, 4][: len(intro)]
+    assert [shown_frame(dance, f) for f in beat_frames(scene, drop)] == [0, 6] * (len(drop) // 2) + \
+        [0] * (len(drop) % 2)
+    between = beat_frames(scene, [drop[0]])[0] + 3
+    assert 0 < shown_frame(dance, between) < 6
+
+
+def test_a_retimed_hit_survives_a_rebake(staged):
+    scene, tb, _, rebake = staged
+    dance = frame_number_curve(scene, tb, "hero dance")
+    key = next(k for k in dance.keyframe_points if k.co.x > 120 and abs(k.co.y - 6.0) < 1e-6)
+    moved_to = key.co.x + 2
+    key.co.x += 2
+    key.handle_left.x += 2
+    key.handle_right.x += 2
+    count = rebake()
+    dance = frame_number_curve(scene, tb, "hero dance")
+    assert any(abs(k.co.x - moved_to) < 1e-6 and abs(k.co.y - 6.0) < 1e-6 for k in dance.keyframe_points)
+    assert not any(abs(k.co.x - (moved_to - 2)) < 0.5 for k in dance.keyframe_points)
+    assert count.kept >= 1
+
+
+def test_the_background_lights_pulse_on_the_beats(staged):
+    scene, tb, beats, _ = staged
+    background = next(s for s in scene.sequence_editor.strips_all if s.get("toonbeat", {}).get("role") == "background")
+    pulse = tb.module("compat").fcurves_of(scene).find(background.path_from_id("color_multiply"))
+    first_beat = beat_frames(scene, [beats.beats[1]])[0]
+    assert pulse.evaluate(first_beat) > 1.2
+    assert pulse.evaluate(first_beat + 6) == pytest.approx(1.0)
+
+
+def test_the_3d_stage_shows_each_animated_move_as_its_first_hit_drawing(scene, tb, tmp_path):
+    wav, _, beats = click_song_with_beat_file(tmp_path, bpm=120.0, seconds=4.0)
+    folder = clip_character_folder(tmp_path / "hero", MOVES)
+    hero = tb.module("core.character_sheet").read_character(folder)
+    preset = tb.module("core.presets").preset_from_dict(LOOPS, "loops")
+    tb.module("assemble").build_scene(scene, audio=wav, beats=beats, characters=[hero], backgrounds=None,
+                                      preset=preset, stage="3d")
+    planes = tb.module("stage.planes")
+    stage = tb.module("stage.stage3d").stage_scene(scene)
+    shown = {obj.name: planes.image_path(obj).name for obj in stage.objects if obj.type == "MESH"}
+    assert shown == {"hero idle": "0000.png", "hero dance": "0003.png"}
+
+
+def test_reimporting_a_redrawn_clip_keeps_the_artists_retimed_key_and_replaces_toonbeats(staged, tmp_path):
+    scene, tb, _, rebake = staged
+    dance = frame_number_curve(scene, tb, "hero dance")
+    key = next(k for k in dance.keyframe_points if k.co.x > 120 and abs(k.co.y - 6.0) < 1e-6)
+    key.co.x += 2
+    moved_to = key.co.x
+    before = {round(k.co.x): round(k.co.y, 3) for k in dance.keyframe_points}
+    folder = clip_character_folder(tmp_path / "hero", {"dance": (14, 2, (3, 9))})
+    hero = tb.module("core.character_sheet").read_character(folder)
+    tb.module("stage.sequencer_stage").add_character(scene, hero, scene.frame_end - scene.frame_start + 1)
+    rebake()
+    dance = frame_number_curve(scene, tb, "hero dance")
+    assert len(scene.sequence_editor.strips_all["hero dance"].input_1.elements) == 14
+    assert any(abs(k.co.x - moved_to) < 1e-6 for k in dance.keyframe_points)
+    after = {round(k.co.x): round(k.co.y, 3) for k in dance.keyframe_points}
+    assert after != before and max(after.values()) > max(before.values())
