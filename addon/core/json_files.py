@@ -11,7 +11,7 @@ def read_json_object(path: Path, what: str, error: type[Exception]) -> dict[str,
     """The JSON object in ``path``; raises ``error`` naming the file and ``what`` it should hold."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as reason:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as reason:
         raise error(f"{path}: cannot read the {what} ({reason})") from reason
     if not isinstance(document, dict):
         raise error(f"{path}: a {what} is a JSON object")
