@@ -65,10 +65,10 @@ def main(argv: Sequence[str]) -> int:
 
 
 def _make_library_assets(folder: Path) -> int:
-    from .library.folder import refresh
+    from .library.assets import make_missing_assets
 
-    count, made = refresh(folder)
-    print(f"library {folder}: {count} entries, {made} new asset files", flush=True)
+    count, made = make_missing_assets(folder)
+    print(f"Library {folder}: {count} entries, {made} new asset files", flush=True)
     return 0
 
 

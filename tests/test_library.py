@@ -197,3 +197,10 @@ def test_the_command_line_refuses_nonsense_with_a_message(tmp_path: Path, capsys
     with pytest.raises(SystemExit):
         cli.main(["library", "list", "--bpm", "130-120", "--library", lib])
     assert "range" in capsys.readouterr().err
+
+
+def test_an_entry_from_another_library_keeps_its_name(tmp_path: Path, tmp_in: Path) -> None:
+    cloud, _ = library.add(tmp_path / "cloud", "character", character_folder(tmp_in / "dj"), name="Neon DJ")
+    home, added = library.add(tmp_path / "home", "character", cloud.folder)
+    assert added and home.reference == "character:neon-dj@v1"
+    assert "entry.json" not in home.files

@@ -152,7 +152,7 @@ def add(library: str | os.PathLike[str], kind: str, source: str | os.PathLike[st
         raise LibraryError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
     root = Path(library)
     described = _describe(kind, Path(source), beats)
-    slug = _slug(name or described.name)
+    slug = _slug(name or _name_in_a_library(Path(source)) or described.name)
     digests = {target: file_sha256(path) for target, path in described.files.items()}
     versions = _versions(root / KINDS[kind][0] / slug)
     if versions:
@@ -339,6 +339,15 @@ def _describe_preset(path: Path) -> _Described:
     return _Described(name=path.stem, files={path.name: path}, main=path.name,
                       title=str(preset.get("name") or path.stem), tags=("preset", *sections), sections=sections,
                       origin={"description": preset["description"]} if "description" in preset else {})
+
+
+def _name_in_a_library(source: Path) -> str:
+    """The entry name of ``source`` when it is a version of another library's entry (synced, copied), else ''."""
+    folder = source if source.is_dir() else source.parent
+    try:
+        return entry_at(folder).name
+    except (LibraryError, IndexError):
+        return ""
 
 
 def _folder_files(folder: Path) -> dict[str, Path]:

@@ -8,8 +8,11 @@ holds an image plane of its preview; a song holds a Speaker playing it; a preset
 holds nothing but its description. The collection's ``toonbeat_library`` property
 names the entry, so dropping it sets the entry up (``library.drop``).
 
-The asset file is made once, by whichever Blender opens the library first (or by
-``toonbeat library add`` when a Blender is found), and never rewritten.
+The asset file is made once and never rewritten, by a Blender process of its own
+(``blender -b --command toonbeat library-assets LIBRARY``, which ``toonbeat library
+add`` and the add-on's Refresh Library start): Blender writes the previews the Asset
+Browser shows only when it saves a whole file, and the artist's open file must not
+be touched, so the asset file is the whole file of that process.
 """
 
 from __future__ import annotations
@@ -20,33 +23,35 @@ from typing import Any
 import bpy
 import numpy as np
 
-from ..core import asset_catalogs, beatfile
+from ..core import asset_catalogs, beatfile, library
 from ..core.files import atomic_path
 from ..core.library import LibraryEntry
 from ..stage import planes
 
 CARRIER_PROPERTY = "toonbeat_library"
 PREVIEW_PIXELS = 128
-_DATA_KINDS = ("collections", "objects", "meshes", "materials", "images", "sounds", "speakers")
 
 
-def ensure_asset(entry: LibraryEntry) -> bool:
-    """Write ``entry``'s asset .blend if it is missing; returns whether one was written.
+def make_missing_assets(folder: Path) -> tuple[int, int]:
+    """Write the asset file of every entry in the library ``folder`` that has none; returns (entries, written).
 
-    Every data-block made for it is removed from the open file again, so the
-    artist's file is left exactly as it was.
+    Each is written from an empty file, which replaces whatever this Blender had
+    open: call it only in a Blender process started for it (``library-assets``).
     """
-    if entry.asset_blend.exists():
-        return False
-    before = {kind: set(getattr(bpy.data, kind)) for kind in _DATA_KINDS}
-    try:
-        carrier = _carrier(entry)
-        with atomic_path(entry.asset_blend) as temporary:
-            bpy.data.libraries.write(str(temporary), {carrier}, path_remap="RELATIVE_ALL", fake_user=True)
-    finally:
-        made = [block for kind in _DATA_KINDS for block in getattr(bpy.data, kind) if block not in before[kind]]
-        bpy.data.batch_remove(made)
-    return True
+    found = library.entries(folder)
+    written = 0
+    for entry in found:
+        if not entry.asset_blend.exists():
+            _write_asset_file(entry)
+            written += 1
+    return len(found), written
+
+
+def _write_asset_file(entry: LibraryEntry) -> None:
+    bpy.ops.wm.read_homefile(use_empty=True)
+    _carrier(entry)
+    with atomic_path(entry.asset_blend) as temporary:
+        bpy.ops.wm.save_as_mainfile(filepath=str(temporary), copy=True, compress=False)
 
 
 def _carrier(entry: LibraryEntry) -> Any:
@@ -57,7 +62,9 @@ def _carrier(entry: LibraryEntry) -> Any:
     if entry.kind == "song":
         _add_speaker(carrier, entry)
     elif entry.preview:
-        planes.new_plane(entry.name, entry.folder / entry.preview, (0.5, 1.0), carrier)
+        plane = planes.new_plane(entry.name, entry.folder / entry.preview, (0.5, 1.0), carrier)
+        image = plane.data.materials[0].node_tree.nodes["Image"].image
+        image.filepath = _relative(entry.folder / entry.preview, entry)
     carrier.asset_mark()
     data = carrier.asset_data
     data.catalog_id = asset_catalogs.ensure_catalogs(entry.library, [entry.catalog])
@@ -75,7 +82,13 @@ def _carrier(entry: LibraryEntry) -> Any:
 def _add_speaker(carrier: Any, entry: LibraryEntry) -> None:
     speaker = bpy.data.speakers.new(entry.name)
     speaker.sound = bpy.data.sounds.load(str(entry.main_path), check_existing=True)
+    speaker.sound.filepath = _relative(entry.main_path, entry)
     carrier.objects.link(bpy.data.objects.new(entry.name, speaker))
+
+
+def _relative(path: Path, entry: LibraryEntry) -> str:
+    """``path`` relative to the asset file (``//idle.png``), so the library can move or sync as a folder."""
+    return "//" + path.relative_to(entry.folder).as_posix()
 
 
 def _description(entry: LibraryEntry) -> str:

@@ -8,9 +8,10 @@ from pathlib import Path
 import bpy
 
 from ..core import library
+from ..core.background_process import BackgroundProcess
 from ..core.library import LibraryEntry
 from ..preferences import preferences, user_data_folder
-from .assets import ensure_asset
+from ..render.chunks import blender_child_command
 
 ASSET_LIBRARY_NAME = "Toonbeat"
 
@@ -35,21 +36,58 @@ def register_asset_library(folder: Path) -> bool:
     return True
 
 
-def refresh(folder: Path) -> tuple[int, int]:
-    """Make the missing asset files of ``folder``'s entries; returns (entries, asset files made)."""
-    found = library.entries(folder)
-    return len(found), sum(ensure_asset(entry) for entry in found)
+class AssetMaker:
+    """The one background Blender that makes the library's missing asset files; the panel shows its state."""
+
+    def __init__(self) -> None:
+        self.process: BackgroundProcess | None = None
+        self.message = ""
+        self._again: Path | None = None
+
+    def start(self, folder: Path) -> None:
+        """Make ``folder``'s missing asset files in a Blender of their own (after the one running, if any)."""
+        if self.process is not None:
+            self._again = folder
+            return
+        self.process = BackgroundProcess([*blender_child_command(), "library-assets", str(folder)])
+        self.message = "Making asset files..."
+        if not bpy.app.timers.is_registered(self._poll):
+            bpy.app.timers.register(self._poll, first_interval=0.5)
+
+    def _poll(self) -> float | None:
+        if self.process is None:
+            return None
+        code = self.process.poll()
+        if code is None:
+            return 0.5
+        self.message = self.process.last_line if code == 0 else f"Asset files failed: {self.process.last_line}"
+        self.process = None
+        if self._again is not None:
+            folder, self._again = self._again, None
+            self.start(folder)
+        return None
+
+
+ASSET_MAKER = AssetMaker()
 
 
 def keep(context: bpy.types.Context, kind: str, source: Path, **details: object) -> LibraryEntry | None:
     """Add what a step just made or imported to the library, when the preferences ask for it.
 
     Returns the entry (a new version only when the files changed), or None when
-    adding is switched off. The asset file is made at once, so it shows in the
-    Asset Browser.
+    adding is switched off, the source already lives in the library, or adding
+    failed: the step itself has succeeded, so a library problem is only shown in
+    the Library panel, never raised. A new entry's asset file is made in the background.
     """
-    if not preferences(context).add_to_library:
+    folder = library_folder(context)
+    if not preferences(context).add_to_library or Path(source).resolve().is_relative_to(folder.resolve()):
         return None
-    entry, _ = library.add(library_folder(context), kind, source, **details)  # type: ignore[arg-type]
-    ensure_asset(entry)
+    try:
+        entry, added = library.add(folder, kind, source, **details)  # type: ignore[arg-type]
+    except (ValueError, OSError) as error:
+        ASSET_MAKER.message = f"Not added to the library: {error}"
+        print(f"Toonbeat: {ASSET_MAKER.message}")
+        return None
+    if added:
+        ASSET_MAKER.start(folder)
     return entry

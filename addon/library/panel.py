@@ -11,20 +11,20 @@ from ..core import library
 from ..core.library import KINDS, LibraryEntry
 from ..ui import ToonbeatPanel
 from . import drop
-from .folder import library_folder
+from .folder import ASSET_MAKER, library_folder
 
 MAX_LISTED = 12
 _ICONS: dict[str, Any] = {"song": "SOUND", "character": "OUTLINER_OB_ARMATURE", "backgrounds": "IMAGE_BACKGROUND",
           "clip": "FILE_MOVIE", "preset": "PRESET"}
+_KIND_ITEMS = [("ALL", "All", "Every kind"),
+               *((kind, kind.title(), f"Only {KINDS[kind][1].lower()}") for kind in KINDS)]
 _cache: dict[str, tuple[tuple[tuple[str, int], ...], list[LibraryEntry]]] = {}
 
 
 class TOONBEAT_PG_library_search(bpy.types.PropertyGroup):
     """What the Library panel lists (kept per window manager, not in the .blend)."""
 
-    kind: bpy.props.EnumProperty(
-        name="Kind", items=[("ALL", "All", "Every kind"),
-                            *((kind, kind.title(), f"Only {KINDS[kind][1].lower()}") for kind in KINDS)])
+    kind: bpy.props.EnumProperty(name="Kind", items=_KIND_ITEMS)
     text: bpy.props.StringProperty(name="Search", description="Part of a name, tag or prompt")
     tag: bpy.props.StringProperty(name="Tag", description="Only entries with this tag (a pose, a section, a style)")
     section: bpy.props.StringProperty(name="Section", description="Only entries with this section (drop, intro, ...)")
@@ -64,8 +64,9 @@ class LibraryPanel(ToonbeatPanel):
             row.operator("toonbeat.library_add_to_scene", text="", icon="ADD").reference = entry.reference
         if len(found) > MAX_LISTED:
             layout.label(text=f"{len(found) - MAX_LISTED} more: narrow the search")
-        if drop.last_message:
-            layout.label(text=drop.last_message, icon="CHECKMARK")
+        for message in (ASSET_MAKER.message, drop.last_message):
+            if message:
+                layout.label(text=message, icon="INFO")
 
 
 def matching(folder: Path, wanted: TOONBEAT_PG_library_search) -> list[LibraryEntry]:

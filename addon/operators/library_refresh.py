@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bpy
 
-from ..library.folder import library_folder, refresh, register_asset_library
+from ..library.folder import ASSET_MAKER, library_folder, register_asset_library
 from .reporting import run_reporting
 
 
@@ -21,8 +21,8 @@ class TOONBEAT_OT_library_refresh(bpy.types.Operator):
             folder = library_folder(context)
             folder.mkdir(parents=True, exist_ok=True)
             added = register_asset_library(folder)
-            count, made = refresh(folder)
+            ASSET_MAKER.start(folder)
             listed = "; listed in the Asset Browser as 'Toonbeat'" if added else ""
-            return f"Library: {count} entries, {made} new asset files{listed}"
+            return f"Library {folder}: making the missing asset files in the background{listed}"
 
         return run_reporting(self, action)

@@ -70,7 +70,7 @@ def render_in_chunks(scene: bpy.types.Scene, jobs: int, report: Callable[[int, i
         pieces = [work / f"piece{index:02d}.mp4" for index in range(len(ranges))]
         cache_mb = max(64, CACHE_MB // len(ranges))
         children = [
-            BackgroundProcess([*_blender_command(), "chunk", str(blend), str(start), str(end), str(piece),
+            BackgroundProcess([*blender_child_command(), "chunk", str(blend), str(start), str(end), str(piece),
                                str(cache_mb)])
             for (start, end), piece in zip(ranges[1:], pieces[1:], strict=True)
         ]
@@ -123,7 +123,7 @@ def render_range(scene: bpy.types.Scene, first: int, last: int, piece: Path, cac
         scene.frame_start, scene.frame_end, render.ffmpeg.audio_codec, render.filepath = saved
 
 
-def _blender_command() -> list[str]:
+def blender_child_command() -> list[str]:
     """How to start another Blender like this one: the same binary, or Python with Blender as a module."""
     if bpy.app.binary_path:
         return [bpy.app.binary_path, "-b", "--command", "toonbeat"]
