@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import bpy
@@ -45,11 +46,21 @@ class AssetMaker:
         self._again: Path | None = None
 
     def start(self, folder: Path) -> None:
-        """Make ``folder``'s missing asset files in a Blender of their own (after the one running, if any)."""
+        """Make ``folder``'s missing asset files in a Blender of their own (after the one running, if any).
+
+        Without a window (``blender -b``, Blender as a module) no timer would ever
+        poll it, and nothing can freeze: then it runs to its end before returning.
+        """
+        command = [*blender_child_command(), "library-assets", str(folder)]
+        if bpy.app.background:
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            lines = (done.stdout + done.stderr).strip().splitlines() or [f"exit code {done.returncode}"]
+            self.message = lines[-1] if done.returncode == 0 else f"Asset files failed: {lines[-1]}"
+            return
         if self.process is not None:
             self._again = folder
             return
-        self.process = BackgroundProcess([*blender_child_command(), "library-assets", str(folder)])
+        self.process = BackgroundProcess(command)
         self.message = "Making asset files..."
         if not bpy.app.timers.is_registered(self._poll):
             bpy.app.timers.register(self._poll, first_interval=0.5)

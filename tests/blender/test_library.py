@@ -167,6 +167,8 @@ def test_import_character_fills_the_library_once_per_drawing(scene, tb, filled, 
     for _ in range(2):
         assert bpy.ops.toonbeat.import_character(directory=str(folder) + "/") == {"FINISHED"}
     assert sorted(e.reference for e in library.entries(mine)) == sorted([*before, "character:robot@v1"])
+    robot = library.find(mine, "character:robot")
+    assert robot.asset_blend.is_file(), tb.module("library.folder").ASSET_MAKER.message
     assert bpy.ops.toonbeat.import_character(directory=str(filled["character"].folder) + "/") == {"FINISHED"}
     assert len(library.entries(mine)) == len(before) + 1
     prefs.add_to_library = False
