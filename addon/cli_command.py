@@ -31,6 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
                                description="Re-bake a saved scene in place; keys edited by hand stay.")
     add_bake_arguments(bake)
     bake.set_defaults(command="bake")
+    assets = commands.add_parser("library-assets", help="make the missing Blender asset files of a Toonbeat library",
+                                 description="Make the Asset Browser files of every library entry that has none.")
+    assets.add_argument("library", type=Path)
+    assets.set_defaults(command="library-assets")
     chunk = commands.add_parser("chunk", help="(used by render) render frames of a saved scene as video only")
     chunk.add_argument("blend", type=Path)
     chunk.add_argument("first", type=int)
@@ -50,12 +54,22 @@ def main(argv: Sequence[str]) -> int:
     except SystemExit as stop:
         return int(stop.code or 0)
     try:
+        if args.command == "library-assets":
+            return _make_library_assets(args.library)
         if args.command == "chunk":
             return chunks.render_piece(args.blend, args.first, args.last, args.piece, args.cache_mb)
         return headless.render(args) if args.command == "render" else headless.bake(args)
     except (ValueError, OSError) as error:
         print(f"toonbeat: error: {error}", file=sys.stderr, flush=True)
         return 1
+
+
+def _make_library_assets(folder: Path) -> int:
+    from .library.assets import make_missing_assets
+
+    count, made = make_missing_assets(folder)
+    print(f"Library {folder}: {count} entries, {made} new asset files", flush=True)
+    return 0
 
 
 def register() -> None:

@@ -128,3 +128,22 @@ def _channelbag(action: Any, slot: Any, create: bool) -> Any:
     layer = action.layers[0] if action.layers else action.layers.new("Layer")
     strip = layer.strips[0] if layer.strips else layer.strips.new(type="KEYFRAME")
     return strip.channelbag(slot, ensure=True)
+
+
+def add_import_handler(handler: Any) -> None:
+    """Call ``handler(import_context)`` after every append or link (``blend_import_post``, 4.3 and later).
+
+    Blender 4.2 has no such handler: there, library assets are set up with the
+    Library panel's Add to Scene button instead of by dropping them.
+    """
+    handlers = getattr(bpy.app.handlers, "blend_import_post", None)
+    if handlers is not None and handler not in handlers:
+        handlers.append(handler)
+
+
+def remove_import_handler(handler: Any) -> None:
+    """Undo ``add_import_handler``."""
+    handlers = getattr(bpy.app.handlers, "blend_import_post", None)
+    if handlers is not None and handler in handlers:
+        handlers.remove(handler)
+

@@ -31,12 +31,27 @@ class TOONBEAT_AP_preferences(bpy.types.AddonPreferences):
         name="Token", subtype="PASSWORD", description="Token of a service that runs on another machine",
     )
 
+    library_path: bpy.props.StringProperty(
+        name="Library Folder",
+        subtype="DIR_PATH",
+        description="Toonbeat's library of songs, characters, backgrounds, clips and presets, shown in the "
+        "Asset Browser; empty: $TOONBEAT_LIBRARY, else a folder in Toonbeat's user data",
+    )
+    add_to_library: bpy.props.BoolProperty(
+        name="Add Results to the Library",
+        default=True,
+        description="Put analyzed songs, imported characters and backgrounds and generated results into the "
+        "library as they are made (a new version when they changed, never overwriting)",
+    )
+
     def draw(self, _context: bpy.types.Context) -> None:
         """Draw the preferences."""
         layout = self.layout
         layout.prop(self, "generators_python")
         layout.prop(self, "service_url")
         layout.prop(self, "service_token")
+        layout.prop(self, "library_path")
+        layout.prop(self, "add_to_library")
 
 
 def preferences(context: bpy.types.Context | None = None) -> TOONBEAT_AP_preferences:

@@ -1,8 +1,8 @@
 """Registers Toonbeat's parts with Blender in order, and unregisters them in reverse."""
 
-from . import cli_command, generation, operators, preferences, properties, ui
+from . import cli_command, generation, library, operators, preferences, properties, ui
 
-_modules = (preferences, properties, operators, ui, cli_command)
+_modules = (preferences, properties, operators, ui, library, cli_command)
 
 
 def register() -> None:

@@ -28,10 +28,11 @@ def _command_modules() -> list[ModuleType]:
     from .analysis import command as analyze
     from .art import command as art
     from .blender import command as blender
+    from .library import command as library
     from .music import command as music
     from .service import command as serve
 
-    return [demo, analyze, blender, music, art, serve]
+    return [demo, analyze, blender, music, art, serve, library]
 
 
 def build_parser() -> argparse.ArgumentParser:

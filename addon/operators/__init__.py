@@ -9,6 +9,8 @@ from .generate_art import TOONBEAT_OT_generate_art
 from .generate_music import TOONBEAT_OT_generate_music
 from .import_backgrounds import TOONBEAT_OT_import_backgrounds
 from .import_character import TOONBEAT_OT_import_character
+from .library_add_to_scene import TOONBEAT_OT_library_add_to_scene
+from .library_refresh import TOONBEAT_OT_library_refresh
 from .load_song import TOONBEAT_OT_load_song
 from .render_video import TOONBEAT_OT_render_video
 from .start_service import TOONBEAT_OT_start_service
@@ -24,5 +26,7 @@ classes = (
     TOONBEAT_OT_import_backgrounds,
     TOONBEAT_OT_bake,
     TOONBEAT_OT_render_video,
+    TOONBEAT_OT_library_refresh,
+    TOONBEAT_OT_library_add_to_scene,
 )
 register, unregister = bpy.utils.register_classes_factory(classes)

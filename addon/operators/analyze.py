@@ -9,6 +9,7 @@ import bpy
 
 from ..core.background_process import BackgroundProcess
 from ..core.overwrite import is_toonbeat_file
+from ..library.folder import keep
 from ..preferences import preferences, user_data_folder
 from ..properties import settings_of
 
@@ -73,8 +74,10 @@ class TOONBEAT_OT_analyze(bpy.types.Operator):
         if code != 0:
             self.report({"ERROR"}, f"Analysis failed: {job.last_line or f'exit code {code}'}")
             return {"CANCELLED"}
-        settings_of(context.scene).beats_path = str(self._output)
+        settings = settings_of(context.scene)
+        settings.beats_path = str(self._output)
         bpy.ops.toonbeat.load_song()  # type: ignore[attr-defined]
+        keep(context, "song", Path(settings.resolved("audio_path")), beats=self._output)
         self.report({"INFO"}, f"Beats written to {self._output}")
         return {"FINISHED"}
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import bpy
 
 from ..assemble import current_scene, stage_module
 from ..core import beatfile
 from ..core.backgrounds import read_backgrounds
+from ..library.folder import keep
 from ..properties import settings_of
 from .reporting import FolderPicker, run_reporting, song_frames
 
@@ -29,6 +32,7 @@ class TOONBEAT_OT_import_backgrounds(FolderPicker):
             sections = beatfile.load(settings.resolved("beats_path")).sections if settings.beats_path else ()
             stage_module(settings.stage).layout_backgrounds(scene, images, sections, song_frames(scene))
             settings.backgrounds_path = folder
+            keep(context, "backgrounds", Path(folder))
             return f"{len(images)} background images over {max(len(sections), 1)} sections"
 
         return run_reporting(self, action)

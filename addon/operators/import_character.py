@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import bpy
 
 from ..assemble import current_scene, stage_module
 from ..core.character_sheet import read_character
+from ..library.folder import keep
 from ..properties import settings_of
 from .reporting import FolderPicker, run_reporting, song_frames
 
@@ -27,6 +30,7 @@ class TOONBEAT_OT_import_character(FolderPicker):
             character = read_character(folder)
             stage_module(settings.stage).add_character(scene, character, song_frames(scene))
             settings.character_path = folder
+            keep(context, "character", Path(folder))
             return f"{character.name}: {len(character.poses)} poses on the {settings.stage} stage; bake to animate"
 
         return run_reporting(self, action)

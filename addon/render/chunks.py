@@ -70,7 +70,7 @@ def render_in_chunks(scene: bpy.types.Scene, jobs: int, report: Callable[[int, i
         pieces = [work / f"piece{index:02d}.mp4" for index in range(len(ranges))]
         cache_mb = max(64, CACHE_MB // len(ranges))
         children = [
-            BackgroundProcess([*_blender_command(), "chunk", str(blend), str(start), str(end), str(piece),
+            BackgroundProcess([*blender_child_command(), "chunk", str(blend), str(start), str(end), str(piece),
                                str(cache_mb)])
             for (start, end), piece in zip(ranges[1:], pieces[1:], strict=True)
         ]
@@ -123,11 +123,21 @@ def render_range(scene: bpy.types.Scene, first: int, last: int, piece: Path, cac
         scene.frame_start, scene.frame_end, render.ffmpeg.audio_codec, render.filepath = saved
 
 
-def _blender_command() -> list[str]:
-    """How to start another Blender like this one: the same binary, or Python with Blender as a module."""
+def blender_child_command() -> list[str]:
+    """How to start another Blender like this one running Toonbeat's command: the same binary, or this
+    Python with Blender as a module and this add-on imported as it is installed."""
     if bpy.app.binary_path:
         return [bpy.app.binary_path, "-b", "--command", "toonbeat"]
-    return [sys.executable, "-m", ROOT_PACKAGE]
+    return [sys.executable, "-c", _MODULE_COMMAND, ROOT_PACKAGE]
+
+
+# Registers the add-on package named by argv[1] in a Python with Blender as a module and runs its
+# command with the rest; leaves at once, as ``addon/__main__.py`` does (4.5's teardown can crash).
+_MODULE_COMMAND = (
+    "import bpy, importlib, os, sys; package = sys.argv.pop(1); importlib.import_module(package).register(); "
+    "code = importlib.import_module(package + '.cli_command').main(sys.argv[1:]); "
+    "sys.stdout.flush(); sys.stderr.flush(); os._exit(code)"
+)
 
 
 def _follow(children: list[BackgroundProcess], report: Callable[[], None]) -> None:

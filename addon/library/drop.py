@@ -1,0 +1,108 @@
+"""Dropping a library asset into a scene sets it up as the matching Toonbeat step would.
+
+Blender calls ``blend_import_post`` after an asset is appended or linked (a drag from
+the Asset Browser, File > Append). Toonbeat notes the library collections among the
+imported data and, once the drop has finished (a timer: the drop operator still uses
+the collection right after the import), runs the step the entry stands for: Import
+Character, Import Backgrounds, Load Song, or picking the preset. The collection that
+carried the entry (and the instance empty the drop made of it) is then removed: it
+was only the handle the artist dragged, and the stage holds the entry now.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import bpy
+
+from .. import compat
+from ..core import library
+from ..core.library import LibraryEntry
+from .assets import CARRIER_PROPERTY
+
+# Collections dropped since the last set-up: (collection name, the asset .blend it came from).
+_pending: list[tuple[str, str]] = []
+# What the last drop did (or why it failed), for the Library panel.
+last_message = ""
+
+
+def register() -> None:
+    """Watch imports for library assets."""
+    compat.add_import_handler(_on_import)
+
+
+def unregister() -> None:
+    """Stop watching imports."""
+    compat.remove_import_handler(_on_import)
+    _pending.clear()
+
+
+@bpy.app.handlers.persistent
+def _on_import(import_context: Any) -> None:
+    for item in import_context.import_items:
+        block = item.id
+        if item.id_type == "COLLECTION" and block is not None and CARRIER_PROPERTY in block:
+            source = item.source_library.filepath if item.source_library else ""
+            _pending.append((block.name, bpy.path.abspath(source)))
+    if _pending and not bpy.app.timers.is_registered(set_up_dropped):
+        bpy.app.timers.register(set_up_dropped, first_interval=0.0)
+
+
+def set_up_dropped() -> None:
+    """Set up every library asset dropped since the last call (Blender calls it from a timer)."""
+    global last_message  # noqa: PLW0603 - the panel reads the latest outcome
+    while _pending:
+        name, source = _pending.pop(0)
+        carrier = bpy.data.collections.get(name)
+        if carrier is None or CARRIER_PROPERTY not in carrier:
+            continue
+        try:
+            message = set_up(bpy.context.scene, _entry_of(carrier, Path(source).parent if source else None))
+        except (ValueError, OSError, RuntimeError) as error:
+            message = f"Could not set up {name}: {error}"
+        else:
+            _remove_carrier(carrier)
+        last_message = message
+        print(f"Toonbeat: {message}")
+
+
+def set_up(scene: Any, entry: LibraryEntry) -> str:
+    """Run the Toonbeat step ``entry`` stands for on ``scene``; returns what was done."""
+    from ..properties import settings_of
+
+    settings = settings_of(scene)
+    toonbeat: Any = bpy.ops.toonbeat  # type: ignore[attr-defined]
+    if entry.kind == "character" or (entry.kind == "clip" and (entry.folder / "character.json").exists()):
+        _run(toonbeat.import_character, directory=str(entry.folder) + "/")
+        return f"{entry.title} is on stage; bake to animate"
+    if entry.kind in ("backgrounds", "clip"):
+        _run(toonbeat.import_backgrounds, directory=str(entry.folder) + "/")
+        return f"{entry.title} is behind the characters"
+    if entry.kind == "song":
+        settings.audio_path = str(entry.main_path)
+        settings.beats_path = str(entry.folder / f"{Path(entry.main).stem}.beats.json")
+        _run(toonbeat.load_song)
+        return f"{entry.title} is the song ({entry.bpm:g} BPM)"
+    settings.preset = str(entry.main_path)
+    return f"Choreography preset: {entry.title}"
+
+
+def _run(operator: Any, **properties: Any) -> None:
+    result = operator("EXEC_DEFAULT", **properties)
+    if "FINISHED" not in result:
+        raise RuntimeError(f"{operator.idname_py()} did not finish")
+
+
+def _entry_of(carrier: Any, folder: Path | None) -> LibraryEntry:
+    """The library entry a dropped collection stands for: the version folder its asset file sits in."""
+    if folder is None or not (folder / library.ENTRY_FILE).is_file():
+        reference = carrier[CARRIER_PROPERTY].get("reference", "?")
+        raise ValueError(f"the library entry {reference} is not beside the asset it came from")
+    return library.entry_at(folder)
+
+
+def _remove_carrier(carrier: Any) -> None:
+    instances = [o for o in bpy.data.objects if o.instance_type == "COLLECTION" and o.instance_collection == carrier]
+    contents = list(carrier.all_objects)
+    bpy.data.batch_remove([*instances, *contents, carrier])
