@@ -121,14 +121,13 @@ def _plain_type(annotation: Any) -> Any:
 
 
 def _bounds(info: FieldInfo) -> str:
-    words = {annotated_types.Ge: "at least", annotated_types.Gt: "above", annotated_types.Le: "at most",
-             annotated_types.Lt: "below"}
+    words = {"ge": "at least", "gt": "above", "le": "at most", "lt": "below"}
     found = []
     for item in info.metadata:
-        for kind, word in words.items():
-            if isinstance(item, kind):
-                value = next(iter(vars(item).values()))
-                found.append(f"{word} {value:g}" if isinstance(value, float) else f"{word} {value}")
+        for name, word in words.items():
+            value = getattr(item, name, None)
+            if isinstance(item, annotated_types.BaseMetadata) and isinstance(value, int | float):
+                found.append(f"{word} {value:g}")
     return ", ".join(found)
 
 

@@ -40,7 +40,9 @@ def stable_diffusion(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory):
-    running = ToonbeatService(tmp_path_factory.mktemp("service"), port=0).start()
+    # The tiny models live in pytest's temporary folders: the service may read from there.
+    running = ToonbeatService(tmp_path_factory.mktemp("service"), port=0,
+                              read_from=(tmp_path_factory.getbasetemp(),)).start()
     yield running
     running.stop()
 
@@ -58,7 +60,7 @@ def music_params(model: Path, **changes) -> dict:
 
 
 def raw(service, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
-    host, port = service.http.server_address[:2]
+    host, port = service.address
     connection = http.client.HTTPConnection(host, port, timeout=5)
     connection.request(method, path, body=body, headers=headers or {})
     response = connection.getresponse()
@@ -171,7 +173,7 @@ def test_the_openapi_description_lists_the_routes_and_job_parameters(client, ser
     assert status == 200 and document["openapi"].startswith("3.1")
     assert {"/jobs", "/jobs/{job_id}", "/jobs/{job_id}/cancel", "/jobs/{job_id}/files/{path}", "/uploads"} <= set(
         document["paths"])
-    music = document["components"]["schemas"]["music_params"]["properties"]
+    music = document["components"]["schemas"]["MusicParams"]["properties"]
     assert music["sample_rate"]["enum"] == [44_100, 48_000] and music["seconds"]["default"] == 180.0
 
 
@@ -192,8 +194,7 @@ def test_listening_beyond_this_machine_needs_a_token(tmp_path):
     with pytest.raises(ToonbeatError, match="without a token"):
         ToonbeatService(tmp_path, host="0.0.0.0", port=0)
     open_to_all = ToonbeatService(tmp_path, host="0.0.0.0", port=0, token="s3cret")
-    open_to_all.http.server_close()
-    open_to_all.jobs.stop()
+    open_to_all.close()
 
 
 def test_a_stopped_service_or_a_silent_one_is_a_clear_error(tmp_path):

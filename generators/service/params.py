@@ -95,12 +95,16 @@ class ReadableFolders:
         self.folders = tuple(Path(folder).resolve() for folder in folders)
 
     def check(self, value: str, field: str) -> None:
-        """Let ``value`` through if it is a plain name, a hub id, or an existing path inside a readable folder."""
+        """Let ``value`` through if it is a plain name, a hub id, or a full path inside a readable folder.
+
+        Inside those folders a missing file is the generator's to report; outside them,
+        existing or not, the answer is the same refusal.
+        """
         if _PLAIN_NAME.match(value) or (_HUB_ID.match(value) and ".." not in value and not Path(value).exists()):
             return
         if "\0" not in value and Path(value).is_absolute():
             resolved = Path(value).resolve()
-            if resolved.exists() and any(resolved.is_relative_to(folder) for folder in self.folders):
+            if any(resolved.is_relative_to(folder) for folder in self.folders):
                 return
         raise BadRequestError(field, "not a name, a hub id or a file this service may read: give a name, or a full "
                                      "path inside one of its folders (toonbeat serve --read-from FOLDER)")
