@@ -34,7 +34,7 @@ class ModelCache:
         self.capacity = capacity
         self.gpu_capacity = gpu_capacity
         self._models: OrderedDict[Hashable, _Entry] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self.loads = 0
 
     def get(self, key: Hashable, load: Callable[[], Any], on_gpu: bool = False) -> Any:
