@@ -196,3 +196,21 @@ def field_message(problem: Any) -> str:
 def default_of(model: type[BaseModel], name: str) -> Any:
     """The declared default of ``model.name``."""
     return model.model_fields[name].get_default(call_default_factory=True)
+
+
+def panel_limits(models: dict[str, type[BaseModel]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Each model's fields as ``{default, minimum, maximum, description}``: what Blender's panel needs.
+
+    The add-on cannot import pydantic, so this is written to ``addon/core/generator_params.json``
+    (``python -m generators.panel_params``) and a test keeps the two the same.
+    """
+    described: dict[str, dict[str, dict[str, Any]]] = {}
+    for name, model in models.items():
+        properties = model.model_json_schema()["properties"]
+        described[name] = {}
+        for field, schema in properties.items():
+            plain = next((option for option in schema.get("anyOf", []) if option.get("type") != "null"), schema)
+            entry = {key: plain[key] for key in ("minimum", "maximum", "exclusiveMinimum", "enum") if key in plain}
+            described[name][field] = {"default": schema.get("default"), "description": schema.get("description", ""),
+                                      **entry}
+    return described

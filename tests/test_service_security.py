@@ -370,7 +370,7 @@ def test_a_json_body_past_its_limit_is_refused_before_it_is_read(service):
 # Downloads: only the files a finished job lists.
 
 def test_downloads_of_names_outside_a_jobs_files_are_404(service):
-    status, job, _ = post_job(service, "art", procedural_character(seed=9))
+    _, job, _ = post_job(service, "art", procedural_character(seed=9))
     while (job := send(service, "GET", f"/jobs/{job['id']}")[1])["status"] not in ("done", "failed"):
         time.sleep(0.05)
     assert job["status"] == "done"

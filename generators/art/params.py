@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
+
+from addon.core.lora_text import split_lora
 
 from ..parameters import Cli, Device, FilePath, GeneratorParams, Prompt, SafeName, Seed
 
@@ -30,12 +31,9 @@ class Lora(GeneratorParams):
 
 
 def parse_lora(text: str) -> dict[str, object]:
-    """``PATH[:WEIGHT]`` as a ``Lora`` mapping; a path with a drive letter or colon that exists stays whole."""
-    path, _, weight = text.rpartition(":") if ":" in text and not Path(text).exists() else (text, "", "")
-    try:
-        return {"path": path, "weight": float(weight)} if weight else {"path": text}
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"{text}: the weight after ':' must be a number") from error
+    """``PATH[:WEIGHT]`` as a ``Lora`` mapping (``addon.core.lora_text`` is the rule)."""
+    path, weight = split_lora(text)
+    return {"path": path, "weight": weight}
 
 
 def parse_size(text: str) -> list[int]:
