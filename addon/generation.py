@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -42,28 +42,14 @@ RETRYABLE = ("failed", "cancelled")
 
 
 @dataclass
-class Job:
-    """One job as the panel shows it; ``purpose`` says what its files become in the scene.
+class Job(JobRecord):
+    """One job as the panel shows it: its record (``purpose`` says what its files become in the scene) and
+    what follows it in this session. ``message`` is the whole text of the last news or error."""
 
-    ``message`` is the whole text of the last news or error, for the panel to show in full.
-    """
-
-    label: str
-    kind: str
-    purpose: str
-    scene: str
-    folder: Path
-    params: dict[str, Any]
-    worker: ServiceWorker
-    id: str = ""
-    status: str = "sending"
-    progress: float = 0.0
-    message: str = ""
-    upload: Path | None = None
-    pending: Future[Any] | None = None
-    next_poll: float = 0.0
-    unreachable_since: float | None = None
-    files: list[Path] = field(default_factory=list)
+    worker: ServiceWorker = field(kw_only=True)
+    pending: Future[Any] | None = field(default=None, kw_only=True)
+    next_poll: float = field(default=0.0, kw_only=True)
+    unreachable_since: float | None = field(default=None, kw_only=True)
 
     @property
     def active(self) -> bool:
@@ -75,12 +61,19 @@ class Job:
         """Whether Retry can queue it again (it failed or was cancelled)."""
         return self.status in RETRYABLE
 
+    @property
+    def result_folder(self) -> Path:
+        """Where its files are downloaded."""
+        return Path(self.folder)
+
+    @property
+    def result_files(self) -> list[Path]:
+        """The downloaded files."""
+        return [Path(name) for name in self.files]
+
     def record(self) -> JobRecord:
         """What is kept of the job across restarts."""
-        return JobRecord(label=self.label, kind=self.kind, purpose=self.purpose, scene=self.scene,
-                         folder=str(self.folder), params=self.params, service_url=self.worker.client.base_url,
-                         id=self.id, status=self.status, progress=self.progress, message=self.message,
-                         upload=str(self.upload) if self.upload else None, files=[str(path) for path in self.files])
+        return JobRecord(**{item.name: getattr(self, item.name) for item in fields(JobRecord)})
 
 
 class JobBoard:
@@ -93,9 +86,10 @@ class JobBoard:
     def submit(self, context: bpy.types.Context, kind: str, params: dict[str, Any], purpose: str, label: str,
                upload: Path | None = None, scene: str | None = None) -> Job:
         """Queue a job on the service from the preferences; ``upload`` is sent first as ``params['audio']``."""
+        client = service_client(context)
         job = Job(label=label, kind=kind, purpose=purpose, scene=scene or assemble.current_scene(context).name,
-                  params=params, upload=upload, folder=_result_folder(kind),
-                  worker=ServiceWorker(service_client(context)))
+                  params=params, upload=str(upload) if upload else None, folder=str(_result_folder(kind)),
+                  service_url=client.base_url, worker=ServiceWorker(client))
         self._send(job)
         self.jobs.append(job)
         self._follow()
@@ -111,9 +105,10 @@ class JobBoard:
         """Queue a failed or cancelled job again, with the same settings, in its place in the list."""
         if not job.retryable:
             raise ServiceError(f"{job.label} is {job.status}: only failed or cancelled jobs can be retried")
+        client = service_client(context)
         again = Job(label=job.label, kind=job.kind, purpose=job.purpose, scene=job.scene, params=job.params,
-                    upload=job.upload, folder=_result_folder(job.kind),
-                    worker=ServiceWorker(service_client(context)))
+                    upload=job.upload, folder=str(_result_folder(job.kind)), service_url=client.base_url,
+                    worker=ServiceWorker(client))
         self._send(again)
         self.jobs[self.jobs.index(job)] = again
         job.worker.shutdown()
@@ -210,7 +205,7 @@ class JobBoard:
             job.status = "sending"
             job.pending = job.worker.call("submit", job.kind, {**job.params, "audio": result})
         elif job.status == "downloading":
-            job.files = list(result)
+            job.files = [str(path) for path in result]
             job.status = "done"
             job.message = apply_result(job)
         else:
@@ -221,7 +216,7 @@ class JobBoard:
             job.message = result.get("error") or result.get("message") or ""
             if job.status == "done":
                 job.status = "downloading"
-                job.pending = job.worker.call("download_all", result, job.folder)
+                job.pending = job.worker.call("download_all", result, job.result_folder)
             elif job.status not in ACTIVE and job.status not in ("failed", "cancelled"):
                 raise ServiceError(f"the service reported an unknown job status {job.status!r}")
 
@@ -296,10 +291,7 @@ def _job_from_record(context: bpy.types.Context, record: JobRecord) -> Job:
     except ServiceError as error:
         client = service_client(context)
         record.status, record.message = "failed", str(error)
-    return Job(label=record.label, kind=record.kind, purpose=record.purpose, scene=record.scene,
-               folder=Path(record.folder), params=record.params, worker=ServiceWorker(client), id=record.id,
-               status=record.status, progress=record.progress, message=record.message,
-               upload=Path(record.upload) if record.upload else None, files=[Path(name) for name in record.files])
+    return Job(**{item.name: getattr(record, item.name) for item in fields(JobRecord)}, worker=ServiceWorker(client))
 
 
 def service_client(context: bpy.types.Context) -> ServiceClient:
@@ -313,29 +305,29 @@ def apply_result(job: Job) -> str:
     """Put a finished job's files into its scene; returns what happened, for the panel."""
     scene = bpy.data.scenes.get(job.scene)
     if scene is None:
-        return f"files in {job.folder} (the scene {job.scene!r} is gone)"
+        return f"files in {job.result_folder} (the scene {job.scene!r} is gone)"
     settings = settings_of(scene)
     stage = assemble.stage_module(settings.stage)
     frames = int(scene.frame_end - scene.frame_start + 1)
     if job.purpose == "track":
-        track = job.folder / "track.wav"
+        track = job.result_folder / "track.wav"
         settings.audio_path = str(track)
         BOARD.submit(bpy.context, "analysis", {}, "beats", f"Analysis of {track.name}", upload=track,
                      scene=scene.name)
         return f"{track} is the song; analysing it"
     if job.purpose == "beats":
-        beats_path = job.folder / "beats.json"
+        beats_path = job.result_folder / "beats.json"
         settings.beats_path = str(beats_path)
         frames, markers = assemble.load_song(scene, Path(settings.audio_path), beatfile.load(beats_path),
                                              with_beat_markers=settings.with_beat_markers,
                                              with_onset_markers=settings.with_onset_markers)
         return f"song loaded: {frames} frames, {markers} markers"
     if job.purpose == "characters":
-        folders = sorted({path.parent for path in job.files if path.suffix == ".png"})
+        folders = sorted({path.parent for path in job.result_files if path.suffix == ".png"})
         for folder in folders:
             stage.add_character(scene, read_character(folder), frames)
         return f"{len(folders)} character(s) on stage; bake to animate"
-    folder = min((path.parent for path in job.files if path.suffix == ".png"), default=job.folder)
+    folder = min((path.parent for path in job.result_files if path.suffix == ".png"), default=job.result_folder)
     images = read_backgrounds(folder)
     sections = beatfile.load(settings.resolved("beats_path")).sections if settings.beats_path else ()
     stage.layout_backgrounds(scene, images, sections, frames)

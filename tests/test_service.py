@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
+from PIL import Image
 
 from addon.core import beatfile
 from addon.core.character_sheet import read_character
@@ -271,3 +272,41 @@ def test_toonbeat_serve_runs_as_a_process_and_refuses_an_open_address_without_a_
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+# IP-Adapter, a single file's config, LoRA weights and key tolerance: passed through the service to the drawing.
+
+def draw_character(service, tmp_path: Path, **params) -> Path:
+    client = ServiceClient(service.url, timeout=10.0)
+    job = client.submit("art", {"what": "character", "device": "cpu", "steps": 2, "width": 64, "height": 64,
+                                "poses": ["idle", "dance"], "secondary": [], **params})
+    deadline = time.monotonic() + 300
+    while (status := client.job(job["id"]))["status"] not in ("done", "failed", "cancelled"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert status["status"] == "done", status["error"]
+    client.download_all(status, tmp_path)
+    return tmp_path / "cyborg_dj"
+
+
+def test_a_single_file_checkpoint_with_its_config_a_weighted_lora_and_an_ip_adapter_go_through_the_service(
+        service, stable_diffusion, tmp_path):
+    checkpoint = tiny_models.single_file_checkpoint(stable_diffusion, tmp_path / "model.safetensors")
+    lora = tiny_models.tiny_lora(stable_diffusion, tmp_path / "lora")
+    adapter = tiny_models.tiny_ip_adapter(stable_diffusion, tmp_path / "ip-adapter")
+    folder = draw_character(service, tmp_path / "out", model=str(checkpoint), config=str(stable_diffusion),
+                            ip_adapter=str(adapter), loras=[{"path": str(lora), "weight": 0.5}])
+    sheet = json.loads((folder / "character.json").read_text())
+    assert sheet["loras"] == [[str(lora), 0.5]]
+    assert sheet["second_stage"] == "ip-adapter"
+    assert sheet["model"] == str(checkpoint)
+
+
+def test_the_key_tolerance_reaches_the_keyer(service, stable_diffusion, tmp_path):
+    client = ServiceClient(service.url, timeout=10.0)
+    params = {"what": "character", "model": str(stable_diffusion), "device": "cpu", "steps": 2, "width": 64,
+              "height": 64, "poses": ["idle"], "secondary": [], "seed": 4}
+    everything_keyed = client.wait(client.submit("art", {**params, "key_tolerance": 1.7})["id"], 0.05, 300)
+    assert everything_keyed["status"] == "failed" and "lower the key tolerance" in everything_keyed["error"]
+    kept = draw_character(service, tmp_path, **{**params, "key_tolerance": 0.0})  # the same drawing, kept at 0
+    assert np.asarray(Image.open(kept / "idle.png").convert("RGBA"))[..., 3].max() == 255
