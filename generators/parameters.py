@@ -214,3 +214,8 @@ def panel_limits(models: dict[str, type[BaseModel]]) -> dict[str, dict[str, dict
             described[name][field] = {"default": schema.get("default"), "description": schema.get("description", ""),
                                       **entry}
     return described
+
+
+def choices_of(model: type[BaseModel], name: str) -> tuple[Any, ...]:
+    """The values a ``Literal`` field of ``model`` allows, for code that checks or lists them."""
+    return typing.get_args(_plain_type(model.model_fields[name].annotation))
