@@ -4,7 +4,6 @@ import gc
 import weakref
 
 import pytest
-import torch
 
 from generators.service.cache import ModelCache
 
@@ -51,6 +50,8 @@ def test_only_one_model_stays_on_the_gpu_and_cpu_models_stay_beside_it():
 
 
 def test_a_load_that_runs_out_of_gpu_memory_drops_the_other_gpu_models_and_tries_once_more():
+    import torch  # inside: the Blender-only environments collect this file without PyTorch
+
     cache = ModelCache(capacity=2, gpu_capacity=2)
     cache.get("musicgen", lambda: Model("music"), on_gpu=True)
     cache.get("cpu-side", lambda: Model("cpu"), on_gpu=False)
@@ -68,6 +69,8 @@ def test_a_load_that_runs_out_of_gpu_memory_drops_the_other_gpu_models_and_tries
 
 
 def test_running_out_of_memory_on_the_cpu_is_not_retried():
+    import torch
+
     cache = ModelCache()
     cache.get("kept", lambda: Model("kept"), on_gpu=True)
 
