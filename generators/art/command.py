@@ -14,6 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from addon.core.cli_args import add_overwrite_argument
+from addon.core.overwrite import check_output
+
+from ..errors import ToonbeatError
 from ..parameters import add_arguments, from_arguments
 from .params import ArtParams, BackgroundParams, CharacterParams
 
@@ -31,6 +35,7 @@ def add_parser(subparsers: Any) -> None:
                                  description="Draw a character in several poses into OUTPUT/<name>/.")
     character.add_argument("-o", "--output", default="out/characters", help="output folder (default: %(default)s)")
     add_arguments(character, CharacterParams)
+    add_overwrite_argument(character, "a PNG or JSON file in the output")
     character.add_argument("--no-secondary", action="store_true", help="draw only the main character")
     character.set_defaults(run=run_character)
 
@@ -38,12 +43,20 @@ def add_parser(subparsers: Any) -> None:
                                    description="Draw OUTPUT/<label>.png for each section label.")
     backgrounds.add_argument("-o", "--output", default="out/backgrounds", help="output folder (default: %(default)s)")
     add_arguments(backgrounds, BackgroundParams)
+    add_overwrite_argument(backgrounds, "a PNG or JSON file in the output")
     backgrounds.set_defaults(run=run_backgrounds)
 
 
 def run_character(args: argparse.Namespace) -> int:
     """Draw the character and its secondary characters."""
+    from .presets import load_character
+
     params = from_arguments(CharacterParams, args, **({"secondary": []} if args.no_secondary else {}))
+    preset = load_character(params.preset)
+    secondaries = list(preset.secondary) if params.secondary is None else params.secondary
+    output = Path(args.output)
+    for folder in [output / (params.name or preset.name), *(output / load_character(s).name for s in secondaries)]:
+        _check_may_write(_files_in(folder), args.overwrite)
     for folder in draw_characters(params, Path(args.output), load_pipes=_load, progress=_show):
         print(file=sys.stderr)
         print(f"wrote {folder}")
@@ -53,6 +66,9 @@ def run_character(args: argparse.Namespace) -> int:
 def run_backgrounds(args: argparse.Namespace) -> int:
     """Draw one background per label."""
     params = from_arguments(BackgroundParams, args)
+    output = Path(args.output)
+    _check_may_write([output / f"{label}.png" for label in params.labels] + [output / "backgrounds.json"],
+                     args.overwrite)
     written = draw_backgrounds(params, Path(args.output), load_pipes=_load, progress=_show)
     print(file=sys.stderr)
     print(f"wrote {', '.join(str(path) for path in written.values())}")
@@ -112,6 +128,19 @@ def draw_backgrounds(params: BackgroundParams, output: Path, *, load_pipes: Load
                                 size=params.size, steps=params.steps,
                                 guidance=params.guidance, tileable=params.tileable)
     return make_backgrounds(load_pipes(params), request, output, progress=progress, cancel=cancel)
+
+
+def _files_in(folder: Path) -> list[Path]:
+    """The PNG and JSON files already in a character folder Toonbeat is about to draw into."""
+    if folder.exists() and not folder.is_dir():
+        raise ToonbeatError(f"{folder}: is a file; the character is drawn into a folder of that name")
+    return [path for path in folder.glob("*") if path.suffix.lower() in (".png", ".json")] if folder.exists() else []
+
+
+def _check_may_write(paths: list[Path], overwrite: bool) -> None:
+    """Refuse (naming the file and ``--overwrite``) to draw over art Toonbeat did not make."""
+    for path in paths:
+        check_output(path, overwrite=overwrite, what="image")
 
 
 def _load(params: ArtParams) -> Any:

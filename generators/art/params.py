@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
+from addon.core.backgrounds import SECTION_LABELS
 from addon.core.lora_text import split_lora
 
 from ..parameters import Cli, Device, FilePath, GeneratorParams, Prompt, SafeName, Seed
@@ -20,7 +21,6 @@ MAX_POSES = 16
 MAX_LABELS = 32
 MAX_SECONDARIES = 8
 MAX_LORAS = 8
-DEFAULT_LABELS = ["intro", "build", "drop", "breakdown", "outro"]
 
 
 class Lora(GeneratorParams):
@@ -113,7 +113,7 @@ class BackgroundParams(ArtParams):
     preset: FilePath = Field("industrial_club", description="background preset name or JSON file")
     prompt: Prompt | None = Field(None, description="scene prompt instead of the preset's")
     labels: Annotated[list[SafeName], Cli(metavar="LABEL,...", parse=parse_labels)] = Field(
-        default_factory=lambda: list(DEFAULT_LABELS), min_length=1, max_length=MAX_LABELS,
+        default_factory=lambda: list(SECTION_LABELS), min_length=1, max_length=MAX_LABELS,
         description="comma-separated section labels")
     size: Annotated[tuple[FinalSide, FinalSide] | None, Cli(metavar="WIDTHxHEIGHT", parse=parse_size)] = Field(
         None, description="final size in pixels, e.g. 1920x1080")

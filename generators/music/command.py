@@ -8,7 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 from typing import Any
+
+from addon.core.cli_args import add_overwrite_argument
+from addon.core.overwrite import check_output
 
 from ..parameters import add_arguments, from_arguments
 from .params import MusicParams, music_request
@@ -22,14 +26,19 @@ def add_parser(subparsers: Any) -> None:
                     "and write a loudness-normalised WAV plus <name>.music.json with the settings.")
     parser.add_argument("-o", "--output", default="out/track.wav", help="WAV to write (default: %(default)s)")
     add_arguments(parser, MusicParams)
+    add_overwrite_argument(parser, "a WAV or side file")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Generate the track; progress goes to stderr."""
-    from .musicgen import MusicProgress, generate_track
+    from .musicgen import SIDE_FILE_SUFFIX, MusicProgress, generate_track
 
     params = from_arguments(MusicParams, args, **({} if args.preset or args.prompt else {"preset": "industrial"}))
+    output = Path(args.output)
+    inputs = [Path(path) for path in (params.melody, params.preset) if path and Path(path).suffix]
+    for path in (output, output.with_suffix(SIDE_FILE_SUFFIX)):
+        check_output(path, inputs=inputs, overwrite=args.overwrite, what="track")
     request = music_request(params, melody=params.melody)
 
     last_shown = [0.0]
