@@ -420,6 +420,9 @@ def test_a_body_that_stops_arriving_is_cut_off(tmp_path):
             pass
         assert time.monotonic() - started < 4
         stalled.close()
+        deadline = time.monotonic() + 5
+        while list((tmp_path / "uploads").glob("*/*")) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the service notices the closed connection on its next read
         assert not list((tmp_path / "uploads").glob("*/*"))  # nothing half-written is left
     finally:
         slow.stop()

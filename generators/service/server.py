@@ -25,6 +25,8 @@ from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
 
 from addon.core.files import atomic_path
 
@@ -214,8 +216,11 @@ def _app(service: ToonbeatService) -> FastAPI:
 
     @app.post("/uploads", status_code=201, summary="store an input file (audio for analysis, a melody); the body is "
                                                    "the file's bytes, application/octet-stream")
-    async def upload(request: Request, name: Annotated[str, Query(min_length=1, max_length=255)]) -> dict[str, Any]:
-        return await service.store_upload(name, request)
+    async def upload(request: Request, name: Annotated[str, Query(min_length=1, max_length=255)]) -> Any:
+        try:
+            return await service.store_upload(name, request)
+        except ClientDisconnect:  # cut off (body timeout) or gone: nothing was kept, nobody to answer
+            return Response(status_code=400)
 
     return app
 
