@@ -7,6 +7,7 @@ from typing import Any
 
 import bpy
 
+from .core.generator_params import declared
 from .core.presets import EFFECTS, Preset, apply_overrides, builtin_preset_names, load_preset
 from .core.video import QUALITY_PRESETS
 from .preferences import user_preset_folder
@@ -34,7 +35,8 @@ class TOONBEAT_PG_generate(bpy.types.PropertyGroup):
         name="Style", default="industrial", search=_fixed_search("industrial", "house", "techno", "edm"),
         description="Prompt preset of the generators (industrial, house, techno, edm, or your own)")
     music_prompt: bpy.props.StringProperty(name="Prompt", description="Words added to the preset's prompt")
-    music_seconds: bpy.props.FloatProperty(name="Length", default=180.0, min=5.0, max=1800.0, unit="TIME_ABSOLUTE")
+    music_seconds: bpy.props.FloatProperty(name="Length", default=declared("music", "seconds")["default"], min=5.0,
+                                           max=declared("music", "seconds")["maximum"], unit="TIME_ABSOLUTE")
     music_bpm: bpy.props.FloatProperty(name="BPM", default=0.0, min=0.0, max=400.0,
                                        description="Tempo written into the prompt; 0 keeps the preset's")
     music_model: bpy.props.StringProperty(
@@ -56,6 +58,17 @@ class TOONBEAT_PG_generate(bpy.types.PropertyGroup):
     art_model: bpy.props.StringProperty(
         name="Model", description="Stable Diffusion hub id, folder or .safetensors on the service (empty: default)")
     art_seed: bpy.props.IntProperty(name="Seed", min=0)
+    art_loras: bpy.props.StringProperty(
+        name="LoRAs", description="LoRA files, folders or hub ids on the service, with weights: "
+                                  "ink.safetensors:0.6, owner/flat-colors")
+    art_config: bpy.props.StringProperty(
+        name="Config", description=declared("character", "config")["description"].capitalize())
+    art_ip_adapter: bpy.props.StringProperty(
+        name="IP-Adapter", description=declared("character", "ip_adapter")["description"].capitalize())
+    art_key_tolerance: bpy.props.FloatProperty(
+        name="Key Tolerance", default=declared("character", "key_tolerance")["default"],
+        min=declared("character", "key_tolerance")["minimum"], max=declared("character", "key_tolerance")["maximum"],
+        description="Color distance from the backdrop keyed out as transparent")
 
 
 class TOONBEAT_PG_scene(bpy.types.PropertyGroup):

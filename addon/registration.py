@@ -9,6 +9,7 @@ def register() -> None:
     """Register every part."""
     for module in _modules:
         module.register()
+    generation.start()
 
 
 def unregister() -> None:

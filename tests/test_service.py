@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
+from PIL import Image
 
 from addon.core import beatfile
 from addon.core.character_sheet import read_character
@@ -40,7 +41,9 @@ def stable_diffusion(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory):
-    running = ToonbeatService(tmp_path_factory.mktemp("service"), port=0).start()
+    # The tiny models live in pytest's temporary folders: the service may read from there.
+    running = ToonbeatService(tmp_path_factory.mktemp("service"), port=0,
+                              read_from=(tmp_path_factory.getbasetemp(),)).start()
     yield running
     running.stop()
 
@@ -58,7 +61,7 @@ def music_params(model: Path, **changes) -> dict:
 
 
 def raw(service, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
-    host, port = service.http.server_address[:2]
+    host, port = service.address
     connection = http.client.HTTPConnection(host, port, timeout=5)
     connection.request(method, path, body=body, headers=headers or {})
     response = connection.getresponse()
@@ -171,7 +174,7 @@ def test_the_openapi_description_lists_the_routes_and_job_parameters(client, ser
     assert status == 200 and document["openapi"].startswith("3.1")
     assert {"/jobs", "/jobs/{job_id}", "/jobs/{job_id}/cancel", "/jobs/{job_id}/files/{path}", "/uploads"} <= set(
         document["paths"])
-    music = document["components"]["schemas"]["music_params"]["properties"]
+    music = document["components"]["schemas"]["MusicParams"]["properties"]
     assert music["sample_rate"]["enum"] == [44_100, 48_000] and music["seconds"]["default"] == 180.0
 
 
@@ -192,8 +195,7 @@ def test_listening_beyond_this_machine_needs_a_token(tmp_path):
     with pytest.raises(ToonbeatError, match="without a token"):
         ToonbeatService(tmp_path, host="0.0.0.0", port=0)
     open_to_all = ToonbeatService(tmp_path, host="0.0.0.0", port=0, token="s3cret")
-    open_to_all.http.server_close()
-    open_to_all.jobs.stop()
+    open_to_all.close()
 
 
 def test_a_stopped_service_or_a_silent_one_is_a_clear_error(tmp_path):
@@ -270,3 +272,41 @@ def test_toonbeat_serve_runs_as_a_process_and_refuses_an_open_address_without_a_
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+# IP-Adapter, a single file's config, LoRA weights and key tolerance: passed through the service to the drawing.
+
+def draw_character(service, tmp_path: Path, **params) -> Path:
+    client = ServiceClient(service.url, timeout=10.0)
+    job = client.submit("art", {"what": "character", "device": "cpu", "steps": 2, "width": 64, "height": 64,
+                                "poses": ["idle", "dance"], "secondary": [], **params})
+    deadline = time.monotonic() + 300
+    while (status := client.job(job["id"]))["status"] not in ("done", "failed", "cancelled"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert status["status"] == "done", status["error"]
+    client.download_all(status, tmp_path)
+    return tmp_path / "cyborg_dj"
+
+
+def test_a_single_file_checkpoint_with_its_config_a_weighted_lora_and_an_ip_adapter_go_through_the_service(
+        service, stable_diffusion, tmp_path):
+    checkpoint = tiny_models.single_file_checkpoint(stable_diffusion, tmp_path / "model.safetensors")
+    lora = tiny_models.tiny_lora(stable_diffusion, tmp_path / "lora")
+    adapter = tiny_models.tiny_ip_adapter(stable_diffusion, tmp_path / "ip-adapter")
+    folder = draw_character(service, tmp_path / "out", model=str(checkpoint), config=str(stable_diffusion),
+                            ip_adapter=str(adapter), loras=[{"path": str(lora), "weight": 0.5}])
+    sheet = json.loads((folder / "character.json").read_text())
+    assert sheet["loras"] == [[str(lora), 0.5]]
+    assert sheet["second_stage"] == "ip-adapter"
+    assert sheet["model"] == str(checkpoint)
+
+
+def test_the_key_tolerance_reaches_the_keyer(service, stable_diffusion, tmp_path):
+    client = ServiceClient(service.url, timeout=10.0)
+    params = {"what": "character", "model": str(stable_diffusion), "device": "cpu", "steps": 2, "width": 64,
+              "height": 64, "poses": ["idle"], "secondary": [], "seed": 4}
+    everything_keyed = client.wait(client.submit("art", {**params, "key_tolerance": 1.7})["id"], 0.05, 300)
+    assert everything_keyed["status"] == "failed" and "lower the key tolerance" in everything_keyed["error"]
+    kept = draw_character(service, tmp_path, **{**params, "key_tolerance": 0.0})  # the same drawing, kept at 0
+    assert np.asarray(Image.open(kept / "idle.png").convert("RGBA"))[..., 3].max() == 255

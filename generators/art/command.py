@@ -1,10 +1,16 @@
-"""``toonbeat art``: character folders and section backgrounds, by Stable Diffusion or procedurally."""
+"""``toonbeat art``: character folders and section backgrounds, by Stable Diffusion or procedurally.
+
+The options come from ``art.params`` (one declaration per parameter); ``draw_characters``
+and ``draw_backgrounds`` are what the command and the job service both run.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +18,10 @@ from addon.core.cli_args import add_overwrite_argument
 from addon.core.overwrite import check_output
 
 from ..errors import ToonbeatError
+from ..parameters import add_arguments, from_arguments
+from .params import ArtParams, BackgroundParams, CharacterParams
 
-BACKENDS = ("diffusers", "procedural")
+LoadPipes = Callable[[ArtParams], Any]
 
 
 def add_parser(subparsers: Any) -> None:
@@ -25,121 +33,101 @@ def add_parser(subparsers: Any) -> None:
     kinds = parser.add_subparsers(title="what to draw", metavar="WHAT", required=True)
     character = kinds.add_parser("character", help="a character in several poses, plus its secondary characters",
                                  description="Draw a character in several poses into OUTPUT/<name>/.")
-    _common(character, default_output="out/characters")
-    character.add_argument("--preset", default="cyborg_dj",
-                           help="character preset name or JSON file (default: %(default)s)")
-    character.add_argument("--prompt", help="describe the character instead of using the preset's description")
-    character.add_argument("--name", help="folder and sheet name (default: the preset's)")
-    character.add_argument("--pose", action="append", dest="poses", metavar="POSE",
-                           help="pose to draw (repeat; default: every pose in the style); "
-                                "an unknown pose name is used as its own prompt")
-    character.add_argument("--secondary", action="append", metavar="PRESET",
-                           help="secondary character in the same style (repeat; default: the preset's)")
+    character.add_argument("-o", "--output", default="out/characters", help="output folder (default: %(default)s)")
+    add_arguments(character, CharacterParams)
+    add_overwrite_argument(character, "a PNG or JSON file in the output")
     character.add_argument("--no-secondary", action="store_true", help="draw only the main character")
-    character.add_argument("--strength", type=float, default=0.65,
-                           help="how far each pose may move from the first one, 0..1 (default: %(default)s)")
-    character.add_argument("--key-tolerance", type=float, default=0.12,
-                           help="colour distance keyed out as background, 0..1.7 (default: %(default)s)")
-    character.add_argument("--height-px", type=int, default=768,
-                           help="character height for --backend procedural (default: %(default)s)")
     character.set_defaults(run=run_character)
 
     backgrounds = kinds.add_parser("backgrounds", help="one background per song section",
                                    description="Draw OUTPUT/<label>.png for each section label.")
-    _common(backgrounds, default_output="out/backgrounds")
-    backgrounds.add_argument("--preset", default="industrial_club",
-                             help="background preset name or JSON file (default: %(default)s)")
-    backgrounds.add_argument("--prompt", help="scene prompt instead of the preset's")
-    backgrounds.add_argument("--labels", default="intro,build,drop,breakdown,outro",
-                             help="comma-separated section labels (default: %(default)s)")
-    backgrounds.add_argument("--size", type=_size, help="final size WIDTHxHEIGHT, e.g. 1920x1080")
-    backgrounds.add_argument("--tileable", action="store_true", help="make each background tile seamlessly")
+    backgrounds.add_argument("-o", "--output", default="out/backgrounds", help="output folder (default: %(default)s)")
+    add_arguments(backgrounds, BackgroundParams)
+    add_overwrite_argument(backgrounds, "a PNG or JSON file in the output")
     backgrounds.set_defaults(run=run_backgrounds)
-
-
-def _common(parser: argparse.ArgumentParser, default_output: str) -> None:
-    parser.add_argument("-o", "--output", default=default_output, help="output folder (default: %(default)s)")
-    parser.add_argument("--backend", choices=BACKENDS, default="diffusers", help="(default: %(default)s)")
-    parser.add_argument("--model", help="hub id, pipeline folder or single-file checkpoint (default: SD 1.5)")
-    parser.add_argument("--kind", choices=("auto", "sd15", "sdxl"), default="auto", help="(default: %(default)s)")
-    parser.add_argument("--lora", action="append", default=[], metavar="PATH[:WEIGHT]",
-                        help="LoRA file, folder or hub id, with an optional weight (repeat)")
-    parser.add_argument("--config", help="pipeline folder or hub id with the configs for a single-file checkpoint")
-    parser.add_argument("--ip-adapter", help="IP-Adapter hub id or folder (h94/IP-Adapter layout) to hold identity")
-    parser.add_argument("--device", default="auto", help="torch device (default: %(default)s)")
-    parser.add_argument("--memory", choices=("auto", "full", "10gb", "low"), default="auto",
-                        help="GPU memory profile; low = model CPU offload (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
-    parser.add_argument("--steps", type=int, default=25, help="denoising steps (default: %(default)s)")
-    parser.add_argument("--guidance", type=float, default=7.0, help="classifier-free guidance (default: %(default)s)")
-    parser.add_argument("--width", type=int, help="generation width in pixels, a multiple of 8")
-    parser.add_argument("--height", type=int, help="generation height in pixels, a multiple of 8")
-    parser.add_argument("--style", help="style JSON file (default: the shipped presets/style.json)")
-    add_overwrite_argument(parser, "a PNG or JSON file in the output")
 
 
 def run_character(args: argparse.Namespace) -> int:
     """Draw the character and its secondary characters."""
-    from .presets import load_character, load_style
+    from .presets import load_character
 
-    preset = load_character(args.preset)
-    name = args.name or preset.name
-    secondaries = [] if args.no_secondary else (args.secondary or list(preset.secondary))
+    params = from_arguments(CharacterParams, args, **({"secondary": []} if args.no_secondary else {}))
+    preset = load_character(params.preset)
+    secondaries = list(preset.secondary) if params.secondary is None else params.secondary
     output = Path(args.output)
-    for folder in [output / name, *(output / secondary for secondary in secondaries)]:
+    for folder in [output / (params.name or preset.name), *(output / load_character(s).name for s in secondaries)]:
         _check_may_write(_files_in(folder), args.overwrite)
-    if args.backend == "procedural":
-        from .procedural import draw_character
-
-        for index, (design, character_name) in enumerate([(preset.name, name)] + [(s, s) for s in secondaries]):
-            character = draw_character(output / character_name, design=design, name=character_name,
-                                       seed=args.seed + index, height_px=args.height_px)
-            print(f"wrote {character.folder} ({', '.join(character.pose_names)})")
-        return 0
-
-    from .diffusion_characters import CharacterRequest, make_character, pose_list
-
-    style = load_style(args.style)
-    pipes = _load(args)
-    cast = [(name, args.prompt or preset.prompt)] + [(load_character(s).name, load_character(s).prompt)
-                                                     for s in secondaries]
-    for index, (character_name, prompt) in enumerate(cast):
-        request = CharacterRequest(name=character_name, prompt=prompt, poses=pose_list(style, args.poses),
-                                   style=style, seed=args.seed + 1000 * index, width=args.width, height=args.height,
-                                   steps=args.steps, guidance=args.guidance, strength=args.strength,
-                                   key_tolerance=args.key_tolerance)
-        folder = make_character(pipes, request, output / character_name, progress=_show)
+    for folder in draw_characters(params, Path(args.output), load_pipes=_load, progress=_show):
         print(file=sys.stderr)
-        print(f"wrote {folder} ({', '.join(pose for pose, _ in request.poses)})")
+        print(f"wrote {folder}")
     return 0
 
 
 def run_backgrounds(args: argparse.Namespace) -> int:
     """Draw one background per label."""
-    labels = tuple(label.strip() for label in args.labels.split(",") if label.strip())
+    params = from_arguments(BackgroundParams, args)
     output = Path(args.output)
-    _check_may_write([output / f"{label}.png" for label in labels] + [output / "backgrounds.json"], args.overwrite)
-    if args.backend == "procedural":
-        from .procedural import draw_backgrounds
+    _check_may_write([output / f"{label}.png" for label in params.labels] + [output / "backgrounds.json"],
+                     args.overwrite)
+    written = draw_backgrounds(params, Path(args.output), load_pipes=_load, progress=_show)
+    print(file=sys.stderr)
+    print(f"wrote {', '.join(str(path) for path in written.values())}")
+    return 0
 
-        written = draw_backgrounds(output, labels=labels, size=args.size or (1920, 1080), seed=args.seed,
-                                   theme=args.preset)
-        print(f"wrote {', '.join(str(path) for path in written.values())}")
-        return 0
+
+def draw_characters(params: CharacterParams, output: Path, *, load_pipes: LoadPipes,
+                    progress: Callable[[Any], None] | None = None,
+                    cancel: threading.Event | None = None) -> list[Path]:
+    """Draw the character ``params`` describe and its secondaries into ``output/<name>/``; returns the folders."""
+    from .presets import load_character, load_style
+
+    preset = load_character(params.preset)
+    secondaries = list(preset.secondary) if params.secondary is None else params.secondary
+    cast = [(preset.name, params.name or preset.name, params.prompt or preset.prompt)]
+    cast += [(load_character(name).name, load_character(name).name, load_character(name).prompt)
+             for name in secondaries]
+    if params.backend == "procedural":
+        from .procedural import draw_character
+
+        return [draw_character(output / name, design=design, name=name, seed=params.seed + index,
+                               height_px=params.height_px).folder
+                for index, (design, name, _) in enumerate(cast)]
+
+    from .diffusion_characters import CharacterRequest, make_character, pose_list
+
+    style = load_style(params.style)
+    pipes = load_pipes(params)
+    folders = []
+    for index, (_, name, prompt) in enumerate(cast):
+        request = CharacterRequest(name=name, prompt=prompt, poses=pose_list(style, params.poses), style=style,
+                                   seed=params.seed + 1000 * index, width=params.width, height=params.height,
+                                   steps=params.steps, guidance=params.guidance, strength=params.strength,
+                                   key_tolerance=params.key_tolerance)
+        folders.append(make_character(pipes, request, output / name, progress=progress, cancel=cancel))
+    return folders
+
+
+def draw_backgrounds(params: BackgroundParams, output: Path, *, load_pipes: LoadPipes,
+                     progress: Callable[[Any], None] | None = None,
+                     cancel: threading.Event | None = None) -> dict[str, Path]:
+    """Draw ``output/<label>.png`` for each label; returns the written file of each label."""
+    if params.backend == "procedural":
+        from .procedural import draw_backgrounds as draw_procedural
+
+        return draw_procedural(output, labels=tuple(params.labels), size=params.size or (1920, 1080), seed=params.seed,
+                               theme=params.preset)
 
     from .diffusion_backgrounds import BackgroundRequest, make_backgrounds
     from .presets import BackgroundPreset, load_background, load_style
 
-    scene = load_background(args.preset)
-    if args.prompt:
-        scene = BackgroundPreset(name="custom", prompt=args.prompt, sections=scene.sections)
-    request = BackgroundRequest(scene=scene, style=load_style(args.style), labels=labels, seed=args.seed,
-                                width=args.width, height=args.height, size=args.size, steps=args.steps,
-                                guidance=args.guidance, tileable=args.tileable)
-    written = make_backgrounds(_load(args), request, output, progress=_show)
-    print(file=sys.stderr)
-    print(f"wrote {', '.join(str(path) for path in written.values())}")
-    return 0
+    scene = load_background(params.preset)
+    if params.prompt:
+        scene = BackgroundPreset(name="custom", prompt=params.prompt, sections=scene.sections)
+    request = BackgroundRequest(scene=scene, style=load_style(params.style), labels=tuple(params.labels),
+                                seed=params.seed, width=params.width, height=params.height,
+                                size=params.size, steps=params.steps,
+                                guidance=params.guidance, tileable=params.tileable)
+    return make_backgrounds(load_pipes(params), request, output, progress=progress, cancel=cancel)
 
 
 def _files_in(folder: Path) -> list[Path]:
@@ -155,12 +143,10 @@ def _check_may_write(paths: list[Path], overwrite: bool) -> None:
         check_output(path, overwrite=overwrite, what="image")
 
 
-def _load(args: argparse.Namespace) -> Any:
-    from .diffusion import DEFAULT_MODEL, ArtModelSpec, load_art_model
+def _load(params: ArtParams) -> Any:
+    from .diffusion import load_art_model
 
-    spec = ArtModelSpec(model=args.model or DEFAULT_MODEL, kind=args.kind, loras=tuple(map(_lora, args.lora)),
-                        device=args.device, memory=args.memory, config=args.config, ip_adapter=args.ip_adapter)
-    pipes = load_art_model(spec)
+    pipes = load_art_model(params.model_spec())
     for note in pipes.notes:
         print(f"art: {note}", file=sys.stderr)
     return pipes
@@ -175,21 +161,3 @@ def _show(progress: Any) -> None:
     _last_shown[0] = time.monotonic()
     print(f"\rart: {progress.label} step {progress.step}/{progress.steps} "
           f"({progress.fraction:.0%} of {progress.images_total} images)   ", end="", file=sys.stderr, flush=True)
-
-
-def _lora(text: str) -> tuple[str, float]:
-    path, _, weight = text.rpartition(":") if ":" in text and not Path(text).exists() else (text, "", "")
-    try:
-        return (path, float(weight)) if weight else (text, 1.0)
-    except ValueError as error:
-        raise ToonbeatError(f"--lora {text}: the weight after ':' must be a number") from error
-
-
-def _size(text: str) -> tuple[int, int]:
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 1920x1080") from error
-    if width <= 0 or height <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: width and height must be positive")
-    return width, height

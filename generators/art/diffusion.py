@@ -33,10 +33,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import CancelledError, ToonbeatError
+from ..parameters import choices_of
+from .params import ArtParams
 
 DEFAULT_MODEL = "stable-diffusion-v1-5/stable-diffusion-v1-5"
-KINDS = ("auto", "sd15", "sdxl")
-MEMORY_PROFILES = ("auto", "full", "10gb", "low")
+KINDS = choices_of(ArtParams, "kind")  # declared once, with the other art parameters
+MEMORY_PROFILES = choices_of(ArtParams, "memory")
 SINGLE_FILE_SUFFIXES = (".safetensors", ".ckpt", ".pt", ".bin")
 NATIVE_SIZE = {"sd15": 512, "sdxl": 1024}
 IP_ADAPTER_SCALE = 0.6  # how strongly the reference image (the first pose) steers the later poses

@@ -21,10 +21,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..errors import ToonbeatError
+from ..parameters import choices_of
+from .params import MusicParams
 
 StepCallback = Callable[[int, int], None]
 MODEL_SIZES = ("small", "medium", "large", "melody")
-BACKENDS = ("auto", "audiocraft", "transformers")
+BACKENDS = choices_of(MusicParams, "backend")  # declared once, with the other music parameters
 
 
 @dataclass(frozen=True)

@@ -1,89 +1,110 @@
-"""The HTTP side of the job service, on the standard library's ``ThreadingHTTPServer``.
+"""The HTTP side of the job service: FastAPI routes under uvicorn, behind ``guard.RequestGuard``.
 
-Bound to 127.0.0.1 by default. Any other address needs a token, and then every
-request without ``Authorization: Bearer <token>`` gets 401. Errors are JSON
-objects ``{"error": ..., "field": ...}``; the routes are described at ``/openapi.json``.
+Bound to 127.0.0.1 by default; any other address needs a token. Errors are JSON
+objects ``{"error": ..., "field": ...}``; the OpenAPI description at ``/openapi.json``
+is generated from the same pydantic models that check the requests. ``start`` serves
+on a background thread (tests, Blender's own process), ``serve_forever`` on the
+calling one with uvicorn's graceful SIGTERM / Ctrl+C handling.
 """
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
-import json
+import asyncio
 import logging
 import os
 import re
-import shutil
-import tempfile
+import socket
 import threading
+import time
 import uuid
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Annotated, Any
+
+import uvicorn
+from fastapi import Body, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
+
+from addon.core.files import atomic_path
 
 from ..errors import ToonbeatError
 from ..version import toonbeat_version
 from .cache import ModelCache
-from .jobs import FINISHED, JobQueue
-from .openapi import openapi
-from .params import BadRequestError
+from .guard import BodyRule, RequestGuard, is_loopback
+from .jobs import FINISHED, Job, JobQueue
+from .params import BadRequestError, JobRequest, ReadableFolders, bad_request
+from .timeouts import ServiceConfig
 
 LOG = logging.getLogger("toonbeat.service")
 MAX_JSON_BYTES = 1 << 20
-MAX_UPLOAD_BYTES = 4 << 30
+MAX_UPLOAD_BYTES = 1 << 30
+MAX_CONNECTIONS = 512
+BUILT_IN_PRESETS = (Path(__file__).parents[1] / "music" / "presets", Path(__file__).parents[1] / "art" / "presets")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names this machine only (``localhost``, 127.0.0.0/8, ``::1``)."""
-    if host.strip("[]").lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 class ToonbeatService:
-    """The job service: a queue, a model cache and an HTTP server; ``start`` serves on a background thread."""
+    """The job service: a queue, a model cache and an HTTP server on an already bound socket."""
 
     def __init__(self, work_dir: str | os.PathLike[str], host: str = "127.0.0.1", port: int = 8765,
-                 token: str | None = None, max_models: int = 2) -> None:
+                 token: str | None = None, max_models: int = 2, max_gpu_models: int = 1,
+                 read_from: tuple[str | os.PathLike[str], ...] = (), host_names: tuple[str, ...] = (),
+                 max_upload_bytes: int = MAX_UPLOAD_BYTES, max_connections: int = MAX_CONNECTIONS,
+                 header_timeout: float = 10.0, body_timeout: float = 30.0) -> None:
         if not is_loopback(host) and not token:
             raise ToonbeatError(f"refusing to listen on {host} without a token: anyone who can reach it could run "
                                 "jobs; give --token (or TOONBEAT_TOKEN), or bind to 127.0.0.1")
-        self.work_dir = Path(work_dir)
+        self.work_dir = Path(work_dir).resolve()
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.token = token or None
-        self.models = ModelCache(max_models)
-        self.jobs = JobQueue(self.work_dir, self.models)
-        self.http = ThreadingHTTPServer((host, port), _handler_for(self))
-        self.http.daemon_threads = True
+        self.max_upload_bytes = max_upload_bytes
+        self.models = ModelCache(max_models, max_gpu_models)
+        readable = ReadableFolders([*BUILT_IN_PRESETS, self.work_dir, *read_from])
+        self.jobs = JobQueue(self.work_dir, self.models, readable)
+        self.socket = _bind(host, port)
+        self.address: tuple[str, int] = self.socket.getsockname()[:2]
+        app = RequestGuard(_app(self), host=host, port=self.address[1], token=self.token, host_names=host_names,
+                           bodies={"/jobs": BodyRule("application/json", MAX_JSON_BYTES),
+                                   "/uploads": BodyRule("application/octet-stream", max_upload_bytes)})
+        config = ServiceConfig(app, header_timeout=header_timeout, body_timeout=body_timeout,
+                               limit_concurrency=max_connections, timeout_keep_alive=5,
+                               timeout_graceful_shutdown=10, log_level="warning", access_log=False,
+                               server_header=False, lifespan="off")
+        self.server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         """The base URL clients use."""
-        host, port = self.http.server_address[:2]
-        host = str(host)
+        host, port = self.address
         return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
 
     def start(self) -> ToonbeatService:
-        """Serve on a background thread; returns ``self``."""
-        self._thread = threading.Thread(target=self.http.serve_forever, name="toonbeat-http", daemon=True)
+        """Serve on a background thread; returns ``self`` once it answers."""
+        self._thread = threading.Thread(target=lambda: asyncio.run(self.server.serve(sockets=[self.socket])),
+                                        name="toonbeat-http", daemon=True)
         self._thread.start()
+        while not self.server.started and self._thread.is_alive():
+            time.sleep(0.01)
         return self
 
     def serve_forever(self) -> None:
-        """Serve on this thread until interrupted."""
-        self.http.serve_forever()
+        """Serve on this thread until SIGTERM or Ctrl+C, finishing the requests in flight."""
+        self.server.run(sockets=[self.socket])
 
     def stop(self) -> None:
-        """Stop serving, cancel running jobs and end the workers."""
-        self.http.shutdown()
-        self.http.server_close()
+        """Stop serving, interrupt running jobs (recorded as such), keep queued ones for the next start."""
+        self.server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self.close()
+
+    def close(self) -> None:
+        """Release the socket and end the workers (after ``serve_forever`` returned)."""
+        self.socket.close()
         self.jobs.stop()
 
     def health(self) -> dict[str, Any]:
@@ -92,171 +113,114 @@ class ToonbeatService:
         return {"status": "ok", "version": toonbeat_version(),
                 "queued": sum(job.status == "queued" for job in jobs),
                 "running": sum(job.status == "running" for job in jobs),
-                "models": [str(key) for key in self.models.loaded()]}
+                "models": [str(key) for key in self.models.loaded()],
+                "models_on_gpu": [str(key) for key in self.models.on_gpu()]}
 
-    def store_upload(self, name: str, stream: Any, length: int) -> dict[str, Any]:
-        """Copy ``length`` bytes from ``stream`` into a new upload; returns ``{id, name, bytes}``."""
+    async def store_upload(self, name: str, request: Request) -> dict[str, Any]:
+        """Stream the body into a new upload; returns ``{id, name, bytes}``."""
         safe = _SAFE_NAME.sub("_", Path(name).name).strip("._") or "upload"
         upload_id = uuid.uuid4().hex[:16]
         folder = self.jobs.uploads / upload_id
         folder.mkdir(parents=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".upload.")
+        size = 0
         try:
-            with os.fdopen(handle, "wb") as target:
-                remaining = length
-                while remaining:
-                    chunk = stream.read(min(remaining, 1 << 20))
-                    if not chunk:
-                        raise BadRequestError("body", f"ended after {length - remaining} of {length} bytes")
+            with atomic_path(folder / safe) as temporary, open(temporary, "wb") as target:
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > self.max_upload_bytes:
+                        raise BadRequestError("body", f"more than {self.max_upload_bytes} bytes")
                     target.write(chunk)
-                    remaining -= len(chunk)
-            os.replace(temporary, folder / safe)
         except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
+            for leftover in folder.iterdir():
+                leftover.unlink()
+            folder.rmdir()
             raise
-        return {"id": upload_id, "name": safe, "bytes": length}
+        return {"id": upload_id, "name": safe, "bytes": size}
 
 
-def _handler_for(service: ToonbeatService) -> type[BaseHTTPRequestHandler]:
-    class Handler(_Handler):
-        pass
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as error:
+        sock.close()
+        raise ToonbeatError(f"cannot listen on {host}:{port}: {error.strerror or error}") from error
+    sock.listen(128)
+    return sock
 
-    Handler.service = service
-    return Handler
+
+def _error(status: int, message: str, field: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message, "field": field}, status, headers=headers)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    service: ToonbeatService
-    server_version = "toonbeat"
-    protocol_version = "HTTP/1.1"
+def _app(service: ToonbeatService) -> FastAPI:
+    app = FastAPI(title="Toonbeat generation service", version=toonbeat_version(), docs_url=None, redoc_url=None,
+                  description="MusicGen tracks, Stable Diffusion characters and backgrounds, and beat analysis as "
+                              "jobs. GPU jobs run one at a time; analysis runs beside them. Bound to this machine "
+                              "unless started with a token, which every request must then carry as "
+                              "'Authorization: Bearer <token>'. Requests from other web pages are refused.")
 
-    def do_GET(self) -> None:
-        self._dispatch("GET")
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        problem = error.errors()[0]
+        if problem["type"] == "json_invalid":
+            return _error(400, f"not valid JSON ({problem.get('ctx', {}).get('error', problem['msg'])})", "body")
+        refusal = bad_request(problem)
+        return _error(400, refusal.message, refusal.field)
 
-    def do_POST(self) -> None:
-        self._dispatch("POST")
+    @app.exception_handler(BadRequestError)
+    async def bad(_request: Request, error: BadRequestError) -> JSONResponse:
+        return _error(400, error.message, error.field)
 
-    def do_DELETE(self) -> None:
-        self._dispatch("DELETE")
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
+        return _error(error.status_code, str(error.detail), "body" if error.status_code == 400 else None)
 
-    def log_message(self, format: str, *args: Any) -> None:
-        LOG.info("%s %s", self.address_string(), format % args)
-
-    def _dispatch(self, method: str) -> None:
-        try:
-            if not self._authorised():
-                self._discard_body()
-                self._send_json(HTTPStatus.UNAUTHORIZED, {"error": "missing or wrong token (Authorization: Bearer)"},
-                                headers={"WWW-Authenticate": "Bearer"})
-                return
-            self._route(method)
-        except BadRequestError as error:
-            self.close_connection = True  # the body may be unread
-            self._send_json(HTTPStatus.BAD_REQUEST, {"error": error.message, "field": error.field})
-        except _HTTPError as error:
-            self.close_connection = True
-            self._send_json(error.status, {"error": error.message})
-        except (ConnectionError, TimeoutError):
-            self.close_connection = True
-        except Exception as error:  # the service answers even when a handler fails
-            LOG.exception("request failed")
-            self._send_json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"{type(error).__name__}: {error}"})
-
-    def _authorised(self) -> bool:
-        token = self.service.token
-        if token is None:
-            return True
-        given = self.headers.get("Authorization", "")
-        return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
-
-    def _route(self, method: str) -> None:
-        url = urlsplit(self.path)
-        parts = [unquote(part) for part in url.path.strip("/").split("/") if part]
-        match method, parts:
-            case "GET", ["health"]:
-                self._send_json(HTTPStatus.OK, self.service.health())
-            case "GET", ["openapi.json"]:
-                self._send_json(HTTPStatus.OK, openapi())
-            case "GET", ["jobs"]:
-                self._send_json(HTTPStatus.OK, {"jobs": [job.describe() for job in self.service.jobs.all()]})
-            case "POST", ["jobs"]:
-                body = self._read_json()
-                job = self.service.jobs.submit(body.get("kind"), body.get("params"))
-                self._send_json(HTTPStatus.ACCEPTED, job.describe(), headers={"Location": f"/jobs/{job.id}"})
-            case "GET", ["jobs", job_id]:
-                self._send_json(HTTPStatus.OK, self._job(job_id).describe())
-            case ("POST", ["jobs", job_id, "cancel"]) | ("DELETE", ["jobs", job_id]):
-                job = self._job(job_id)
-                self.service.jobs.cancel(job)
-                self._send_json(HTTPStatus.OK, job.describe())
-            case "GET", ["jobs", job_id, "files", *path] if path:
-                self._send_file(job_id, "/".join(path))
-            case "POST", ["uploads"]:
-                name = parse_qs(url.query).get("name", [""])[0]
-                if not name:
-                    raise BadRequestError("name", "give the file name as ?name=")
-                length = self._content_length(MAX_UPLOAD_BYTES)
-                self._send_json(HTTPStatus.CREATED, self.service.store_upload(name, self.rfile, length))
-            case _:
-                raise _HTTPError(HTTPStatus.NOT_FOUND, f"no route {method} {url.path} (see /openapi.json)")
-
-    def _job(self, job_id: str) -> Any:
-        job = self.service.jobs.get(job_id)
+    def find(job_id: str) -> Job:
+        job = service.jobs.get(job_id)
         if job is None:
-            raise _HTTPError(HTTPStatus.NOT_FOUND, f"no job {job_id!r}")
+            raise HTTPException(404, f"no job {job_id!r}")
         return job
 
-    def _send_file(self, job_id: str, relative: str) -> None:
-        job = self._job(job_id)
-        if job.status not in FINISHED or relative not in job.files:
-            raise _HTTPError(HTTPStatus.NOT_FOUND, f"job {job_id} has no file {relative!r} (status {job.status})")
-        path = job.folder / relative
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(path.stat().st_size))
-        self.end_headers()
-        with open(path, "rb") as source:
-            shutil.copyfileobj(source, self.wfile)
+    @app.get("/health", summary="service version, queue and loaded models")
+    def health() -> dict[str, Any]:
+        return service.health()
 
-    def _read_json(self) -> dict[str, Any]:
-        length = self._content_length(MAX_JSON_BYTES)
+    @app.get("/jobs", summary="every job, oldest first")
+    def jobs() -> dict[str, Any]:
+        return {"jobs": [job.describe() for job in service.jobs.all()]}
+
+    @app.post("/jobs", status_code=202, summary="queue a job")
+    def submit(request: Annotated[JobRequest, Body()]) -> JSONResponse:
+        job = service.jobs.submit(request)
+        return JSONResponse(job.describe(), 202, headers={"Location": f"/jobs/{job.id}"})
+
+    @app.get("/jobs/{job_id}", summary="a job's status and progress")
+    def status(job_id: str) -> dict[str, Any]:
+        return find(job_id).describe()
+
+    @app.post("/jobs/{job_id}/cancel", summary="cancel a queued or running job")
+    def cancel(job_id: str) -> dict[str, Any]:
+        job = find(job_id)
+        service.jobs.cancel(job)
+        return job.describe()
+
+    @app.get("/jobs/{job_id}/files/{path:path}", summary="one result file of a finished job")
+    def download(job_id: str, path: str) -> FileResponse:
+        job = find(job_id)
+        if job.status not in FINISHED or path not in job.files:
+            raise HTTPException(404, f"job {job_id} has no file {path!r} (status {job.status})")
+        return FileResponse(job.folder / path, media_type="application/octet-stream")
+
+    @app.post("/uploads", status_code=201, summary="store an input file (audio for analysis, a melody); the body is "
+                                                   "the file's bytes, application/octet-stream")
+    async def upload(request: Request, name: Annotated[str, Query(min_length=1, max_length=255)]) -> Any:
         try:
-            body = json.loads(self.rfile.read(length) or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise BadRequestError("body", f"not valid JSON ({error})") from error
-        if not isinstance(body, dict):
-            raise BadRequestError("body", "must be a JSON object such as {\"kind\": \"music\", \"params\": {...}}")
-        return body
+            return await service.store_upload(name, request)
+        except ClientDisconnect:  # cut off (body timeout) or gone: nothing was kept, nobody to answer
+            return Response(status_code=400)
 
-    def _content_length(self, limit: int) -> int:
-        try:
-            length = int(self.headers.get("Content-Length", "0"))
-        except ValueError as error:
-            raise BadRequestError("Content-Length", "must be a number") from error
-        if length < 0 or length > limit:
-            self.close_connection = True
-            raise BadRequestError("Content-Length", f"must be between 0 and {limit} bytes")
-        return length
+    return app
 
-    def _discard_body(self) -> None:
-        length = self.headers.get("Content-Length")
-        if length and length.isdigit() and int(length) <= MAX_JSON_BYTES:
-            self.rfile.read(int(length))
-        elif length:
-            self.close_connection = True
-
-    def _send_json(self, status: HTTPStatus, document: Any, headers: dict[str, str] | None = None) -> None:
-        body = json.dumps(document).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-
-class _HTTPError(Exception):
-    def __init__(self, status: HTTPStatus, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message

@@ -4,6 +4,8 @@ Needs PyTorch and transformers, so it runs in the test environment that has the
 generators' ``gen`` extra (Blender 5.0's), not on every Blender version.
 """
 
+import time
+
 import bpy
 import pytest
 
@@ -19,7 +21,8 @@ def musicgen(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
-    running = ToonbeatService(tmp_path_factory.mktemp("service"), port=0).start()
+    running = ToonbeatService(tmp_path_factory.mktemp("service"), port=0,
+                              read_from=(tmp_path_factory.getbasetemp(),)).start()
     yield running
     running.stop()
 
@@ -39,3 +42,34 @@ def test_a_generated_track_becomes_the_song_with_its_beats_and_markers(toonbeat,
     assert strips["Toonbeat Track"].sound.filepath == scene.toonbeat.audio_path
     assert scene.frame_end - scene.frame_start + 1 == pytest.approx(6.0 * scene.render.fps, abs=2)
     assert any(marker.name.startswith("Bar 1") for marker in scene.timeline_markers)
+
+
+def test_a_service_restart_is_waited_for_and_the_job_it_had_queued_still_lands_in_the_scene(
+        toonbeat, tb, musicgen, scene, tmp_path):
+    first = ToonbeatService(tmp_path / "service", port=0, read_from=(musicgen,)).start()
+    port = first.address[1]
+    use_service(toonbeat, first.url)
+    board = tb.module("generation").BOARD
+    board.jobs.clear()
+    music = board.submit(bpy.context, "music", {"prompt": "techno", "seconds": 300.0, "model": str(musicgen),
+                                                "backend": "transformers", "device": "cpu", "context": 5.0},
+                         "track", "Long track")
+    scene.toonbeat.generate.art_backend = "procedural"
+    bpy.ops.toonbeat.generate_art(what="character")
+    art = board.jobs[1]
+    while not (music.status == "running" and music.progress > 0 and art.id):
+        board.tick()
+        time.sleep(0.02)
+    first.stop()  # the music job is interrupted; the art job waits in the queue on disk
+    for _ in range(5):
+        board.tick()
+        time.sleep(0.1)
+    assert art.active and "waiting for the service" in art.message
+    second = ToonbeatService(tmp_path / "service", port=port, read_from=(musicgen,)).start()
+    try:
+        follow(board)
+    finally:
+        second.stop()
+    assert music.status == "failed" and "interrupted" in music.message
+    assert art.status == "done", art.message
+    assert tb.module("stage.sequencer_stage").cast(scene)
