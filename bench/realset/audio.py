@@ -14,7 +14,7 @@ FADE_SECONDS = 2.0
 def finish(samples: np.ndarray, sample_rate: int, end_time: float, cut: bool) -> np.ndarray:
     """``samples`` (``(frames, 2)``) up to ``end_time`` seconds, faded out over the last 2 s where ``cut``
     (the song goes on past its truth), peak-normalised to ``PEAK_LEVEL``."""
-    frames = min(len(samples), int(round(end_time * sample_rate)))
+    frames = min(len(samples), round(end_time * sample_rate))
     finished = np.asarray(samples[:frames], dtype=np.float64).copy()
     if cut:
         fade = min(frames, int(FADE_SECONDS * sample_rate))

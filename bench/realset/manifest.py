@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from collections import Counter
 from collections.abc import Sequence
@@ -74,7 +75,7 @@ def song_record(song_id: str, duration: float, file_format: str, beats: Sequence
 def _bar_lengths(positions: Sequence[int]) -> list[int]:
     """The number of beats of each complete bar (from one downbeat to the next)."""
     starts = [index for index, position in enumerate(positions) if position == 1]
-    return [end - start for start, end in zip(starts, starts[1:], strict=False)] or [max(positions)]
+    return [end - start for start, end in itertools.pairwise(starts)] or [max(positions)]
 
 
 def write_manifest(songs: Sequence[Song], folder: Path) -> None:
@@ -99,10 +100,11 @@ def songs_table(songs: Sequence[Song], dropped: Sequence[tuple[str, str]]) -> st
         lines.append(f"| {song.id} | {_cell(song.title)} | {_cell(song.author)} | {song.style} | {song.meter} | "
                      f"{tempo} | {song.duration:.1f} | {_cell(song.licence)} | {_cell(song.source)} | {song.split} |")
     total = sum(song.duration for song in ordered)
+    train = sum(song.split == "train" for song in ordered)
     tempi = [song.tempo_bpm for song in ordered] or [0.0]
     lines += ["", "## Totals", "",
               f"- {len(ordered)} songs, {total / 3600:.2f} hours; "
-              f"{sum(song.split == 'train' for song in ordered)} train, {sum(song.split == 'test' for song in ordered)} test",
+              f"{train} train, {len(ordered) - train} test",
               f"- tempo {min(tempi):.1f}-{max(tempi):.1f} BPM; "
               f"{sum(song.tempo_changes for song in ordered)} songs with tempo changes",
               "- meters: " + _counts(song.meter for song in ordered),

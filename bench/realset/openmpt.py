@@ -14,7 +14,8 @@ from functools import cache
 
 import numpy as np
 
-from .tracker_truth import RowEvent, Strike
+from .note_checks import Strike
+from .tracker_truth import RowEvent
 
 SAMPLE_RATE = 44100
 BLOCK_FRAMES = 16
@@ -115,7 +116,7 @@ def render(data: bytes, max_seconds: float) -> RenderedModule:
         raise ValueError(f"libopenmpt cannot read this module: {_take_string(message.value) or error.value}")
     try:
         lib.openmpt_module_set_repeat_count(module, 0)
-        lib.openmpt_module_ctl_set_text(module, b"play.at_end", b"fadeout")
+        lib.openmpt_module_ctl_set_text(module, b"play.at_end", b"stop")
         lib.openmpt_module_set_render_param(module, _RENDER_INTERPOLATIONFILTER_LENGTH, 8)
         lib.openmpt_module_set_render_param(module, _RENDER_STEREOSEPARATION_PERCENT, 100)
         samples, rows = _render_logging_rows(module, max_seconds)
@@ -141,7 +142,9 @@ def _render_logging_rows(module: int, max_seconds: float) -> tuple[np.ndarray, l
         block = audio[frames:frames + BLOCK_FRAMES]
         got = lib.openmpt_module_read_interleaved_float_stereo(module, SAMPLE_RATE, BLOCK_FRAMES,
                                                                block.ctypes.data)
-        if got == 0:
+        if got < BLOCK_FRAMES:
+            # The song ended inside this block; the player already points back at its start.
+            frames += got
             break
         position = (lib.openmpt_module_get_current_order(module), lib.openmpt_module_get_current_row(module))
         if position != last:

@@ -20,15 +20,15 @@ RESERVED_PYPI = frozenset({"immich-memories-music"})
 """Kept for independent evaluation: never used for tuning, training or this set."""
 
 
-class ReservedSource(ValueError):
+class ReservedSourceError(ValueError):
     """A source that is kept for independent evaluation was asked for."""
 
 
 def refuse_reserved(registry: str, name: str) -> None:
-    """Raise ``ReservedSource`` if ``name`` is reserved for independent evaluation in ``registry``."""
+    """Raise ``ReservedSourceError`` if ``name`` is reserved for independent evaluation in ``registry``."""
     reserved = RESERVED_DEBIAN if registry == "debian" else RESERVED_PYPI
     if name.lower() in reserved:
-        raise ReservedSource(f"{registry} package {name!r} is reserved for independent evaluation; "
+        raise ReservedSourceError(f"{registry} package {name!r} is reserved for independent evaluation; "
                              "it must never be used for the development set")
 
 
@@ -83,6 +83,19 @@ TRACKER_PACKAGES = (
     DebianSongs("black-box", "1.4.8-4", ("*.mod",), "chiptune"),
     DebianSongs("bb", "1.3rc1-13", ("*.s3m",), "electronic"),
     DebianSongs("vor", "0.5.8-1", ("*.xm",), "electronic"),
+)
+MIDI_PACKAGES = (
+    DebianSongs("openttd-openmsx", "0.4.2-1", ("*.mid",), "game"),
+    DebianSongs("simutrans-data", "123.0.1-1", ("*.mid",), "game", styles={
+        "09-Simupolitan-Swing.mid": "jazz", "13-Stephenson-blues.mid": "blues", "19-Rockin-trucker.mid": "rock",
+        "17-The-Benevolent-Dictators-March.mid": "march", "27-March-Winds.mid": "march",
+        "46-House-in-the-station.mid": "dance", "48-Techno-movement.mid": "electronic"}),
+    DebianSongs("planetblupi-music-midi", "1.14.2-3", ("*.mid",), "game"),
+    DebianSongs("kobodeluxe-data", "0.5.1-10", ("*.mid",), "electronic"),
+    DebianSongs("crimson", "0.5.2-1.1+b1", ("*.mid",), "game"),
+    DebianSongs("freedink-data", "1.08.20190120-2", ("*.mid",), "game"),
+    DebianSongs("mma", "21.09-1", ("*.mid",), "pop"),
+    DebianSongs("liquidwar-data", "5.6.5-2", ("*.mid",), "game"),
 )
 TOOLS = {"libopenmpt0": "0.6.9-1", "fluidsynth": "2.3.1-2", "fluid-soundfont-gm": "3.1-5.3"}
 """The renderers, pinned: other versions render other bytes."""
