@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from addon.core import beatfile
-from addon.core.audio_check import file_sha256
 from addon.core.beatfile import AudioInfo, BeatData, Energy, Section
+from addon.core.files import file_sha256
 
 
 def click_song(path: Path, bpm: float = 120.0, seconds: float = 8.0, sample_rate: int = 48000,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import wave
 from pathlib import Path
 
 from .beatfile import BeatData
+from .files import file_sha256
 
 _UNKNOWN_HASH = "0" * 64
 _DURATION_TOLERANCE = 0.05
@@ -14,15 +14,6 @@ _DURATION_TOLERANCE = 0.05
 
 class AudioMismatchError(ValueError):
     """The audio and the beat file disagree: the beat file belongs to another recording."""
-
-
-def file_sha256(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_bytes):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def wav_duration(path: str | Path) -> float | None:

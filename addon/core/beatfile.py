@@ -12,13 +12,13 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from . import schema_check
+from .files import write_json_atomically
 
 FORMAT = "toonbeat.beats"
 VERSION = 1
@@ -177,20 +177,6 @@ def save(data: BeatData, path: str | os.PathLike[str]) -> None:
     document = to_dict(data)
     _raise_if_invalid(document, str(path))
     write_json_atomically(document, path)
-
-
-def write_json_atomically(document: Any, path: str | os.PathLike[str]) -> None:
-    """Write ``document`` as JSON next to ``path``, then rename it into place."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(document, stream, separators=(",", ":"))
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def upgrade_legacy(document: dict[str, Any], source: str, beats_per_bar: int = 4) -> dict[str, Any]:

@@ -3,12 +3,12 @@ write 8-bit RGBA PNGs (keyed copies of pose images)."""
 
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+
+from .files import write_bytes_atomically
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOR_TYPES = {0: "grey", 2: "rgb", 3: "palette", 4: "grey+alpha", 6: "rgba"}
@@ -61,15 +61,7 @@ def write_png(path: str | Path, rgba: bytes | bytearray, width: int, height: int
     rows = b"".join(b"\0" + bytes(rgba[y * row_bytes:(y + 1) * row_bytes]) for y in reversed(range(height)))
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
     data = _SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows, 6)) + _chunk(b"IEND", b"")
-    target = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_bytes_atomically(data, path)
 
 
 def _chunk(kind: bytes, payload: bytes) -> bytes:

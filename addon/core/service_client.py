@@ -22,7 +22,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -30,6 +29,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
+
+from .files import atomic_path
 
 FINISHED = ("done", "failed", "cancelled")
 
@@ -124,13 +125,8 @@ class ServiceClient:
         target = Path(folder) / name
         target.parent.mkdir(parents=True, exist_ok=True)
         request = self._request("GET", f"/jobs/{quote(job_id)}/files/{quote(name)}")
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                self._send(request, timeout=max(self.timeout, 60.0), into=stream)
-            os.replace(temporary, target)
-        finally:
-            Path(temporary).unlink(missing_ok=True)
+        with atomic_path(target) as temporary, open(temporary, "wb") as stream:
+            self._send(request, timeout=max(self.timeout, 60.0), into=stream)
         return target
 
     def download_all(self, job: dict[str, Any], folder: str | os.PathLike[str]) -> list[Path]:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from addon.core.beatfile import AudioInfo, BeatData
+from addon.core.files import file_sha256
 
 from . import audio, beats, downbeats, energy, features, onsets, sections, tempo
 
@@ -54,7 +55,7 @@ def analyze_file(path: str | os.PathLike[str], *, progress: Progress | None = No
         duration=spectrogram.duration,
         sample_rate=source.sample_rate,
         channels=source.channels,
-        sha256=audio.file_sha256(path),
+        sha256=file_sha256(path),
     )
     report(0.7, "analyzing")
     data = analyze_spectrogram(spectrogram, info)

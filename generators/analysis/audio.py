@@ -8,7 +8,6 @@ that names the file and what is wrong with it.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import struct
 from collections.abc import Iterator
@@ -101,15 +100,6 @@ def mono_blocks(source: AudioSource, block_frames: int = BLOCK_FRAMES) -> Iterat
         raise ToonbeatError(f"{source.path}: only {delivered / source.sample_rate:.2f} s of audio could be decoded")
     if peak < SILENCE_PEAK:
         raise ToonbeatError(f"{source.path}: the audio is silent")
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of a file's bytes, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _reason(error: BaseException) -> str:

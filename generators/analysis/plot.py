@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
 
 from addon.core.beatfile import BeatData
+from addon.core.files import atomic_path
 
 SECTION_COLOURS = {
     "intro": "#cfe8ff",
@@ -92,12 +92,5 @@ def _smooth(values: np.ndarray, width: float) -> np.ndarray:
 
 
 def _save_atomically(figure: object, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".png", dir=target.parent)
-    os.close(handle)
-    try:
+    with atomic_path(target) as temporary:
         figure.savefig(temporary, format="png", dpi=100)  # type: ignore[attr-defined]
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -16,7 +16,6 @@ Examples
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 from PIL import Image, ImageColor
 
 from addon.core.character_sheet import Character, read_character, write_sheet
+from addon.core.files import atomic_path
 
 from ..errors import ToonbeatError
 from .characters.cyborg_dj import CyborgDJ
@@ -164,10 +164,8 @@ def _make_folder(folder: Path) -> None:
 
 def _save_png(image: Image.Image, path: Path) -> None:
     """Write a PNG through a temporary file, so a failed write never leaves half an image."""
-    temporary = path.with_name(f".{path.name}.tmp")
     try:
-        image.save(temporary, format="PNG")
-        os.replace(temporary, path)
+        with atomic_path(path) as temporary:
+            image.save(temporary, format="PNG")
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise ToonbeatError(f"{path}: cannot write the image ({error.strerror or error})") from error

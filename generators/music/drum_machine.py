@@ -17,16 +17,15 @@ Example
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
 import soundfile
 from scipy import signal
 
 from addon.core.beatfile import AudioInfo, BeatData, Section
+from addon.core.files import atomic_path, file_sha256
 
 from . import drum_voices as voices
 
@@ -483,21 +482,13 @@ def _check_style(style: str) -> None:
 
 def write_wav(path: str | os.PathLike[str], samples: np.ndarray, sample_rate: int) -> None:
     """Write ``samples`` (float, ``(n,)`` or ``(n, channels)``) as 16-bit PCM WAV, atomically."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp.wav", dir=target.parent)
-    os.close(handle)
-    try:
+    with atomic_path(path) as temporary:
         soundfile.write(temporary, np.clip(samples, -1.0, 1.0), sample_rate, subtype="PCM_16", format="WAV")
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def ground_truth_beat_data(song: Song, wav_path: str | os.PathLike[str]) -> BeatData:
     """The exact ``BeatData`` of ``song`` as written to ``wav_path`` (its energy measured from the samples)."""
-    from generators.analysis import audio, energy, features
+    from generators.analysis import energy, features
 
     truth = song.truth
     spectrogram = features.band_spectrogram(features.blocks_of(song.samples), song.sample_rate)
@@ -517,7 +508,7 @@ def ground_truth_beat_data(song: Song, wav_path: str | os.PathLike[str]) -> Beat
             duration=song.duration,
             sample_rate=song.sample_rate,
             channels=song.samples.shape[1],
-            sha256=audio.file_sha256(wav_path),
+            sha256=file_sha256(wav_path),
         ),
         analyzer={"name": "toonbeat.drum_machine", "version": "1"},
     )

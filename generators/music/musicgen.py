@@ -18,7 +18,6 @@ Examples
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from addon.core.beatfile import write_json_atomically
+from addon.core.files import atomic_path, write_json_atomically
 
 from ..errors import CancelledError, ToonbeatError
 from ..version import toonbeat_version
@@ -229,13 +228,8 @@ def _write_atomically(wav: Path, side_file: Path, audio: np.ndarray, sr: int, si
     """The WAV through a temporary file renamed into place, then the side file the same way."""
     import soundfile
 
-    handle, name = tempfile.mkstemp(dir=wav.parent, prefix=f".{wav.stem}.", suffix=".wav")
-    os.close(handle)
-    try:
-        soundfile.write(name, audio.T, sr, subtype="PCM_24", format="WAV")
-        os.replace(name, wav)
-    finally:
-        Path(name).unlink(missing_ok=True)
+    with atomic_path(wav) as temporary:
+        soundfile.write(temporary, audio.T, sr, subtype="PCM_24", format="WAV")
     write_json_atomically(side, side_file)
 
 

@@ -1,0 +1,70 @@
+"""Writing files whole or not at all, and hashing them: the one home of both rules.
+
+Every file Toonbeat writes (beat files, PNGs, WAVs, plots, downloads, uploads) goes
+through :func:`atomic_path`: the data is written to a temporary file beside the
+target and renamed over it only when complete, so a crash or a full disk never
+leaves half a file. The finished file gets the permissions an ordinary ``open``
+would give it under the user's umask (``mkstemp`` alone would leave it 0600).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+_HASH_CHUNK_BYTES = 1 << 20
+
+
+def _umask_mode() -> int:
+    """The mode ``open(path, "w")`` gives a new file under the current umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it is renamed onto ``path``.
+
+    The caller writes the whole file to the yielded path (with any library that takes
+    a file name). When the block raises, the temporary file is removed and ``path`` is
+    left as it was. The target's folder is created when missing.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        os.chmod(temporary, _umask_mode())
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_bytes_atomically(data: bytes, path: str | os.PathLike[str]) -> None:
+    """Write ``data`` to ``path`` whole or not at all."""
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(data)
+
+
+def write_json_atomically(document: Any, path: str | os.PathLike[str]) -> None:
+    """Write ``document`` as compact UTF-8 JSON to ``path`` whole or not at all."""
+    with atomic_path(path) as temporary, open(temporary, "w", encoding="utf-8") as stream:
+        json.dump(document, stream, separators=(",", ":"))
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes as hex, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(_HASH_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()

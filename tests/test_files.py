@@ -1,0 +1,41 @@
+"""Files are written whole or not at all, with the user's umask, and hashed in one place."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from addon.core.files import atomic_path, file_sha256, write_bytes_atomically, write_json_atomically
+
+
+def test_a_written_file_gets_the_permissions_of_the_users_umask(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        write_bytes_atomically(b"data", tmp_path / "a.bin")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "a.bin").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "song.beats.json"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_path(target) as temporary:
+        temporary.write_text("half")
+        raise RuntimeError("disk full")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["song.beats.json"]
+
+
+def test_json_is_written_into_a_new_folder(tmp_path: Path) -> None:
+    write_json_atomically({"tempo": 128.0}, tmp_path / "new" / "a.json")
+    assert (tmp_path / "new" / "a.json").read_text() == '{"tempo":128.0}'
+
+
+def test_file_sha256_matches_hashlib_across_chunk_boundaries(tmp_path: Path) -> None:
+    data = os.urandom((1 << 20) + 17)
+    (tmp_path / "x").write_bytes(data)
+    assert file_sha256(tmp_path / "x") == hashlib.sha256(data).hexdigest()
