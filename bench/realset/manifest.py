@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from addon.core.beatfile import write_json_atomically
+from addon.core.files import write_json_atomically
 
 VERSION = 1
 TRAIN_SHARE = 0.7
