@@ -183,16 +183,16 @@ def main(argv: list[str] | None = None) -> int:
             if outcome.song is None:
                 dropped.append((outcome.job.source, outcome.dropped))
                 print(f"left out {outcome.job.source}: {outcome.dropped}", flush=True)
-                continue
-            songs.append(outcome.song)
-            write_manifest(songs, output)
-            print(f"{len(songs):3d} {outcome.song.id}: {outcome.song.duration:.1f} s, {outcome.song.meter}, "
-                  f"{outcome.song.tempo_bpm:.1f} BPM", flush=True)
-            if args.limit and len(songs) >= args.limit:
+            else:
+                songs.append(outcome.song)
+                write_manifest(songs, output)
+                print(f"{len(songs):3d} {outcome.song.id}: {outcome.song.duration:.1f} s, {outcome.song.meter}, "
+                      f"{outcome.song.tempo_bpm:.1f} BPM", flush=True)
+            if not args.limit:
+                SONGS_TABLE.write_text(songs_table(songs, dropped), encoding="utf-8")
+            elif len(songs) >= args.limit:
                 pool.shutdown(cancel_futures=True)
                 break
-    if not args.limit:
-        SONGS_TABLE.write_text(songs_table(songs, dropped), encoding="utf-8")
     print(f"{len(songs)} songs, {sum(song.duration for song in songs) / 3600:.2f} h, {len(dropped)} left out, "
           f"in {time.monotonic() - started:.0f} s; manifest in {output}")
     return 0
