@@ -138,20 +138,23 @@ def _render_logging_rows(module: int, max_seconds: float) -> tuple[np.ndarray, l
     rows: list[RowEvent] = []
     last = (-1, -1)
     frames = 0
+    read = lib.openmpt_module_read_interleaved_float_stereo
+    current_order, current_row, current_pattern = (lib.openmpt_module_get_current_order,
+                                                   lib.openmpt_module_get_current_row,
+                                                   lib.openmpt_module_get_current_pattern)
+    address = audio.ctypes.data
+    frame_bytes = audio.strides[0]
     while frames < max_frames:
-        block = audio[frames:frames + BLOCK_FRAMES]
-        got = lib.openmpt_module_read_interleaved_float_stereo(module, SAMPLE_RATE, BLOCK_FRAMES,
-                                                               block.ctypes.data)
+        got = read(module, SAMPLE_RATE, BLOCK_FRAMES, address + frames * frame_bytes)
         if got < BLOCK_FRAMES:
             # The song ended inside this block; the player already points back at its start.
             frames += got
             break
-        position = (lib.openmpt_module_get_current_order(module), lib.openmpt_module_get_current_row(module))
+        position = (current_order(module), current_row(module))
         if position != last:
             # The row began inside this block: its middle is within BLOCK_FRAMES / 2 of the truth.
             start = (frames + got / 2) / SAMPLE_RATE if rows else 0.0
-            rows.append(RowEvent(order=position[0], pattern=lib.openmpt_module_get_current_pattern(module),
-                                 row=position[1], time=start))
+            rows.append(RowEvent(order=position[0], pattern=current_pattern(module), row=position[1], time=start))
             last = position
         frames += got
     return audio[:frames].copy(), rows
