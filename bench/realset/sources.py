@@ -143,6 +143,8 @@ def song_files(songs: DebianSongs, root: Path) -> list[Path]:
     return sorted(found)
 
 
+_MAX_LICENCE_NAME = 40
+"""A longer ``License:`` value is prose (an old-style copyright file), not a licence's short name."""
 _LICENCE_FIELD = re.compile(r"^License:\s*(\S.*)$", re.MULTILINE)
 _KNOWN_LICENCES = re.compile(r"\b(L?GPL[- ]?v?\d(\.\d)?\+?|GNU (Lesser )?General Public License|Artistic|BSD|MIT|"
                              r"CC[- ]BY[- A-Z0-9.]*|public domain|zlib)\b", re.IGNORECASE)
@@ -154,7 +156,7 @@ def debian_licence(root: Path, package: str) -> str:
     if not copyright_file.exists():
         return "see the package's copyright file"
     text = copyright_file.read_text(encoding="utf-8", errors="replace")
-    names = [name.strip() for name in _LICENCE_FIELD.findall(text)]
+    names = [name.strip() for name in _LICENCE_FIELD.findall(text) if len(name.strip()) <= _MAX_LICENCE_NAME]
     if not names:
         names = [match.group(0) for match in _KNOWN_LICENCES.finditer(text)]
     unique = list(dict.fromkeys(name for name in names if name))
