@@ -19,12 +19,13 @@ from pathlib import Path
 
 import mido
 import numpy as np
+from mido.midifiles.meta import KeySignatureError
 
 from generators.music.drum_machine import write_wav
 
 from . import audio, fluid, openmpt, scores, sources
 from . import tracker_truth as tracker
-from .manifest import Song, default_folder, song_record, songs_table, write_manifest
+from .manifest import Song, default_folder, read_manifest, song_record, songs_table, write_manifest
 from .midi_truth import checked_midi_truth
 from .note_checks import AmbiguousTruthError
 
@@ -138,7 +139,7 @@ def _render_with_truth(job: Job) -> Truth:
 def _midi_truth(path: Path, title: str, author: str) -> Truth:
     try:
         midi = mido.MidiFile(path)
-    except (KeyError, IndexError) as error:
+    except (KeyError, IndexError, KeySignatureError) as error:
         raise ValueError(f"mido cannot read it: {error!r}") from error
     checked = checked_midi_truth(midi)
     grid = checked.grid
@@ -168,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="stop after this many songs (0: all)")
     parser.add_argument("--jobs", type=int, default=2, help="songs rendered at once (at most 2)")
     parser.add_argument("--output", type=Path, default=None, help="the set's folder (default $TOONBEAT_REALSET)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the songs and left-out files of the existing manifest, render only the rest")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "toonbeat" / "realset-sources",
                         help="where downloaded packages are kept")
     args = parser.parse_args(argv)
@@ -176,18 +179,19 @@ def main(argv: list[str] | None = None) -> int:
     output = args.output or default_folder()
     output.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    songs: list[Song] = []
-    dropped: list[tuple[str, str]] = []
+    songs, dropped = read_manifest(output) if args.resume else ([], [])
+    done = {song.source for song in songs} | {source for source, _ in dropped}
+    jobs = (job for job in all_jobs(args.cache, output) if job.source not in done)
     with ProcessPoolExecutor(max_workers=max(1, min(args.jobs, 2))) as pool:
-        for outcome in pool.map(render_song, all_jobs(args.cache, output)):
+        for outcome in pool.map(render_song, jobs):
             if outcome.song is None:
                 dropped.append((outcome.job.source, outcome.dropped))
                 print(f"left out {outcome.job.source}: {outcome.dropped}", flush=True)
             else:
                 songs.append(outcome.song)
-                write_manifest(songs, output)
                 print(f"{len(songs):3d} {outcome.song.id}: {outcome.song.duration:.1f} s, {outcome.song.meter}, "
                       f"{outcome.song.tempo_bpm:.1f} BPM", flush=True)
+            write_manifest(songs, output, dropped)
             if not args.limit:
                 SONGS_TABLE.write_text(songs_table(songs, dropped), encoding="utf-8")
             elif len(songs) >= args.limit:

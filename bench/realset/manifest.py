@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import os
 from collections import Counter
 from collections.abc import Sequence
@@ -78,10 +79,21 @@ def _bar_lengths(positions: Sequence[int]) -> list[int]:
     return [end - start for start, end in itertools.pairwise(starts)] or [max(positions)]
 
 
-def write_manifest(songs: Sequence[Song], folder: Path) -> None:
-    """Rewrite ``manifest.json`` atomically with ``songs`` sorted by id."""
-    document: dict[str, Any] = {"version": VERSION, "songs": [asdict(song) for song in sorted(songs, key=_id)]}
+def write_manifest(songs: Sequence[Song], folder: Path, left_out: Sequence[tuple[str, str]] = ()) -> None:
+    """Rewrite ``manifest.json`` atomically with ``songs`` sorted by id, and the sources left out and why."""
+    document: dict[str, Any] = {"version": VERSION, "songs": [asdict(song) for song in sorted(songs, key=_id)],
+                                "left_out": [{"source": source, "why": why} for source, why in sorted(left_out)]}
     write_json_atomically(document, folder / "manifest.json")
+
+
+def read_manifest(folder: Path) -> tuple[list[Song], list[tuple[str, str]]]:
+    """The songs and left-out sources of ``folder``'s manifest (none where there is no manifest yet)."""
+    path = folder / "manifest.json"
+    if not path.exists():
+        return [], []
+    document = json.loads(path.read_text(encoding="utf-8"))
+    songs = [Song(**record) for record in document.get("songs", [])]
+    return songs, [(entry["source"], entry["why"]) for entry in document.get("left_out", [])]
 
 
 def _id(song: Song) -> str:
