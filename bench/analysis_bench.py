@@ -1,19 +1,23 @@
-"""Benchmark of ``toonbeat analyze`` on synthetic electronic music with exact ground truth.
+"""Benchmark of ``toonbeat analyze`` on real music and on synthetic electronic music, both with exact truth.
 
-Run from the checkout::
+Run from the checkout (one invocation makes all of ``bench/analysis_results.md``)::
 
-    python -m bench.analysis_bench [--out bench/analysis_results.md] [--madmom /tmp/madmom-venv/bin/python]
+    python -m bench.analysis_bench --madmom-venv /tmp/madmom-venv
 
 Scores (``mir_eval``; every beat counts, no 5-second trim): beat F-measure
-(70 ms), CMLt, downbeat F-measure, tempo within 4 %, section boundary
-F-measure (3 s window; the song's start and end are not counted), drops found
-within one bar and false drops. Beside them: librosa's stock ``beat_track``
-and, with ``--madmom``, madmom's DBN beat and downbeat trackers run in a
-separate environment (see ``bench/madmom_runner.py``). Two track sets: the
-named cases of issue 3, and randomized held-out tracks (seed 2000; seed 1000
-was looked at while developing). Then speed (seconds of analysis per minute
-of audio once imported, and a 3-minute track as a whole ``python -m
-generators analyze`` process) and the peak memory of a 60-minute file.
+(70 ms), CMLt, downbeat F-measure, tempo within 4 % (Acc1) and within 4 % of
+1/3, 1/2, 1, 2 or 3 times it (Acc2); on the synthetic songs also the section
+boundary F-measure (3 s window; the song's start and end are not counted),
+drops found within one bar and false drops. Beside them: librosa's stock
+``beat_track`` and, with ``--madmom-venv``, madmom's DBN beat and downbeat
+trackers in their own environment (made there when missing; see
+``bench/madmom_runner.py``). Track sets: the real-music development set's
+``train`` and ``test`` splits (``$TOONBEAT_REALSET/manifest.json``, default
+``~/.cache/toonbeat/realset``; built by ``python -m bench.realset.build``),
+the named synthetic cases of issue 3, and randomized held-out synthetic tracks
+(seed 2000). Then speed (seconds of analysis per minute of audio once
+imported, and a 3-minute track as a whole ``python -m generators analyze``
+process) and the peak memory of a 60-minute file, with the machine's load.
 Prints markdown and writes it to ``--out``.
 """
 
@@ -38,7 +42,11 @@ from generators.music.drum_machine import GroundTruth, synthesize, write_wav
 from .benchmark_tracks import BenchmarkTrack, holdout_tracks, tracks
 
 TEMPO_TOLERANCE = 0.04
+OCTAVE_FACTORS = (1 / 3, 1 / 2, 1.0, 2.0, 3.0)
+"""Acc2 accepts a tempo within ``TEMPO_TOLERANCE`` of any of these multiples of the true one."""
 SECTION_WINDOW = 3.0
+REALSET = Path(os.environ.get("TOONBEAT_REALSET", Path.home() / ".cache" / "toonbeat" / "realset"))
+MADMOM_INSTALL = (["numpy<2", "cython", "setuptools", "wheel"], ["--no-build-isolation", "madmom==0.16.1"])
 
 
 @dataclass
@@ -51,6 +59,7 @@ class Result:
     minutes: float
     scores: dict[str, float] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    style: str = "electronic"
 
 
 def render(track: BenchmarkTrack, folder: Path) -> Result:
@@ -61,13 +70,37 @@ def render(track: BenchmarkTrack, folder: Path) -> Result:
     return Result(track.name, path, song.truth, song.duration / 60.0)
 
 
-def score_toonbeat(result: Result) -> None:
-    """Analyze ``result``'s audio and score everything."""
+def real_songs(split: str) -> list[Result]:
+    """The development set's songs of ``split`` (``train`` or ``test``)."""
+    manifest = REALSET / "manifest.json"
+    if not manifest.exists():
+        return []
+    results = []
+    for song in json.loads(manifest.read_text())["songs"]:
+        if song["split"] != split:
+            continue
+        truth = GroundTruth(
+            tempo=float(song["tempo_bpm"]),
+            beats=tuple(song["beats"]),
+            downbeats=tuple(song["downbeats"]),
+            beats_per_bar=int(song["beats_per_bar"]),
+            sections=(),
+            drops=(),
+        )
+        results.append(Result(song["id"], REALSET / song["audio"], truth, song["duration"] / 60.0, style=song["style"]))
+    return results
+
+
+def score_toonbeat(result: Result, *, sections: bool = True) -> None:
+    """Analyze ``result``'s audio and score beats, bars and tempo (and sections and drops when ``sections``)."""
     start = time.perf_counter()
     data = analyze_file(result.path)
     result.seconds["toonbeat"] = time.perf_counter() - start
     truth = result.truth
     result.scores.update(_beat_scores("", truth, data.beats, data.downbeats, data.tempo))
+    result.scores["meter"] = data.beats_per_bar
+    if not sections:
+        return
     result.scores["sections"] = _boundary_f(truth, data.sections)
     bar = 4 * 60.0 / truth.tempo
     result.scores["drops found"] = sum(any(abs(e - r) <= bar for e in data.drops) for r in truth.drops)
@@ -95,7 +128,19 @@ def score_madmom(results: list[Result], python: str) -> None:
     for result in results:
         line = found[str(result.path)]
         result.seconds["madmom"] = line["seconds"]
-        result.scores.update(_beat_scores("madmom ", result.truth, line["beats"], line["downbeats"], None))
+        intervals = np.diff(line["beats"])
+        tempo = 60.0 / float(np.median(intervals)) if len(intervals) else 0.0
+        result.scores.update(_beat_scores("madmom ", result.truth, line["beats"], line["downbeats"], tempo))
+
+
+def madmom_python(venv: Path) -> str:
+    """The python of the madmom environment ``venv``, made (``MADMOM_INSTALL``) when it is missing."""
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        for arguments in MADMOM_INSTALL:
+            subprocess.run([str(python), "-m", "pip", "install", "-q", *arguments], check=True)
+    return str(python)
 
 
 def _beat_scores(
@@ -132,6 +177,43 @@ def _boundary_f(truth: GroundTruth, estimate: tuple) -> float:
 
 def _tempo_ok(estimate: float, reference: float) -> bool:
     return abs(estimate / reference - 1) <= TEMPO_TOLERANCE
+
+
+def _tempo_octave_ok(estimate: float, reference: float) -> bool:
+    return any(_tempo_ok(estimate, reference * factor) for factor in OCTAVE_FACTORS)
+
+
+def real_table(results: list[Result]) -> str:
+    """Scores on real songs: meter, tempo, beats and downbeats of each tracker, and a mean row."""
+    trackers = [("", "toonbeat")] + [
+        (f"{name} ", name) for name in ("librosa", "madmom") if f"{name} beat F" in results[0].scores
+    ]
+    header = ["song", "style", "meter (true / found)", "tempo (true)"]
+    for prefix, name in trackers:
+        header += [f"{name} tempo", f"{name} beat F", f"{name} CMLt"]
+        if f"{prefix}downbeat F" in results[0].scores:
+            header.append(f"{name} downbeat F")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in results:
+        s = r.scores
+        row = [r.name, r.style, f"{r.truth.beats_per_bar} / {s['meter']:.0f}", f"{r.truth.tempo:.1f}"]
+        for prefix, _ in trackers:
+            mark = "" if _tempo_ok(s[f"{prefix}tempo"], r.truth.tempo) else " ✗"
+            row += [f"{s[f'{prefix}tempo']:.1f}{mark}", f"{s[f'{prefix}beat F']:.3f}", f"{s[f'{prefix}CMLt']:.3f}"]
+            if f"{prefix}downbeat F" in s:
+                row.append(f"{s[f'{prefix}downbeat F']:.3f}")
+        lines.append("| " + " | ".join(row) + " |")
+    meters = sum(r.scores["meter"] == r.truth.beats_per_bar for r in results)
+    mean = ["**mean**", "", f"{meters}/{len(results)} right", ""]
+    for prefix, _ in trackers:
+        acc1 = np.mean([_tempo_ok(r.scores[f"{prefix}tempo"], r.truth.tempo) for r in results])
+        acc2 = np.mean([_tempo_octave_ok(r.scores[f"{prefix}tempo"], r.truth.tempo) for r in results])
+        mean.append(f"Acc1 {acc1:.2f}, Acc2 {acc2:.2f}")
+        mean += [f"**{np.mean([r.scores[f'{prefix}{key}'] for r in results]):.3f}**" for key in ("beat F", "CMLt")]
+        if f"{prefix}downbeat F" in results[0].scores:
+            mean.append(f"**{np.mean([r.scores[f'{prefix}downbeat F'] for r in results]):.3f}**")
+    lines.append("| " + " | ".join(mean) + " |")
+    return "\n".join(lines)
 
 
 def markdown_table(results: list[Result]) -> str:
@@ -175,15 +257,22 @@ def markdown_table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+SPEED_MEANING = {
+    "toonbeat": "`analyze_file` after a warm-up: decoding, hashing, beats, bars, sections, onsets, energy",
+    "librosa": "`librosa.load` at 22.05 kHz plus `beat_track`",
+    "madmom": "RNN and DBN beat tracking plus RNN and DBN downbeat tracking, in madmom's own process",
+}
+
+
 def speed_line(results: list[Result]) -> str:
-    """Seconds per minute of audio of each tracker."""
+    """Seconds per minute of audio of each tracker over ``results``, saying what each time covers."""
     minutes = sum(r.minutes for r in results)
     parts = []
-    for name in ("toonbeat", "librosa", "madmom"):
+    for name, meaning in SPEED_MEANING.items():
         if all(name in r.seconds for r in results):
             total = sum(r.seconds[name] for r in results)
-            parts.append(f"{name} {total / minutes:.3f} s")
-    return f"Seconds of analysis per minute of audio ({minutes:.1f} min, {os.cpu_count()} cores): " + ", ".join(parts)
+            parts.append(f"{name} {total / minutes:.3f} s ({meaning})")
+    return f"Seconds per minute of audio over every song above ({minutes:.1f} min): " + "; ".join(parts)
 
 
 def whole_process_seconds(path: Path, output: Path, runs: int = 3) -> list[float]:
@@ -234,11 +323,38 @@ def long_file(path: Path, minutes: float) -> None:
             seed += 1
 
 
+def score_all(results: list[Result], args: argparse.Namespace, madmom: str | None, *, sections: bool) -> None:
+    """Score every tracker on ``results``."""
+    for result in results:
+        score_toonbeat(result, sections=sections)
+        if not args.no_librosa:
+            score_librosa(result)
+        print(f"  scored {result.name}", file=sys.stderr)
+    if madmom:
+        score_madmom(results, madmom)
+
+
+def speed_report(folder: Path, long_minutes: float) -> list[str]:
+    """The whole-process time of a 3-minute song and the peak memory of a ``long_minutes`` one."""
+    three = folder / "three_minutes.wav"
+    long_file(three, 3.0)
+    runs = whole_process_seconds(three, folder / "three.json")
+    hour = folder / "long.wav"
+    long_file(hour, long_minutes)
+    mib, seconds = peak_memory(hour, folder / "long.json")
+    return [
+        f"A 3-minute 44.1 kHz WAV as a whole `python -m generators analyze` process: "
+        f"{min(runs):.2f} s best, {max(runs):.2f} s worst of {len(runs)} runs.",
+        f"A {long_minutes:g}-minute 44.1 kHz 16-bit stereo WAV ({hour.stat().st_size / 2**20:.0f} MiB): "
+        f"peak RSS {mib:.0f} MiB, {seconds:.1f} s including hashing and `--plot`.",
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("bench/analysis_results.md"), help="markdown file to write")
     parser.add_argument("--no-librosa", action="store_true", help="skip librosa's beat_track")
-    parser.add_argument("--madmom", metavar="PYTHON", help="a python that has madmom 0.16.1 (see madmom_runner.py)")
+    parser.add_argument("--madmom-venv", type=Path, metavar="DIR", help="madmom's environment (made when missing)")
     parser.add_argument("--only", default="", help="score only the tracks whose name contains this text")
     parser.add_argument("--holdout", type=int, default=12, help="number of randomized held-out tracks (0: none)")
     parser.add_argument("--holdout-seed", type=int, default=2000, help="seed of the held-out set")
@@ -246,50 +362,38 @@ def main() -> int:
     parser.add_argument("--long-minutes", type=float, default=60.0, help="length of the memory-test file")
     args = parser.parse_args()
 
-    report = ["## Analysis benchmark", ""]
+    madmom = madmom_python(args.madmom_venv) if args.madmom_venv else None
+    command = " ".join(["python -m bench.analysis_bench", *sys.argv[1:]])
+    report = ["## Analysis benchmark", "", f"Made by `{command}`.", ""]
+    everything: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="toonbeat-bench-") as temporary:
         folder = Path(temporary)
         warmup = synthesize(128.0, 0, "house", total_bars=12)
         write_wav(folder / "warmup.wav", warmup.samples, warmup.sample_rate)
         analyze_file(folder / "warmup.wav")
+        for split in ("train", "test"):
+            results = [r for r in real_songs(split) if args.only in r.name]
+            if results:
+                score_all(results, args, madmom, sections=False)
+                minutes = sum(r.minutes for r in results)
+                report += [f"### Real music, `{split}` split ({len(results)} songs, {minutes:.0f} min)", ""]
+                report += [real_table(results), ""]
+                everything += results
         sets = [("Issue 3 cases", tracks())]
         if args.holdout:
-            sets.append(
-                (
-                    f"Held-out tracks (random arrangements, tempi, sounds, noise and reverb; seed {args.holdout_seed})",
-                    holdout_tracks(args.holdout, args.holdout_seed),
-                )
-            )
-        everything: list[Result] = []
+            title = f"Held-out tracks (random arrangements, tempi, sounds, noise and reverb; seed {args.holdout_seed})"
+            sets.append((title, holdout_tracks(args.holdout, args.holdout_seed)))
         for title, candidates in sets:
             results = [render(t, folder) for t in candidates if args.only in t.name]
-            if not results:
-                continue
-            for result in results:
-                score_toonbeat(result)
-                if not args.no_librosa:
-                    score_librosa(result)
-                print(f"  scored {result.name}", file=sys.stderr)
-            if args.madmom:
-                score_madmom(results, args.madmom)
-            report += [f"### {title}", "", markdown_table(results), ""]
-            everything += results
+            if results:
+                score_all(results, args, madmom, sections=True)
+                report += [f"### {title}", "", markdown_table(results), ""]
+                everything += results
+        load = os.getloadavg()[0]
+        report.append(f"Machine load while measuring: {load:.2f} (1-minute load average) on {os.cpu_count()} cores.")
         report.append(speed_line(everything) + ".")
         if not args.no_speed:
-            three = folder / "three_minutes.wav"
-            long_file(three, 3.0)
-            runs = whole_process_seconds(three, folder / "three.json")
-            report.append(
-                f"A 3-minute 44.1 kHz WAV as a whole `python -m generators analyze` process: "
-                f"{min(runs):.2f} s best, {max(runs):.2f} s worst of {len(runs)} runs."
-            )
-            hour = folder / "long.wav"
-            long_file(hour, args.long_minutes)
-            mib, seconds = peak_memory(hour, folder / "long.json")
-            report.append(
-                f"A {args.long_minutes:g}-minute 44.1 kHz 16-bit stereo WAV ({hour.stat().st_size / 2**20:.0f} MiB): "
-                f"peak RSS {mib:.0f} MiB, {seconds:.1f} s including hashing and `--plot`."
-            )
+            report += speed_report(folder, args.long_minutes)
     text = "\n".join(report) + "\n"
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)

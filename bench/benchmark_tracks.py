@@ -177,7 +177,7 @@ def holdout_tracks(count: int = 10, seed: int = 1000) -> list[BenchmarkTrack]:
         track_seed = int(rng.integers(1 << 30))
         style = str(rng.choice(["house", "techno", "industrial"]))
         bpm = float(np.round(rng.uniform(100.0, 150.0), 1))
-        parts = _random_arrangement(rng)
+        parts = random_arrangement(rng)
         humanize = float(rng.uniform(1.0, 6.0))
         lead_in = float(rng.uniform(0.0, 2.0))
         snr = None if rng.random() < 0.5 else float(np.round(rng.uniform(0.0, 20.0)))
@@ -190,7 +190,7 @@ def holdout_tracks(count: int = 10, seed: int = 1000) -> list[BenchmarkTrack]:
     return result
 
 
-def _random_arrangement(rng: np.random.Generator) -> list[Part]:
+def random_arrangement(rng: np.random.Generator) -> list[Part]:
     """A plausible random arrangement: intro, optional build, drops and breakdowns, outro."""
     swing = float(rng.choice([0.0, 0.0, 0.15, 0.3]))
     half = rng.random() < 0.15

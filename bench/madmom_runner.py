@@ -4,13 +4,13 @@ madmom 0.16.1 (2018) no longer runs on Python 3.11 with numpy 1.24+ as
 released; this runner shims what it needs at runtime instead of patching it:
 ``collections.MutableSequence`` (moved to ``collections.abc``), numpy's
 removed ``np.int``/``np.float``/... aliases, and ragged ``np.asarray`` in the
-downbeat tracker. Set it up in a throwaway environment::
+downbeat tracker. ``python -m bench.analysis_bench --madmom-venv /tmp/madmom-venv``
+makes that throwaway environment when it is missing (``MADMOM_INSTALL`` there), as::
 
     python3 -m venv /tmp/madmom-venv
-    /tmp/madmom-venv/bin/pip install "numpy<2" cython setuptools
+    /tmp/madmom-venv/bin/pip install "numpy<2" cython setuptools wheel
     /tmp/madmom-venv/bin/pip install --no-build-isolation madmom==0.16.1
 
-then ``python -m bench.analysis_bench --madmom /tmp/madmom-venv/bin/python``.
 Prints one JSON line per audio file: beats, downbeats and seconds taken.
 madmom's models are licensed for non-commercial use only.
 """

@@ -82,8 +82,8 @@ def test_sections_start_on_the_arranged_bars_and_drops_where_the_drops_come(name
 
 def test_energy_is_higher_in_the_drop_than_in_the_breakdown(house):
     song, data, _ = house
-    assert data.energy.frame_rate == 50.0
-    assert len(data.energy.low) == len(data.energy.overall) == int(data.audio.duration * 50) + 1
+    rate = data.energy.frame_rate
+    assert len(data.energy.low) == len(data.energy.overall) == int(data.audio.duration * rate) + 1
     drop = next(section for section in song.truth.sections if section.label == "drop")
     breakdown = next(section for section in song.truth.sections if section.label == "breakdown")
 
@@ -91,6 +91,16 @@ def test_energy_is_higher_in_the_drop_than_in_the_breakdown(house):
         return np.mean([data.energy.at(t, "low") for t in np.arange(section.start, section.end, 0.1)])
 
     assert mean_low(drop) > mean_low(breakdown) + 0.2
+
+
+def test_the_low_energy_envelope_is_fine_enough_to_pulse_with_every_kick(house):
+    song, data, _ = house
+    drop = next(section for section in song.truth.sections if section.label == "drop")
+    kicks = np.array([beat for beat in song.truth.beats if drop.start <= beat < drop.end - 1.0])
+    period = 60.0 / song.truth.tempo
+    on_kicks = np.mean([max(data.energy.at(t + d, "low") for d in (0.0, 0.02, 0.04)) for t in kicks])
+    between = np.mean([data.energy.at(t + 0.75 * period, "low") for t in kicks])
+    assert on_kicks > between + 0.1
 
 
 def test_onsets_and_audio_description(house):

@@ -41,6 +41,32 @@ def test_a_legacy_librosa_recipe_file_is_upgraded_on_load(tmp_path):
     assert data.duration == pytest.approx(3.0)
 
 
+def test_a_version_1_file_loads_as_it_was_written_and_saves_as_version_2(beats, tmp_path):
+    document = beatfile.to_dict(beats)
+    assert document["version"] == beatfile.VERSION == 2
+    document["version"] = 1
+    document["downbeats"] = document["beats"][1::4]
+    path = tmp_path / "version1.json"
+    path.write_text(json.dumps(document))
+    data = beatfile.load(path)
+    assert data.downbeats == tuple(document["downbeats"])
+    assert data.beats == beats.beats and data.sections == beats.sections
+    beatfile.save(data.__class__(**{**data.__dict__, "downbeats": beats.downbeats}), tmp_path / "again.json")
+    assert json.loads((tmp_path / "again.json").read_text())["version"] == 2
+
+
+def test_a_waltz_keeps_its_meter_and_positions(tmp_path):
+    beats = [0.5 * index for index in range(9)]
+    legacy = {"tempo": 120.0, "beats": beats, "onsets": []}
+    upgraded = beatfile.upgrade_legacy(legacy, "waltz", beats_per_bar=3)
+    path = tmp_path / "waltz.json"
+    path.write_text(json.dumps(upgraded))
+    data = beatfile.load(path)
+    assert data.beats_per_bar == 3
+    assert data.beat_positions == (1, 2, 3, 1, 2, 3, 1, 2, 3)
+    assert data.downbeats == (0.0, 1.5, 3.0)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -52,6 +78,7 @@ def test_a_legacy_librosa_recipe_file_is_upgraded_on_load(tmp_path):
         (lambda d: d["audio"].update(sha256="nothex"), "does not match"),
         (lambda d: d.update(beat_positions=[1]), "one entry per beat"),
         (lambda d: d["sections"][1].update(start=4.0), "not at 3.0"),
+        (lambda d: d.update(downbeats=d["beats"][1::4]), "exactly the beats at position 1"),
     ],
 )
 def test_a_broken_beat_file_is_refused_with_the_file_and_the_problem(beats, tmp_path, change, message):

@@ -156,3 +156,28 @@ def test_groups_are_named_per_effect_and_character(beats):
     plan = plan_choreography(beats, [HERO, SIDEKICK], load_preset("house_bounce"))
     groups = {track.group for track in plan.tracks}
     assert {"Toonbeat Pose (Hero)", "Toonbeat Bounce (Sidekick)", "Toonbeat Shake", "Toonbeat Flash"} <= groups
+
+
+@pytest.mark.parametrize("level", ["half", "beat", "double"])
+def test_a_preset_moves_at_half_or_double_the_notated_beat(beats, level):
+    from dataclasses import replace
+
+    plan = plan_choreography(beats, [HERO], replace(load_preset("house_bounce"), beat_level=level))
+    flashes = plan.track(LIGHT, "flash")
+    peaks = [t for t, v in zip(flashes.times, flashes.values, strict=True) if 8.0 <= t < 16.0 and v > 0.1]
+    drop_beats = [t for t in beats.beats if 8.0 <= t < 16.0]
+    half_beat = 30.0 / beats.tempo
+    expected = {
+        "half": [t for t, p in zip(beats.beats, beats.beat_positions, strict=True) if 8.0 <= t < 16.0 and p in (1, 3)],
+        "beat": drop_beats,
+        "double": sorted(drop_beats + [t + half_beat for t in drop_beats]),
+    }[level]
+    assert peaks == pytest.approx(expected, abs=1e-6)
+    assert set(beats.downbeats) & set(peaks) == {t for t in beats.downbeats if 8.0 <= t < 16.0}
+
+
+def test_an_unknown_beat_level_is_refused_with_the_choices():
+    from addon.core.presets import PresetError, preset_from_dict
+
+    with pytest.raises(PresetError, match="'beat_level' must be one of half, beat, double"):
+        preset_from_dict({"beat_level": "triple"}, "mine.json")

@@ -18,14 +18,15 @@ light     ``color_r/g/b``             flash colour of the section
 ========  ==========================  =========================================
 
 Effect strength follows the song's energy: an effect at intensity 1 plays at
-``0.4 + 0.6 * energy`` of its full size.
+``0.4 + 0.6 * energy`` of its full size. The analysis reports the notated beat;
+a preset's ``beat_level`` makes the characters move at half or double of it.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .beatfile import BeatData, Section
 from .presets import Preset
@@ -100,6 +101,7 @@ def plan_choreography(beats: BeatData, cast: Sequence[CastMember], preset: Prese
     key_spacing : shortest time between two keys of a track, in seconds (one frame).
     seed : seed of the shake directions.
     """
+    beats = at_beat_level(beats, preset.beat_level)
     tracks: list[Track] = []
     for position, member in enumerate(cast):
         tracks.append(_pose_track(beats, member, preset, position))
@@ -111,6 +113,29 @@ def plan_choreography(beats: BeatData, cast: Sequence[CastMember], preset: Prese
     if preset.strength("color") > 0:
         tracks.extend(_color_tracks(beats, preset))
     return Plan(duration=beats.duration, cast=tuple(cast), sections=beats.sections, tracks=tuple(tracks))
+
+
+def at_beat_level(beats: BeatData, level: str) -> BeatData:
+    """``beats`` with its beats at ``level``: ``half`` keeps every other beat of each bar (from its downbeat),
+    ``double`` adds the points halfway between beats, ``beat`` keeps them. Bars and downbeats stay."""
+    if level == "beat" or len(beats.beats) < 2:
+        return beats
+    if level == "half":
+        kept = [(t, (p + 1) // 2) for t, p in zip(beats.beats, beats.beat_positions, strict=True) if p % 2 == 1]
+        per_bar = (beats.beats_per_bar + 1) // 2
+        tempo = beats.tempo / 2
+    elif level == "double":
+        kept = []
+        for index, (t, p) in enumerate(zip(beats.beats, beats.beat_positions, strict=True)):
+            kept.append((t, 2 * p - 1))
+            if index + 1 < len(beats.beats):
+                kept.append(((t + beats.beats[index + 1]) / 2, 2 * p))
+        per_bar = 2 * beats.beats_per_bar
+        tempo = beats.tempo * 2
+    else:
+        raise ValueError(f"unknown beat level {level!r}")
+    return replace(beats, beats=tuple(t for t, _ in kept), beat_positions=tuple(p for _, p in kept),
+                   beats_per_bar=per_bar, tempo=tempo)
 
 
 def energy_gain(beats: BeatData, seconds: float, band: str = "overall") -> float:

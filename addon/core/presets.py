@@ -8,15 +8,18 @@ does not silently do nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .json_files import read_json_object
+
 PRESET_FOLDER = Path(__file__).resolve().parent.parent / "presets"
 EFFECTS = ("pose", "bounce", "shake", "zoom", "push_in", "flash", "strobe", "color")
 FLASH_SOURCES = ("beats", "onsets", "downbeats")
+BEAT_LEVELS = ("half", "beat", "double")
+"""What the characters count as their beat: every other beat, every beat of the song, or twice per beat."""
 MAX_INTENSITY = 3.0
 
 
@@ -40,6 +43,7 @@ class Preset:
     description: str = ""
     poses: dict[str, tuple[str, ...]] = field(default_factory=dict)
     pose_every_beats: int = 1
+    beat_level: str = "beat"
     effects: dict[str, Effect] = field(default_factory=dict)
     flash_on: str = "beats"
     section_colors: dict[str, tuple[float, float, float]] = field(default_factory=dict)
@@ -96,18 +100,16 @@ def load_preset(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> Pres
             known = ", ".join(builtin_preset_names())
             raise PresetError(f"no preset {str(name_or_path)!r}: give a .json file or one of {known}")
         candidate = found
-    try:
-        document = json.loads(candidate.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise PresetError(f"{candidate}: cannot read the preset ({error})") from error
-    return preset_from_dict(document, str(candidate))
+    return preset_from_dict(read_json_object(candidate, "preset", PresetError), str(candidate))
 
 
 def preset_from_dict(document: Any, source: str) -> Preset:
     """Check a parsed preset and build a ``Preset``; errors name ``source``."""
     if not isinstance(document, dict):
         raise PresetError(f"{source}: a preset is a JSON object")
-    allowed = {"name", "description", "poses", "pose_every_beats", "effects", "flash_on", "section_colors"}
+    allowed = {
+        "name", "description", "poses", "pose_every_beats", "beat_level", "effects", "flash_on", "section_colors",
+    }
     unknown = sorted(set(document) - allowed)
     if unknown:
         raise PresetError(f"{source}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
@@ -122,11 +124,15 @@ def preset_from_dict(document: Any, source: str) -> Preset:
     flash_on = document.get("flash_on", "beats")
     if flash_on not in FLASH_SOURCES:
         raise PresetError(f"{source}: 'flash_on' must be one of {', '.join(FLASH_SOURCES)}")
+    beat_level = document.get("beat_level", "beat")
+    if beat_level not in BEAT_LEVELS:
+        raise PresetError(f"{source}: 'beat_level' must be one of {', '.join(BEAT_LEVELS)}")
     return Preset(
         name=str(document.get("name", Path(source).stem)),
         description=str(document.get("description", "")),
         poses={label: tuple(cycle) for label, cycle in poses.items()},
         pose_every_beats=every,
+        beat_level=beat_level,
         effects=_effects(document.get("effects", {}), source),
         flash_on=flash_on,
         section_colors=_colors(document.get("section_colors", {}), source),

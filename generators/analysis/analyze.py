@@ -1,7 +1,8 @@
 """The analysis pipeline: an audio file in, a validated ``BeatData`` out.
 
-decode (streamed, decimated) -> band spectrogram -> onset strength per range
--> tempo -> beats (tracked chain, then steady grids) -> downbeats -> bar
+decode (streamed, decimated) -> band spectrograms -> onset strength per range
+-> tempo -> beats (tracked chain, then steady grids) -> bar positions and meter
+from the network's downbeat activations at those beats (``downbeats``) -> bar
 features -> sections and drops; energy envelopes and onset times alongside.
 """
 
@@ -15,9 +16,12 @@ import numpy as np
 from addon.core.beatfile import AudioInfo, BeatData
 from addon.core.files import file_sha256
 
-from . import audio, beats, downbeats, energy, features, onsets, sections, tempo
+from . import activations, audio, beats, downbeats, energy, features, onsets, sections, tempo
 
-ANALYZER = {"name": "toonbeat", "version": "1"}
+ANALYZER = {"name": "toonbeat", "version": "2"}
+
+TEMPO_WINDOW_BEATS = 8
+"""The tempo is the median over the song of the mean beat interval within this many beats."""
 
 SALIENCE_WEIGHTS = {"low": 1.0, "mid": 0.5, "high": 0.3}
 """How much the squared accents of each range count towards beat salience (the kick carries the beat)."""
@@ -75,15 +79,42 @@ def _reporting(blocks: Iterator[np.ndarray], source: audio.AudioSource, report: 
 def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) -> BeatData:
     """Everything ``analyze_file`` finds, from an already computed band spectrogram."""
     envelopes = onsets.onset_envelopes(spectrogram)
+    beat_times = np.clip(beat_frames(spectrogram, envelopes) / spectrogram.frame_rate, 0.0, spectrogram.duration)
+    chance = downbeats.downbeat_chance(beat_times, activations.activations(spectrogram))
+    bars = downbeats.bar_positions(chance)
+    downbeat_times = beat_times[bars.positions == 1]
+    song_tempo = tempo_of(beat_times)
+    levels = onsets.band_levels(spectrogram.power)
+    bar_lines = _bar_lines(downbeat_times, bars.beats_per_bar * 60.0 / song_tempo, spectrogram.duration)
+    low_bands = spectrogram.band_low_hz < onsets.GROUPS_HZ["low"][1]
+    bar_description = sections.bar_features(envelopes, levels, low_bands, bar_lines)
+    section_list, drops = sections.sections_and_drops(bar_description, spectrogram.duration)
+
+    return BeatData(
+        tempo=round(song_tempo, 3),
+        beats=tuple(np.round(beat_times, 4).tolist()),
+        beat_positions=tuple(int(p) for p in bars.positions),
+        beats_per_bar=bars.beats_per_bar,
+        downbeats=tuple(np.round(downbeat_times, 4).tolist()),
+        onsets=tuple(np.round(onsets.onset_times(envelopes), 4).tolist()),
+        sections=tuple(section_list),
+        drops=tuple(drops),
+        energy=energy.envelopes(spectrogram),
+        audio=info,
+        analyzer=dict(ANALYZER),
+    )
+
+
+def beat_frames(spectrogram: features.BandSpectrogram, envelopes: onsets.OnsetEnvelopes) -> np.ndarray:
+    """Beat positions in spectrogram frames: the tracked chain, steady grids, the tempo level checked."""
     frame_rate = spectrogram.frame_rate
     salience = beat_salience(envelopes)
     periodic = [envelopes.accents["low"], envelopes.onsets["mid"], envelopes.onsets["high"]]
     curve = tempo.estimate(periodic, list(TEMPO_WEIGHTS.values()), frame_rate)
     power_db = 10.0 * np.log10(spectrogram.power.sum(axis=1, dtype=np.float64) + 1e-20)
-    audible = power_db > np.percentile(power_db, 95) - AUDIBLE_DB
+    audible = power_db > np.percentile(power_db, onsets.LOUD_PERCENTILE) - AUDIBLE_DB
     onset_ranges = np.array(list(envelopes.onsets.values()))
     attack = (envelopes.onsets["mid"] + envelopes.onsets["high"]) / 2
-    levels = np.log1p(spectrogram.power / np.maximum(np.percentile(spectrogram.power, 95, axis=0), 1e-10) * 1000)
 
     def beat_grid(candidate: tempo.TempoCurve) -> np.ndarray:
         chain = beats.track(salience, candidate.period_at(np.arange(len(salience))))
@@ -97,31 +128,7 @@ def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) 
         other = beat_grid(curve.at_tempo(bpm))
         if beats.mean_salience(other, salience) > TERNARY_SWITCH * beats.mean_salience(grid, salience):
             grid = other
-    novelty = downbeats.beat_novelty(downbeats.beat_features(levels, grid))
-    beat_times = np.clip(grid / frame_rate, 0.0, spectrogram.duration)
-    phase = downbeats.bar_phase(novelty)
-    beat_positions = downbeats.positions(len(beat_times), phase)
-    downbeat_times = beat_times[beat_positions == 1]
-
-    period = float(np.median(np.diff(beat_times))) if len(beat_times) > 1 else 0.5
-    bar_lines = _bar_lines(downbeat_times, period, spectrogram.duration)
-    low_bands = spectrogram.band_low_hz < onsets.GROUPS_HZ["low"][1]
-    bars = sections.bar_features(envelopes, levels, low_bands, bar_lines)
-    section_list, drops = sections.sections_and_drops(bars, spectrogram.duration)
-
-    return BeatData(
-        tempo=round(60.0 / period, 3),
-        beats=tuple(np.round(beat_times, 4).tolist()),
-        beat_positions=tuple(int(p) for p in beat_positions),
-        beats_per_bar=downbeats.BEATS_PER_BAR,
-        downbeats=tuple(np.round(downbeat_times, 4).tolist()),
-        onsets=tuple(np.round(onsets.onset_times(envelopes), 4).tolist()),
-        sections=tuple(section_list),
-        drops=tuple(drops),
-        energy=energy.envelopes(spectrogram),
-        audio=info,
-        analyzer=dict(ANALYZER),
-    )
+    return grid
 
 
 def beat_salience(envelopes: onsets.OnsetEnvelopes) -> np.ndarray:
@@ -129,11 +136,25 @@ def beat_salience(envelopes: onsets.OnsetEnvelopes) -> np.ndarray:
     return np.sum([weight * envelopes.accents[name] ** 2 for name, weight in SALIENCE_WEIGHTS.items()], axis=0)
 
 
-def _bar_lines(downbeat_times: np.ndarray, beat_period: float, duration: float) -> np.ndarray:
+def tempo_of(beat_times: np.ndarray) -> float:
+    """The song's tempo (BPM) from its beats (seconds): the median of local mean beat intervals.
+
+    Local means over ``TEMPO_WINDOW_BEATS`` beats average out the beats'
+    frame-rate jitter; the median over the song ignores intros and tempo changes
+    shorter than half of it. Fewer than two beats give ``tempo.MIN_BPM``.
+    """
+    intervals = np.diff(beat_times)
+    if len(intervals) == 0:
+        return tempo.MIN_BPM
+    window = min(TEMPO_WINDOW_BEATS, len(intervals))
+    local = np.convolve(intervals, np.ones(window) / window, mode="valid")
+    return float(60.0 / np.median(local))
+
+
+def _bar_lines(downbeat_times: np.ndarray, bar_seconds: float, duration: float) -> np.ndarray:
     """Bar lines (seconds): the downbeats, plus the end of the last bar (or of the song)."""
-    bar = downbeats.BEATS_PER_BAR * beat_period
     if len(downbeat_times) == 0:
-        return np.arange(0.0, duration + bar, bar)
-    last_end = min(duration, downbeat_times[-1] + bar)
+        return np.arange(0.0, duration + bar_seconds, bar_seconds)
+    last_end = min(duration, downbeat_times[-1] + bar_seconds)
     lines = np.concatenate([downbeat_times, [last_end]]) if last_end > downbeat_times[-1] else downbeat_times
     return lines if len(lines) > 1 else np.array([0.0, duration])

@@ -11,6 +11,14 @@
    breakdowns and intros without drums), chooses the grid's phase by the
    salience of the whole stretch and keeps the chain's own beats only where
    the tempo moves.
+
+Lengths are in frames of the salience curve; the callers convert seconds
+with the spectrogram's exact frame rate.
+
+References
+----------
+.. [1] Ellis, D. P. W. (2007). Beat tracking by dynamic programming.
+   Journal of New Music Research, 36(1), 51-60.
 """
 
 from __future__ import annotations
@@ -29,7 +37,8 @@ STEADY_TOLERANCE = 0.012
 LOCAL_BEATS = 8
 """Beats on either side whose intervals give the local interval."""
 
-BEATS_PER_BAR = 4
+EXTENSION_BEATS = 4
+"""The first grid extends back, and the last one forward, this many beats at a time (then beat by beat)."""
 
 SPLIT_RATIO = 0.75
 """Halfway points this salient relative to the beats mean the beats are twice too slow."""
@@ -152,10 +161,10 @@ def steady_grid(
 
     Each grid's period and phase maximize the salience summed along it (a
     sub-frame fit over the whole stretch). A grid has one beat per beat of its
-    stretch. The first grid also extends back, by bars and then by beats, while
+    stretch. The first grid also extends back, by ``EXTENSION_BEATS`` and then by beats, while
     they are audible (``audible``: a flag per frame) or their ``onsets``
     (strength per range and frame) keep to the grid, so an intro gets beats
-    before its first drum; the last grid extends forward by whole bars only
+    before its first drum; the last grid extends forward by ``EXTENSION_BEATS`` only
     while onsets keep to the grid, so a reverb tail gets none. Finally each
     grid is moved onto the ``attack`` onsets (strength per frame) it meets:
     salience peaks a little late on some kicks, the attack of the hit does not.
@@ -175,12 +184,12 @@ def steady_grid(
         intercept, slope, last = fit
         first = 0.0
         if number == 0:
-            for step in (BEATS_PER_BAR, 1):
+            for step in (EXTENSION_BEATS, 1):
                 while _counts_before(onsets, audible, intercept + slope * np.arange(first - step, first + 1)):
                     first -= step
         if number == len(stretches) - 1:
-            while _keeps_to_grid(onsets, intercept + slope * np.arange(last, last + BEATS_PER_BAR + 1)):
-                last += BEATS_PER_BAR
+            while _keeps_to_grid(onsets, intercept + slope * np.arange(last, last + EXTENSION_BEATS + 1)):
+                last += EXTENSION_BEATS
         numbers = np.arange(first, last + 1)
         intercept, slope = _onto_attacks(numbers, intercept, slope, attack)
         pieces.append(intercept + slope * numbers)

@@ -51,6 +51,27 @@ BAND_EDGES_HZ = (
 )
 """Lower edges of the bands above the first one (which starts above 0 Hz), in Hz."""
 
+FINE_BANDS_PER_OCTAVE = 6
+FINE_LOWEST_HZ = 30.0
+FINE_HIGHEST_HZ = 11000.0
+FINE_MIN_WIDTH_HZ = 2 * TARGET_RATE / 1024
+"""The fine bands (the beat tracker's input) run from ``FINE_LOWEST_HZ`` to ``FINE_HIGHEST_HZ``,
+``FINE_BANDS_PER_OCTAVE`` to the octave but never narrower than two FFT bins at the target rate (Hz)."""
+
+
+def fine_band_edges() -> np.ndarray:
+    """Edges (Hz) of the fine bands, lowest first: band ``k`` spans ``[edges[k], edges[k + 1])``.
+
+    The edges do not depend on the file's sample rate, so every file gives the
+    tracker the same number of bands (those above a low rate's Nyquist stay 0).
+    """
+    edges = [FINE_LOWEST_HZ]
+    while edges[-1] < FINE_HIGHEST_HZ:
+        wider = max(edges[-1] * 2.0 ** (1 / FINE_BANDS_PER_OCTAVE), edges[-1] + FINE_MIN_WIDTH_HZ)
+        edges.append(min(wider, FINE_HIGHEST_HZ))
+    return np.array(edges)
+
+
 _FRAMES_PER_BATCH = 2048
 
 
@@ -61,10 +82,12 @@ class BandSpectrogram:
     Attributes
     ----------
     power : np.ndarray [shape=(n_frames, n_bands), dtype=float32]
-        Sum of the squared STFT magnitudes of the bins in each band.
+        Sum of the squared STFT magnitudes of the bins in each third-octave band.
     band_low_hz : np.ndarray [shape=(n_bands,)]
         Lower edge of each band in Hz; a band reaches up to the next one's edge
         (the last one up to the Nyquist frequency).
+    fine_power : np.ndarray [shape=(n_frames, n_fine_bands), dtype=float32]
+        The same power in the narrower bands of ``fine_band_edges()`` (the beat tracker's input).
     frame_rate : float
         Frames per second; frame ``i`` is centred on ``i / frame_rate`` seconds.
     duration : float
@@ -73,6 +96,7 @@ class BandSpectrogram:
 
     power: np.ndarray
     band_low_hz: np.ndarray
+    fine_power: np.ndarray
     frame_rate: float
     duration: float
 
@@ -84,13 +108,18 @@ class BandSpectrogram:
 class _Framer:
     """Turns a stream of mono blocks into band powers, carrying filter state and overlap."""
 
-    def __init__(self, sample_rate: int) -> None:
+    def __init__(self, sample_rate: int, frame_rate: float) -> None:
         self.factor = max(1, round(sample_rate / TARGET_RATE))
         self.rate = sample_rate / self.factor
         self.n_fft = 1024 if self.rate > 12000 else 512
-        self.hop = max(1, round(self.rate / FRAME_RATE))
+        self.hop = max(1, round(self.rate / frame_rate))
         self.window = signal.get_window("hann", self.n_fft).astype(np.float32)
         self.band_of_bin, self.band_low_hz = _bin_bands(self.n_fft, self.rate)
+        fine_edges = fine_band_edges()
+        self.fine_low_hz = fine_edges[:-1]
+        bin_hz = np.arange(self.n_fft // 2 + 1) * self.rate / self.n_fft
+        fine_bin = np.searchsorted(fine_edges, bin_hz, side="right") - 1
+        self.fine_band_of_bin = np.where(fine_bin < len(self.fine_low_hz), fine_bin, -1)
         self.sos = None
         self.zi = None
         if self.factor > 1:
@@ -99,6 +128,7 @@ class _Framer:
         self.phase = 0
         self.buffer = np.zeros(self.n_fft // 2, dtype=np.float32)
         self.frames: list[np.ndarray] = []
+        self.fine_frames: list[np.ndarray] = []
         self.samples_in = 0
 
     def push(self, block: np.ndarray) -> None:
@@ -112,13 +142,16 @@ class _Framer:
         self.buffer = np.concatenate([self.buffer, block.astype(np.float32, copy=False)])
         self._emit_frames()
 
-    def finish(self) -> np.ndarray:
-        """Flush the last frames; returns the band powers of the whole stream."""
+    def finish(self) -> tuple[np.ndarray, np.ndarray]:
+        """Flush the last frames; returns the band and fine band powers of the whole stream."""
         self.buffer = np.concatenate([self.buffer, np.zeros(self.n_fft // 2, dtype=np.float32)])
         self._emit_frames()
         if not self.frames:
-            return np.zeros((0, len(self.band_low_hz)), dtype=np.float32)
-        return np.concatenate(self.frames)
+            return (
+                np.zeros((0, len(self.band_low_hz)), dtype=np.float32),
+                np.zeros((0, len(self.fine_low_hz)), dtype=np.float32),
+            )
+        return np.concatenate(self.frames), np.concatenate(self.fine_frames)
 
     def _emit_frames(self) -> None:
         count = (len(self.buffer) - self.n_fft) // self.hop + 1
@@ -131,6 +164,9 @@ class _Framer:
             banded = np.zeros((len(power), len(self.band_low_hz)), dtype=np.float32)
             _sum_bins(power, self.band_of_bin, banded)
             self.frames.append(banded)
+            fine = np.zeros((len(power), len(self.fine_low_hz)), dtype=np.float32)
+            _sum_bins(power, self.fine_band_of_bin, fine)
+            self.fine_frames.append(fine)
         self.buffer = self.buffer[count * self.hop :]
 
 
@@ -163,7 +199,9 @@ def _bin_bands(n_fft: int, rate: float) -> tuple[np.ndarray, np.ndarray]:
     return band_of_bin, low
 
 
-def band_spectrogram(blocks: Iterable[np.ndarray], sample_rate: int) -> BandSpectrogram:
+def band_spectrogram(
+    blocks: Iterable[np.ndarray], sample_rate: int, frame_rate: float = FRAME_RATE
+) -> BandSpectrogram:
     """Compute the band spectrogram of a stream of mono blocks.
 
     Parameters
@@ -172,19 +210,25 @@ def band_spectrogram(blocks: Iterable[np.ndarray], sample_rate: int) -> BandSpec
         Consecutive mono sample blocks of any length, float.
     sample_rate : int
         Samples per second of ``blocks`` (Hz).
+    frame_rate : float
+        Approximate frames per second (the training script varies it to time-stretch songs).
 
     Returns
     -------
     BandSpectrogram
     """
-    framer = _Framer(sample_rate)
+    if sample_rate <= 0 or frame_rate <= 0:
+        raise ValueError(f"sample_rate and frame_rate must be positive, got {sample_rate} and {frame_rate}")
+    framer = _Framer(sample_rate, frame_rate)
     for block in blocks:
         framer.push(np.asarray(block))
-    power = framer.finish()
+    power, fine_power = framer.finish()
     duration = framer.samples_in / sample_rate
-    frame_rate = framer.rate / framer.hop
-    frames_in_audio = int(np.floor(duration * frame_rate)) + 1
-    return BandSpectrogram(power[:frames_in_audio], framer.band_low_hz, frame_rate, duration)
+    exact_rate = framer.rate / framer.hop
+    frames_in_audio = int(np.floor(duration * exact_rate)) + 1
+    return BandSpectrogram(
+        power[:frames_in_audio], framer.band_low_hz, fine_power[:frames_in_audio], exact_rate, duration
+    )
 
 
 def blocks_of(samples: np.ndarray, block_size: int = 1 << 18) -> Iterable[np.ndarray]:

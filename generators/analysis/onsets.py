@@ -32,6 +32,20 @@ ACCENT_COMPRESSION = 1.0
 FLUX_LAG_SECONDS = 0.02
 """Flux compares each frame with the one this much earlier."""
 
+LOUD_PERCENTILE = 95.0
+"""Percentile of a band's power over the song taken as its loud level (the compressions' reference)."""
+
+PEAK_NEIGHBOURHOOD_SECONDS = 0.09
+"""A local peak of the flux is the largest value within this span around it."""
+
+ONSET_THRESHOLD = 0.15
+"""Onset strength (loud onsets are near 1) a peak needs above the local mean to count as an onset."""
+
+ONSET_MIN_GAP_SECONDS = 0.03
+ONSET_MEAN_SECONDS = 0.2
+"""Onsets are the largest peak within ``ONSET_MIN_GAP_SECONDS`` on either side, measured against the
+mean strength over ``ONSET_MEAN_SECONDS``."""
+
 
 @dataclass(frozen=True)
 class OnsetEnvelopes:
@@ -60,10 +74,21 @@ class OnsetEnvelopes:
         return np.sum(list(self.onsets.values()), axis=0) / len(self.onsets)
 
 
+def relative_power(power: np.ndarray) -> np.ndarray:
+    """``power`` (frames x bands) divided by each band's loud level (its ``LOUD_PERCENTILE``)."""
+    power = power.astype(np.float64)
+    return power / np.maximum(np.percentile(power, LOUD_PERCENTILE, axis=0), 1e-10)
+
+
+def band_levels(power: np.ndarray) -> np.ndarray:
+    """Log-compressed level of every frame and band of ``power``, as the onsets compress it."""
+    return np.log1p(ONSET_COMPRESSION * relative_power(power))
+
+
 def onset_envelopes(spectrogram: BandSpectrogram) -> OnsetEnvelopes:
     """Per-group onset and accent strength and level of ``spectrogram``."""
-    power = spectrogram.power.astype(np.float64)
-    relative = power / np.maximum(np.percentile(power, 95, axis=0), 1e-10)
+    power = spectrogram.power
+    relative = relative_power(power)
     lag = max(1, round(FLUX_LAG_SECONDS * spectrogram.frame_rate))
     onsets, accents, level = {}, {}, {}
     for name, (low_hz, high_hz) in GROUPS_HZ.items():
@@ -71,38 +96,43 @@ def onset_envelopes(spectrogram: BandSpectrogram) -> OnsetEnvelopes:
         if bands.shape[1] == 0:
             bands = np.zeros((len(power), 1))
         logarithmic = np.log1p(ONSET_COMPRESSION * bands)
-        onsets[name] = _normalized_flux(logarithmic, lag)
-        accents[name] = _normalized_flux(np.log1p(ACCENT_COMPRESSION * bands), lag)
+        peak_frames = max(3, round(PEAK_NEIGHBOURHOOD_SECONDS * spectrogram.frame_rate))
+        onsets[name] = _normalized_flux(logarithmic, lag, peak_frames)
+        accents[name] = _normalized_flux(np.log1p(ACCENT_COMPRESSION * bands), lag, peak_frames)
         level[name] = logarithmic.mean(axis=1)
     return OnsetEnvelopes(onsets, accents, level, spectrogram.frame_rate)
 
 
-def _normalized_flux(compressed: np.ndarray, lag: int) -> np.ndarray:
+def _normalized_flux(compressed: np.ndarray, lag: int, peak_frames: int) -> np.ndarray:
     """Mean rise of ``compressed`` (frames x bands) over ``lag`` frames, scaled so loud onsets are near 1.
 
     Before the first frame there is silence, so a hit at 0 s is an onset.
     """
     previous = np.vstack([np.zeros((lag, compressed.shape[1])), compressed[:-lag]])
     flux = np.maximum(compressed - previous, 0.0).mean(axis=1)
-    scale = _loud_onset_level(flux)
+    scale = _loud_onset_level(flux, peak_frames)
     return flux / scale if scale > 0 else flux
 
 
-def _loud_onset_level(envelope: np.ndarray) -> float:
+def _loud_onset_level(envelope: np.ndarray, peak_frames: int) -> float:
     """The typical height of the strong onsets in ``envelope`` (99th percentile of its local peaks)."""
-    peaks = envelope[(envelope > 0) & (envelope == ndimage.maximum_filter1d(envelope, 9))]
+    peaks = envelope[(envelope > 0) & (envelope == ndimage.maximum_filter1d(envelope, peak_frames))]
     return float(np.percentile(peaks, 99)) if len(peaks) else 0.0
 
 
-def onset_times(envelopes: OnsetEnvelopes, threshold: float = 0.15, min_gap: float = 0.03) -> np.ndarray:
+def onset_times(
+    envelopes: OnsetEnvelopes, threshold: float = ONSET_THRESHOLD, min_gap: float = ONSET_MIN_GAP_SECONDS
+) -> np.ndarray:
     """Times of note and drum onsets in seconds: peaks of the overall onset strength.
 
     A frame is an onset when it is the maximum within ``min_gap`` seconds on
-    either side and exceeds ``threshold`` plus the local mean over 0.2 s.
+    either side and exceeds ``threshold`` plus the local mean over ``ONSET_MEAN_SECONDS``.
     """
+    if threshold < 0 or min_gap <= 0:
+        raise ValueError(f"threshold must be >= 0 and min_gap > 0, got {threshold} and {min_gap}")
     strength = envelopes.all
     radius = max(1, round(min_gap * envelopes.frame_rate))
     local_max = strength == ndimage.maximum_filter1d(strength, 2 * radius + 1)
-    local_mean = ndimage.uniform_filter1d(strength, max(3, round(0.2 * envelopes.frame_rate)))
+    local_mean = ndimage.uniform_filter1d(strength, max(3, round(ONSET_MEAN_SECONDS * envelopes.frame_rate)))
     frames = np.flatnonzero(local_max & (strength > local_mean + threshold))
     return frames / envelopes.frame_rate

@@ -24,6 +24,10 @@ from addon.core.beatfile import Section
 from .onsets import OnsetEnvelopes
 
 STEPS_PER_BAR = 16
+"""A bar's rhythm is its onset strength at this many even steps (16th notes in 4/4)."""
+
+STEP_REACH_SECONDS = 0.01
+"""The onset strength of a step is the largest within this many seconds of it."""
 RHYTHM_WEIGHT = 1.0
 """Weight of the 16th-note onset pattern against the band levels (log units) in a bar's novelty vector."""
 
@@ -94,7 +98,8 @@ def bar_features(
     sound = np.stack([_mean_between(band_levels[:, band], frames) for band in range(band_levels.shape[1])], axis=1)
     steps = bar_lines[:-1, None] + np.diff(bar_lines)[:, None] * (np.arange(STEPS_PER_BAR) / STEPS_PER_BAR)
     step_frames = np.clip(np.round(steps * envelopes.frame_rate).astype(int), 0, len(band_levels) - 1)
-    rhythm = [ndimage.maximum_filter1d(onset, 3)[step_frames] for onset in envelopes.onsets.values()]
+    reach = 2 * max(1, round(STEP_REACH_SECONDS * envelopes.frame_rate)) + 1
+    rhythm = [ndimage.maximum_filter1d(onset, reach)[step_frames] for onset in envelopes.onsets.values()]
     return BarFeatures(
         lines=bar_lines,
         vectors=np.concatenate([sound, RHYTHM_WEIGHT * np.concatenate(rhythm, axis=1)], axis=1),

@@ -3,6 +3,13 @@
 Periodicity comes from the autocorrelation of onset strength; a log-normal
 prior over tempo (centred on ``PRIOR_CENTER_BPM``) settles which metrical
 level is the beat when several fit, so a half-time groove at 140 BPM stays 140.
+
+References
+----------
+.. [1] Ellis, D. P. W. (2007). Beat tracking by dynamic programming.
+   Journal of New Music Research, 36(1), 51-60 (autocorrelation tempo with a log-normal prior).
+.. [2] Percival, G., & Tzanetakis, G. (2014). Streamlined tempo estimation based on
+   autocorrelation and cross-correlation with pulses. IEEE/ACM TASLP, 22(12).
 """
 
 from __future__ import annotations

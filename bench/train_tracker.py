@@ -1,0 +1,278 @@
+"""Train the beat and downbeat network shipped in ``generators/analysis/models/beat_tcn.npz``.
+
+Run from the checkout, in an environment with torch (the bpy-5.0 test env has the CPU wheel)::
+
+    nice -n 10 python -m bench.train_tracker [--steps 1000] [--synthetic 24] [--out PATH]
+
+Training songs: the ``train`` split of the real-music development set (read
+from ``$TOONBEAT_REALSET/manifest.json``, default ``~/.cache/toonbeat/realset``;
+the ``test`` split is never read here) and drum-machine songs with random
+arrangements, tempi (70-180 BPM), noise and reverb, a third of them cut to
+3/4 by removing the last beat of every bar. Each song is also time-stretched
+(its spectrogram's frames resampled, so the tempo moves and the pitch does
+not). Network inputs are cached in ``~/.cache/toonbeat/tracker-train``.
+Seeded: the same songs, steps and seed give the same weights on the same machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from addon.core.files import atomic_path
+from generators.analysis import activations, features
+from generators.music.drum_machine import synthesize
+
+from .benchmark_tracks import degrade, random_arrangement
+
+REALSET = Path(os.environ.get("TOONBEAT_REALSET", Path.home() / ".cache" / "toonbeat" / "realset"))
+CACHE = Path.home() / ".cache" / "toonbeat" / "tracker-train"
+STRETCHES = (0.84, 1.0, 1.19)
+"""Time-stretch factors each song is seen at (above 1: longer and slower)."""
+
+SYNTHETIC_RATE = 22050
+"""Sample rate of the drum-machine songs (the analysis decimates to about this rate anyway)."""
+
+CHANNELS = 32
+BLOCKS = 9
+EXCERPT_FRAMES = 1024
+BATCH = 12
+LEARNING_RATE = 2e-3
+TARGET_SPREAD = 0.5
+"""Target value of the frames next to a beat (target widening, as Böck & Davies 2020 do)."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One song at one stretch: network input and per-frame targets."""
+
+    name: str
+    features: np.ndarray
+    beat: np.ndarray
+    downbeat: np.ndarray
+
+
+def targets(times: np.ndarray, count: int, frame_rate: float) -> np.ndarray:
+    """Per-frame target: 1 at the frame nearest each time, ``TARGET_SPREAD`` beside it."""
+    target = np.zeros(count, dtype=np.float32)
+    frames = np.round(np.asarray(times) * frame_rate).astype(int)
+    frames = frames[(frames >= 0) & (frames < count)]
+    for offset in (-1, 1):
+        neighbours = np.clip(frames + offset, 0, count - 1)
+        target[neighbours] = np.maximum(target[neighbours], TARGET_SPREAD)
+    target[frames] = 1.0
+    return target
+
+
+def song_examples(
+    name: str, samples: np.ndarray, sample_rate: int, beats: np.ndarray, downbeats: np.ndarray
+) -> list[Example]:
+    """``samples`` at every stretch of ``STRETCHES``, cached by content."""
+    key = hashlib.sha256(np.ascontiguousarray(samples[: 44100 * 5]).tobytes() + name.encode()).hexdigest()[:16]
+    examples = []
+    spectrogram = None
+    for stretch in STRETCHES:
+        path = CACHE / f"{key}-{stretch:g}.npz"
+        if path.exists():
+            with np.load(path) as cached:
+                inputs, frame_rate = cached["features"], float(cached["frame_rate"])
+        else:
+            if spectrogram is None:
+                spectrogram = features.band_spectrogram(features.blocks_of(samples), sample_rate)
+            inputs, frame_rate = activations.network_input(stretched(spectrogram, stretch))
+            CACHE.mkdir(parents=True, exist_ok=True)
+            with atomic_path(path) as temporary, open(temporary, "wb") as handle:
+                np.savez(handle, features=inputs.astype(np.float16), frame_rate=frame_rate)
+        count = inputs.shape[1]
+        examples.append(
+            Example(
+                f"{name} x{stretch:g}",
+                inputs.astype(np.float32),
+                targets(beats * stretch, count, frame_rate),
+                targets(downbeats * stretch, count, frame_rate),
+            )
+        )
+    return examples
+
+
+def stretched(spectrogram: features.BandSpectrogram, stretch: float) -> features.BandSpectrogram:
+    """``spectrogram`` played ``stretch`` times as long: its frames linearly resampled."""
+    count = int(len(spectrogram.fine_power) * stretch)
+    positions = np.arange(count) / stretch
+    below = np.minimum(np.floor(positions).astype(int), len(spectrogram.fine_power) - 1)
+    above = np.minimum(below + 1, len(spectrogram.fine_power) - 1)
+    weight = (positions - below)[:, None].astype(np.float32)
+    fine = (1 - weight) * spectrogram.fine_power[below] + weight * spectrogram.fine_power[above]
+    return dataclasses.replace(spectrogram, fine_power=fine, power=fine[:, :0], duration=spectrogram.duration * stretch)
+
+
+def real_examples() -> list[Example]:
+    """Every song of the development set's ``train`` split."""
+    import soundfile
+
+    manifest = REALSET / "manifest.json"
+    if not manifest.exists():
+        print(f"no development set at {REALSET}; training on synthetic songs only", file=sys.stderr)
+        return []
+    songs = [song for song in json.loads(manifest.read_text())["songs"] if song["split"] == "train"]
+    examples = []
+    for song in songs:
+        samples, rate = soundfile.read(str(REALSET / song["audio"]), dtype="float32", always_2d=True)
+        examples += song_examples(song["id"], samples, rate, np.array(song["beats"]), np.array(song["downbeats"]))
+    print(f"{len(songs)} development-set train songs", file=sys.stderr)
+    return examples
+
+
+def three_four(samples: np.ndarray, sample_rate: int, beats: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A 4/4 song cut to 3/4 by removing the last beat of every bar; new samples, beats and downbeats."""
+    edges = np.round(np.append(beats, len(samples) / sample_rate) * sample_rate).astype(int)
+    fade = np.linspace(1.0, 0.0, 64, dtype=np.float32)[:, None]
+    pieces = [samples[: edges[0]]]
+    new_beats, new_downbeats = [], []
+    cursor = edges[0]
+    for index in range(len(beats)):
+        if index % 4 == 3:
+            continue
+        piece = samples[edges[index] : edges[index + 1]].copy()
+        if len(piece) > len(fade):
+            piece[-len(fade) :] *= fade
+        if index % 4 == 0:
+            new_downbeats.append(cursor / sample_rate)
+        new_beats.append(cursor / sample_rate)
+        pieces.append(piece)
+        cursor += len(piece)
+    return np.concatenate(pieces), np.array(new_beats), np.array(new_downbeats)
+
+
+def synthetic_examples(count: int, seed: int) -> list[Example]:
+    """``count`` random drum-machine songs (noise, reverb, a third in 3/4) at every stretch."""
+    rng = np.random.default_rng(seed)
+    examples = []
+    for number in range(count):
+        style = str(rng.choice(["house", "techno", "industrial"]))
+        bpm = float(rng.uniform(70.0, 180.0))
+        song = synthesize(
+            bpm,
+            int(rng.integers(1 << 30)),
+            style,
+            arrangement=random_arrangement(rng),
+            sample_rate=SYNTHETIC_RATE,
+            humanize_ms=float(rng.uniform(0.0, 8.0)),
+            lead_in=float(rng.uniform(0.0, 3.0)),
+        )
+        snr = None if rng.random() < 0.5 else float(rng.uniform(0.0, 20.0))
+        reverb = 0.0 if rng.random() < 0.5 else float(rng.uniform(0.2, 0.8))
+        samples = degrade(song.samples, song.sample_rate, rng, snr_db=snr, reverb=reverb)
+        beats, downbeats = np.array(song.truth.beats), np.array(song.truth.downbeats)
+        if number % 3 == 2:
+            samples, beats, downbeats = three_four(samples, song.sample_rate, beats)
+        examples += song_examples(f"synthetic {number}", samples, song.sample_rate, beats, downbeats)
+    return examples
+
+
+def build_model(n_features: int):  # type: ignore[no-untyped-def]
+    """The torch twin of ``activations.TemporalConvNet``."""
+    import torch
+    from torch import nn
+
+    class Network(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.input = nn.Conv1d(n_features, CHANNELS, 3, padding=1)
+            self.blocks = nn.ModuleList(
+                nn.Conv1d(CHANNELS, CHANNELS, 5, dilation=2**n, padding=2 * 2**n) for n in range(BLOCKS)
+            )
+            self.dropout = nn.Dropout(0.1)
+            self.output = nn.Conv1d(CHANNELS, 2, 1)
+
+        def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+            hidden = nn.functional.elu(self.input(inputs))
+            for block in self.blocks:
+                hidden = hidden + self.dropout(nn.functional.elu(block(hidden)))
+            return self.output(hidden)
+
+    return Network()
+
+
+def to_numpy_network(model) -> activations.TemporalConvNet:  # type: ignore[no-untyped-def]
+    """The trained weights as the numpy network."""
+    arrays = {
+        "input_weight": model.input.weight,
+        "input_bias": model.input.bias,
+        "output_weight": model.output.weight[:, :, 0],
+        "output_bias": model.output.bias,
+    }
+    for number, block in enumerate(model.blocks):
+        arrays[f"block{number}_weight"] = block.weight
+        arrays[f"block{number}_bias"] = block.bias
+    return activations.TemporalConvNet.from_arrays({k: v.detach().numpy() for k, v in arrays.items()})
+
+
+def train(examples: list[Example], steps: int, seed: int) -> activations.TemporalConvNet:
+    """Fit the network to random excerpts of ``examples`` for ``steps`` Adam steps."""
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(seed)
+    model = build_model(examples[0].features.shape[0])
+    optimiser = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, LEARNING_RATE, total_steps=steps)
+    loss_function = torch.nn.BCEWithLogitsLoss()
+    started = time.perf_counter()
+    running = 0.0
+    for step in range(steps):
+        batch_inputs, batch_targets = [], []
+        for index in rng.integers(len(examples), size=BATCH):
+            example = examples[index]
+            length = example.features.shape[1]
+            start = int(rng.integers(max(1, length - EXCERPT_FRAMES)))
+            window = slice(start, start + EXCERPT_FRAMES)
+            inputs = example.features[:, window]
+            pad = EXCERPT_FRAMES - inputs.shape[1]
+            batch_inputs.append(np.pad(inputs, ((0, 0), (0, pad))))
+            wanted = np.stack([example.beat[window], example.downbeat[window]])
+            batch_targets.append(np.pad(wanted, ((0, 0), (0, pad))))
+        logits = model(torch.from_numpy(np.stack(batch_inputs)))
+        loss = loss_function(logits, torch.from_numpy(np.stack(batch_targets)))
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        schedule.step()
+        value = float(loss.detach())
+        running = 0.98 * running + 0.02 * value if step else value
+        if step % 100 == 0 or step == steps - 1:
+            elapsed = time.perf_counter() - started
+            print(f"step {step}: loss {running:.4f} ({elapsed:.0f} s)", file=sys.stderr, flush=True)
+    model.eval()
+    return to_numpy_network(model)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=1000, help="Adam steps")
+    parser.add_argument("--synthetic", type=int, default=24, help="drum-machine songs to add")
+    parser.add_argument("--seed", type=int, default=10, help="seed of the songs, excerpts and weights")
+    parser.add_argument("--out", type=Path, default=activations.MODEL_PATH, help="weights file to write (.npz)")
+    args = parser.parse_args()
+    examples = real_examples() + synthetic_examples(args.synthetic, args.seed)
+    print(f"{len(examples)} examples (songs x stretches)", file=sys.stderr)
+    network = train(examples, args.steps, args.seed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(args.out) as temporary, open(temporary, "wb") as handle:
+        np.savez_compressed(handle, **network.to_arrays())
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
