@@ -29,6 +29,7 @@ from .core.backgrounds import read_backgrounds
 from .core.character_sheet import read_character
 from .core.job_records import JobRecord, load_records, save_records
 from .core.service_client import ServiceClient, ServiceError, ServiceUnavailableError, ServiceWorker
+from .library.folder import keep
 from .preferences import preferences, user_data_folder
 from .properties import settings_of
 
@@ -321,17 +322,20 @@ def apply_result(job: Job) -> str:
         frames, markers = assemble.load_song(scene, Path(settings.audio_path), beatfile.load(beats_path),
                                              with_beat_markers=settings.with_beat_markers,
                                              with_onset_markers=settings.with_onset_markers)
+        keep(bpy.context, "song", Path(settings.audio_path), beats=beats_path)
         return f"song loaded: {frames} frames, {markers} markers"
     if job.purpose == "characters":
         folders = sorted({path.parent for path in job.result_files if path.suffix == ".png"})
         for folder in folders:
             stage.add_character(scene, read_character(folder), frames)
+            keep(bpy.context, "character", folder)
         return f"{len(folders)} character(s) on stage; bake to animate"
     folder = min((path.parent for path in job.result_files if path.suffix == ".png"), default=job.result_folder)
     images = read_backgrounds(folder)
     sections = beatfile.load(settings.resolved("beats_path")).sections if settings.beats_path else ()
     stage.layout_backgrounds(scene, images, sections, frames)
     settings.backgrounds_path = str(folder)
+    keep(bpy.context, "backgrounds", folder)
     return f"{len(images)} backgrounds laid out"
 
 

@@ -292,7 +292,9 @@ def _describe_song(wav: Path, beats_path: Path) -> _Described:
     sections = tuple(dict.fromkeys(s.label for s in beats.sections))
     meter = f"{beats.beats_per_bar}/4"
     tags = ("song", f"{round(beats.tempo)} BPM", meter, *sections)
-    return _Described(name=wav.stem, files=files, main=wav.name, title=wav.stem.replace("_", " ").title(),
+    # A generated track is named by what made it, so generating it again makes a new version of it.
+    name = f"{' '.join(str(origin['prompt']).split()[:4])} seed {origin['seed']}" if "seed" in origin else wav.stem
+    return _Described(name=name, files=files, main=wav.name, title=wav.stem.replace("_", " ").title(),
                       tags=tags, bpm=round(float(beats.tempo), 2), sections=sections, origin=origin)
 
 
