@@ -11,8 +11,10 @@ Memory profiles, chosen with ``memory``:
 ``full``
     fp16, everything on the GPU, no memory savings.
 ``10gb`` (what ``auto`` picks on a GPU)
-    fp16, attention slicing, VAE slicing and tiling; model CPU offload when the free
-    GPU memory is below what the pipeline needs (SDXL on a 10 GB card).
+    fp16; model CPU offload when the free GPU memory is below what the pipeline needs
+    (SDXL on a 10 GB card); VAE tiling only for images larger than the model's native
+    size. No attention slicing: PyTorch 2's fused attention already needs little
+    memory, and slicing it only slows it down.
 ``low``
     as ``10gb`` with model CPU offload always on.
 
@@ -33,14 +35,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import CancelledError, ToonbeatError
+from ..gpu import MODEL_FILE_SUFFIXES, check_model_source, first_line, gpu_memory_guard, require_gen_extra
 
 DEFAULT_MODEL = "stable-diffusion-v1-5/stable-diffusion-v1-5"
+SDXL_CONFIG = "stabilityai/stable-diffusion-xl-base-1.0"
 KINDS = ("auto", "sd15", "sdxl")
 MEMORY_PROFILES = ("auto", "full", "10gb", "low")
-SINGLE_FILE_SUFFIXES = (".safetensors", ".ckpt", ".pt", ".bin")
 NATIVE_SIZE = {"sd15": 512, "sdxl": 1024}
 IP_ADAPTER_SCALE = 0.6  # how strongly the reference image (the first pose) steers the later poses
 GPU_BYTES_NEEDED = {"sd15": 4 * 2**30, "sdxl": 11 * 2**30}  # fp16 weights and activations at native size
+FP16_VARIANT = "fp16"  # the hub's half-size weight files (diffusion_pytorch_model.fp16.safetensors)
+OUT_OF_MEMORY_REMEDY = "use --memory low (model CPU offload), a smaller --width/--height, or SD 1.5 instead of SDXL"
 StepCallback = Callable[[int, int], None]
 
 
@@ -90,6 +95,7 @@ class ArtPipelines:
     text2img: Any
     img2img: Any
     offloaded: bool = False
+    tile_vae_above_pixels: int | None = None
     notes: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -125,7 +131,7 @@ def detect_kind(spec: ArtModelSpec) -> str:
     if spec.kind != "auto":
         return spec.kind
     path = Path(spec.model)
-    if path.suffix.lower() in SINGLE_FILE_SUFFIXES:
+    if path.suffix.lower() in MODEL_FILE_SUFFIXES:
         if not path.is_file():
             raise ToonbeatError(f"{path}: no such checkpoint file")
         return "sdxl" if any(key.startswith("conditioner.embedders.1.") for key in _checkpoint_keys(path)) else "sd15"
@@ -134,7 +140,7 @@ def detect_kind(spec: ArtModelSpec) -> str:
 
         config = DiffusionPipeline.load_config(spec.model)
     except (OSError, ValueError) as error:
-        raise ToonbeatError(f"cannot find the image model {spec.model!r}: {_first_line(error)} "
+        raise ToonbeatError(f"cannot find the image model {spec.model!r}: {first_line(error)} "
                             "(give a hub id that is downloaded or reachable, a pipeline folder, "
                             "or a .safetensors checkpoint)") from error
     return "sdxl" if "XL" in str(config.get("_class_name", "")) else "sd15"
@@ -142,12 +148,8 @@ def detect_kind(spec: ArtModelSpec) -> str:
 
 def load_art_model(spec: ArtModelSpec) -> ArtPipelines:
     """Load the pipelines ``spec`` names, with its LoRAs, IP-Adapter and memory profile applied."""
-    try:
-        import diffusers  # noqa: F401  (fail here, with the remedy, rather than deep inside loading)
-        import torch
-    except ImportError as error:
-        raise ToonbeatError(f"Stable Diffusion needs the gen extra ({error.name} is missing): "
-                            "pip install 'toonbeat[gen]' (on a GPU machine install the CUDA torch first)") from error
+    require_gen_extra("Stable Diffusion", "diffusers", "transformers")
+    import torch
 
     if spec.memory not in MEMORY_PROFILES:
         raise ToonbeatError(f"unknown memory profile {spec.memory!r} (choose from {', '.join(MEMORY_PROFILES)})")
@@ -157,7 +159,7 @@ def load_art_model(spec: ArtModelSpec) -> ArtPipelines:
     try:
         text2img = _load_text2img(spec, kind, dtype)
     except (OSError, ValueError, KeyError) as error:
-        raise ToonbeatError(f"cannot load the image model {spec.model!r}: {_first_line(error)}") from error
+        raise ToonbeatError(f"cannot load the image model {spec.model!r}: {first_line(error)}") from error
     text2img.set_progress_bar_config(disable=True)
     for index, (lora, _) in enumerate(spec.loras):
         _load_lora(text2img, lora, f"lora_{index}")
@@ -167,10 +169,21 @@ def load_art_model(spec: ArtModelSpec) -> ArtPipelines:
     if spec.ip_adapter:
         _load_ip_adapter(text2img, spec.ip_adapter, kind)
     pipes = ArtPipelines(spec=spec, kind=kind, device=device, text2img=text2img, img2img=None)
-    _apply_memory_profile(pipes, text2img)
-    pipes.img2img = _image_to_image(kind).from_pipe(text2img)
-    pipes.img2img.set_progress_bar_config(disable=True)
+    with gpu_memory_guard(f"loading {spec.model} ({kind})", OUT_OF_MEMORY_REMEDY):
+        _apply_memory_profile(pipes, text2img)
+    pipes.img2img = sharing_weights(_image_to_image(kind), text2img)
     return pipes
+
+
+def sharing_weights(pipeline_class: Any, pipe: Any, **components: Any) -> Any:
+    """A ``pipeline_class`` built on ``pipe``'s loaded components (plus ``components``), in ``pipe``'s dtype.
+
+    ``from_pipe`` without ``dtype`` casts every shared module to fp32 (diffusers issue
+    12754), which would double an fp16 profile's GPU memory.
+    """
+    shared = pipeline_class.from_pipe(pipe, dtype=pipe.dtype, **components)
+    shared.set_progress_bar_config(disable=True)
+    return shared
 
 
 def generate_image(pipes: ArtPipelines, request: ImageRequest, on_step: StepCallback | None = None,
@@ -222,14 +235,43 @@ def generate_image(pipes: ArtPipelines, request: ImageRequest, on_step: StepCall
     with pipes.lock:
         if pipes.has_ip_adapter:
             pipes.text2img.set_ip_adapter_scale(ip_scale)
-        try:
+        set_vae_tiling(pipes, width, height)
+        with gpu_memory_guard(f"making a {width}x{height} image with memory profile '{pipes.spec.memory}' "
+                              f"({pipes.kind})", OUT_OF_MEMORY_REMEDY):
             return pipe(**arguments).images[0]
-        except torch.OutOfMemoryError as error:
-            torch.cuda.empty_cache()
-            raise ToonbeatError(
-                f"the GPU ran out of memory making a {width}x{height} image with memory profile "
-                f"'{pipes.spec.memory}' ({pipes.kind}): use --memory low (model CPU offload), "
-                f"a smaller --size, or SD 1.5 instead of SDXL") from error
+
+
+def set_vae_tiling(pipes: ArtPipelines, width: int, height: int) -> None:
+    """Decode in tiles only when the memory plan asks for it at this many pixels; whole otherwise (faster)."""
+    vae = pipes.text2img.vae
+    if pipes.tile_vae_above_pixels is not None and width * height > pipes.tile_vae_above_pixels:
+        vae.enable_tiling()
+    else:
+        vae.disable_tiling()
+
+
+@dataclass(frozen=True)
+class MemoryPlan:
+    """What a memory profile turns on for one model on one GPU."""
+
+    offload: bool
+    tile_vae_above_pixels: int | None
+    """Decode the VAE in tiles for images with more pixels than this; ``None`` never."""
+
+
+def memory_plan(profile: str, kind: str, free_bytes: int) -> MemoryPlan:
+    """The plan for ``profile`` (``full``, ``10gb``, ``low``; ``auto`` is ``10gb``) with ``free_bytes`` of GPU memory.
+
+    Attention slicing is never on: PyTorch 2's fused attention is already memory-lean
+    and slicing makes it slower. VAE tiling is for images above the native size only,
+    where the decoder's activations, not the weights, set the peak.
+    """
+    if profile not in MEMORY_PROFILES:
+        raise ToonbeatError(f"unknown memory profile {profile!r} (choose from {', '.join(MEMORY_PROFILES)})")
+    if profile == "full":
+        return MemoryPlan(offload=False, tile_vae_above_pixels=None)
+    offload = profile == "low" or free_bytes < GPU_BYTES_NEEDED[kind]
+    return MemoryPlan(offload=offload, tile_vae_above_pixels=NATIVE_SIZE[kind] ** 2)
 
 
 def _load_text2img(spec: ArtModelSpec, kind: str, dtype: Any) -> Any:
@@ -237,13 +279,37 @@ def _load_text2img(spec: ArtModelSpec, kind: str, dtype: Any) -> Any:
 
     pipeline_class = StableDiffusionXLPipeline if kind == "sdxl" else StableDiffusionPipeline
     path = Path(spec.model)
-    if path.suffix.lower() in SINGLE_FILE_SUFFIXES:
+    if path.suffix.lower() in MODEL_FILE_SUFFIXES:
         if not path.is_file():
             raise ToonbeatError(f"{path}: no such checkpoint file")
-        options: dict[str, Any] = {"config": spec.config} if spec.config else {}
-        return pipeline_class.from_single_file(str(path), dtype=dtype, **options)
+        if spec.config:
+            check_model_source(spec.config, "pipeline config")
+            return pipeline_class.from_single_file(str(path), dtype=dtype, config=spec.config)
+        try:
+            return pipeline_class.from_single_file(str(path), dtype=dtype)
+        except (OSError, ValueError) as error:
+            raise ToonbeatError(
+                f"cannot assemble {path.name}: {first_line(error)} (a single-file checkpoint needs its "
+                "components' configs: give --config with a local pipeline folder of the same kind, or a hub id "
+                f"that is downloaded, e.g. {DEFAULT_MODEL if kind == 'sd15' else SDXL_CONFIG})") from error
+    check_model_source(spec.model, "image model")
     options = {"safety_checker": None, "requires_safety_checker": False} if kind == "sd15" else {}
-    return pipeline_class.from_pretrained(spec.model, dtype=dtype, **options)
+    return from_pretrained_preferring_fp16(pipeline_class, spec.model, dtype, **options)
+
+
+def from_pretrained_preferring_fp16(pipeline_class: Any, source: str, dtype: Any, **options: Any) -> Any:
+    """``from_pretrained`` that, for fp16, reads the half-size ``fp16`` weight files where the model has them.
+
+    Half the download and the disk; a model without that variant loads its full files.
+    """
+    import torch
+
+    if dtype == torch.float16:
+        try:
+            return pipeline_class.from_pretrained(source, dtype=dtype, variant=FP16_VARIANT, **options)
+        except (OSError, ValueError):
+            pass  # no fp16 files: the full-precision ones, cast on load
+    return pipeline_class.from_pretrained(source, dtype=dtype, **options)
 
 
 def _image_to_image(kind: str) -> Any:
@@ -254,22 +320,24 @@ def _image_to_image(kind: str) -> Any:
 
 def _load_lora(pipe: Any, lora: str, adapter_name: str) -> None:
     path = Path(lora)
+    check_model_source(lora, "LoRA")
     try:
         if path.is_file():
             pipe.load_lora_weights(str(path.parent), weight_name=path.name, adapter_name=adapter_name)
         else:
             pipe.load_lora_weights(lora, adapter_name=adapter_name)
     except (OSError, ValueError, KeyError) as error:
-        raise ToonbeatError(f"cannot load the LoRA {lora!r}: {_first_line(error)}") from error
+        raise ToonbeatError(f"cannot load the LoRA {lora!r}: {first_line(error)}") from error
 
 
 def _load_ip_adapter(pipe: Any, source: str, kind: str) -> None:
+    check_model_source(source, "IP-Adapter")
     subfolder, weight_name = ("sdxl_models", "ip-adapter_sdxl.safetensors") if kind == "sdxl" else (
         "models", "ip-adapter_sd15.safetensors")
     try:
         pipe.load_ip_adapter(source, subfolder=subfolder, weight_name=weight_name)
     except (OSError, ValueError, KeyError) as error:
-        raise ToonbeatError(f"cannot load the IP-Adapter from {source!r}: {_first_line(error)}") from error
+        raise ToonbeatError(f"cannot load the IP-Adapter from {source!r}: {first_line(error)}") from error
 
 
 def _apply_memory_profile(pipes: ArtPipelines, pipe: Any) -> None:
@@ -280,15 +348,10 @@ def _apply_memory_profile(pipes: ArtPipelines, pipe: Any) -> None:
     if not pipes.device.startswith("cuda"):
         pipe.to(pipes.device)
         return
-    profile = "10gb" if pipes.spec.memory == "auto" else pipes.spec.memory
-    if profile == "full":
-        pipe.to(pipes.device)
-        return
-    pipe.enable_attention_slicing()
-    pipe.vae.enable_slicing()
-    pipe.vae.enable_tiling()
     free_bytes, _ = torch.cuda.mem_get_info(torch.device(pipes.device))
-    if profile == "low" or free_bytes < GPU_BYTES_NEEDED[pipes.kind]:
+    plan = memory_plan("10gb" if pipes.spec.memory == "auto" else pipes.spec.memory, pipes.kind, free_bytes)
+    pipes.tile_vae_above_pixels = plan.tile_vae_above_pixels
+    if plan.offload:
         pipe.enable_model_cpu_offload(device=pipes.device)
         pipes.offloaded = True
         pipes.notes.append(f"model CPU offload on ({free_bytes / 2**30:.1f} GiB free on {pipes.device})")
@@ -306,9 +369,3 @@ def _checkpoint_keys(path: Path) -> list[str]:
 
     checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     return list(checkpoint.get("state_dict", checkpoint).keys())
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
-
