@@ -358,3 +358,24 @@ def tiny_ip_adapter(pipeline_folder: Path, folder: Path, seed: int = 0) -> Path:
             weights[f"ip_adapter.{2 * index + 1}.{kind}.weight"] = torch.randn(hidden, cross_dim) * 0.1
     save_file(weights, str(folder / "models" / "ip-adapter_sd15.safetensors"))
     return folder
+
+
+def tiny_controlnet(pipeline_folder: Path, folder: Path, seed: int = 0) -> Path:
+    """An OpenPose-style ControlNet for a tiny SD 1.5 or SDXL pipeline (``ControlNetModel.from_unet``), saved.
+
+    Its conditioning embedding downsamples by 2, as the tiny VAE does; the zero-initialised
+    output convolutions get random weights so the skeleton visibly changes the result.
+    """
+    import torch
+    from diffusers import ControlNetModel, UNet2DConditionModel
+
+    torch.manual_seed(seed)
+    unet = UNet2DConditionModel.from_pretrained(pipeline_folder / "unet")
+    controlnet = ControlNetModel.from_unet(unet, conditioning_embedding_out_channels=(8, 16))
+    with torch.no_grad():
+        for module in [*controlnet.controlnet_down_blocks, controlnet.controlnet_mid_block,
+                       controlnet.controlnet_cond_embedding.conv_out]:
+            for parameter in module.parameters():
+                parameter.normal_(0.0, 1.0)
+    controlnet.save_pretrained(folder)
+    return folder

@@ -37,6 +37,8 @@ def add_parser(subparsers: Any) -> None:
                            help="how far each pose may move from the first one, 0..1 (default: %(default)s)")
     character.add_argument("--key-tolerance", type=float, default=0.12,
                            help="colour distance keyed out as background, 0..1.7 (default: %(default)s)")
+    character.add_argument("--pose-scale", type=float, default=1.0,
+                           help="how firmly the ControlNet holds each skeleton, 0..2 (default: %(default)s)")
     character.add_argument("--height-px", type=int, default=768,
                            help="character height for --backend procedural (default: %(default)s)")
     character.set_defaults(run=run_character)
@@ -62,7 +64,10 @@ def _common(parser: argparse.ArgumentParser, default_output: str) -> None:
     parser.add_argument("--lora", action="append", default=[], metavar="PATH[:WEIGHT]",
                         help="LoRA file, folder or hub id, with an optional weight (repeat)")
     parser.add_argument("--config", help="pipeline folder or hub id with the configs for a single-file checkpoint")
-    parser.add_argument("--ip-adapter", help="IP-Adapter hub id or folder (h94/IP-Adapter layout) to hold identity")
+    parser.add_argument("--ip-adapter", help="IP-Adapter hub id or folder (h94/IP-Adapter layout) to hold identity; "
+                                             "a folder with the Plus weights uses them")
+    parser.add_argument("--controlnet", help="OpenPose ControlNet hub id or folder: each pose is drawn from its "
+                                             "skeleton (e.g. lllyasviel/control_v11p_sd15_openpose)")
     parser.add_argument("--device", default="auto", help="torch device (default: %(default)s)")
     parser.add_argument("--memory", choices=("auto", "full", "10gb", "low"), default="auto",
                         help="GPU memory profile; low = model CPU offload (default: %(default)s)")
@@ -95,13 +100,14 @@ def run_character(args: argparse.Namespace) -> int:
 
     style = load_style(args.style)
     pipes = _load(args)
-    cast = [(name, args.prompt or preset.prompt)] + [(load_character(s).name, load_character(s).prompt)
-                                                     for s in secondaries]
-    for index, (character_name, prompt) in enumerate(cast):
+    cast = [(name, args.prompt or preset.prompt, preset.name)] + [
+        (load_character(s).name, load_character(s).prompt, load_character(s).name) for s in secondaries]
+    for index, (character_name, prompt, design) in enumerate(cast):
         request = CharacterRequest(name=character_name, prompt=prompt, poses=pose_list(style, args.poses),
                                    style=style, seed=args.seed + 1000 * index, width=args.width, height=args.height,
                                    steps=args.steps, guidance=args.guidance, strength=args.strength,
-                                   key_tolerance=args.key_tolerance)
+                                   key_tolerance=args.key_tolerance, design=design,
+                                   pose_scale=args.pose_scale)
         folder = make_character(pipes, request, output / character_name, progress=_show)
         print(file=sys.stderr)
         print(f"wrote {folder} ({', '.join(pose for pose, _ in request.poses)})")
@@ -138,7 +144,8 @@ def _load(args: argparse.Namespace) -> Any:
     from .diffusion import DEFAULT_MODEL, ArtModelSpec, load_art_model
 
     spec = ArtModelSpec(model=args.model or DEFAULT_MODEL, kind=args.kind, loras=tuple(map(_lora, args.lora)),
-                        device=args.device, memory=args.memory, config=args.config, ip_adapter=args.ip_adapter)
+                        device=args.device, memory=args.memory, config=args.config, ip_adapter=args.ip_adapter,
+                        controlnet=args.controlnet)
     pipes = load_art_model(spec)
     for note in pipes.notes:
         print(f"art: {note}", file=sys.stderr)

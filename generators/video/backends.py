@@ -1,0 +1,199 @@
+"""One interface over the video models: a backend turns a :class:`VideoRequest` into a list of frames.
+
+``animatediff`` (the default) puts a motion adapter on a Stable Diffusion 1.5
+pipeline (``MotionAdapter`` + ``UNetMotionModel``), loaded the way the image
+generator loads it (hub id, folder or single-file checkpoint, LoRAs, IP-Adapter), and
+with an OpenPose ControlNet follows a skeleton per frame, so a dance cycle's hits land
+on the frames the cycle says. Clips longer than the adapter's window are denoised in
+overlapping context windows (FreeNoise, diffusers' ``enable_free_noise``).
+
+Licences: AnimateDiff's motion adapters are Apache-2.0; the SD 1.5 weights are
+CreativeML OpenRAIL-M.
+
+Examples
+--------
+>>> backend = load_video_backend(VideoModelSpec(controlnet="lllyasviel/control_v11p_sd15_openpose"))  # doctest: +SKIP
+>>> frames = backend.generate(VideoRequest(prompt="cartoon robot dj dancing", frame_count=16))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..art.diffusion import (
+    DEFAULT_MODEL,
+    ArtModelSpec,
+    load_adapters,
+    load_controlnet,
+    load_text2img,
+    place_on_device,
+    resolve_device,
+    sharing_weights,
+)
+from ..errors import CancelledError, ToonbeatError
+from ..gpu import check_model_source, first_line, gpu_memory_guard, require_gen_extra
+
+BACKENDS = ("animatediff",)
+DEFAULT_MOTION_ADAPTER = "guoyww/animatediff-motion-adapter-v1-5-3"
+OUT_OF_MEMORY_REMEDY = ("use --memory low (model CPU offload), fewer --frames, a smaller --width/--height, "
+                        "or a shorter --context")
+StepCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class VideoModelSpec:
+    """Which video model to load: the image model, motion adapter, ControlNet and adapters, device and memory."""
+
+    backend: str = "animatediff"
+    model: str = DEFAULT_MODEL
+    motion_adapter: str = DEFAULT_MOTION_ADAPTER
+    controlnet: str | None = None
+    ip_adapter: str | None = None
+    loras: tuple[tuple[str, float], ...] = ()
+    config: str | None = None
+    device: str = "auto"
+    memory: str = "auto"
+
+
+@dataclass(frozen=True)
+class VideoRequest:
+    """One clip. Sizes in pixels (multiples of 8); ``pose_frames`` are OpenPose skeletons, one per frame;
+    ``reference_image`` conditions the IP-Adapter; ``context_frames`` is the FreeNoise window (frames)."""
+
+    prompt: str
+    negative_prompt: str = ""
+    seed: int = 0
+    frame_count: int = 16
+    width: int = 512
+    height: int = 512
+    steps: int = 25
+    guidance: float = 7.0
+    pose_frames: tuple[Any, ...] = ()
+    pose_scale: float = 1.0
+    reference_image: Any = None
+    context_frames: int = 16
+
+
+class VideoBackend(Protocol):
+    """What the clip writer needs from a loaded video model."""
+
+    name: str
+    model_id: str
+    supports_poses: bool
+
+    def generate(self, request: VideoRequest, on_step: StepCallback | None = None,
+                 cancel: threading.Event | None = None) -> list[Any]:
+        """``request.frame_count`` PIL images."""
+        ...
+
+
+class AnimateDiffBackend:
+    """AnimateDiff on SD 1.5, with an OpenPose ControlNet when one is given."""
+
+    name = "animatediff"
+
+    def __init__(self, spec: VideoModelSpec) -> None:
+        require_gen_extra("AnimateDiff", "diffusers", "transformers")
+        import torch
+        from diffusers import AnimateDiffControlNetPipeline, AnimateDiffPipeline, MotionAdapter
+
+        self.spec, self.device = spec, resolve_device(spec.device)
+        self.model_id = spec.model
+        dtype = torch.float16 if self.device.startswith("cuda") else torch.float32
+        image_spec = ArtModelSpec(model=spec.model, kind="sd15", loras=spec.loras, config=spec.config,
+                                  ip_adapter=spec.ip_adapter)
+        base = load_text2img(image_spec, "sd15", dtype)
+        check_model_source(spec.motion_adapter, "motion adapter")
+        try:
+            adapter = MotionAdapter.from_pretrained(spec.motion_adapter, dtype=dtype)
+        except (OSError, ValueError) as error:
+            raise ToonbeatError(f"cannot load the motion adapter {spec.motion_adapter!r}: "
+                                f"{first_line(error)}") from error
+        if spec.controlnet:
+            controlnet = load_controlnet(spec.controlnet, dtype)
+            self.pipe = sharing_weights(AnimateDiffControlNetPipeline, base, motion_adapter=adapter,
+                                        controlnet=controlnet)
+        else:
+            self.pipe = sharing_weights(AnimateDiffPipeline, base, motion_adapter=adapter)
+        self.pipe.scheduler.register_to_config(timestep_spacing="linspace", beta_schedule="linear",
+                                               clip_sample=False)
+        load_adapters(self.pipe, image_spec, "sd15")  # after the UNet became a motion UNet, which keeps them
+        self.supports_poses = spec.controlnet is not None
+        self.max_context_frames = int(adapter.config.motion_max_seq_length)
+        with gpu_memory_guard(f"loading AnimateDiff on {spec.model}", OUT_OF_MEMORY_REMEDY):
+            self.placement = place_on_device(self.pipe, self.device, spec.memory, "sd15")
+        self.lock = threading.Lock()
+
+    def generate(self, request: VideoRequest, on_step: StepCallback | None = None,
+                 cancel: threading.Event | None = None) -> list[Any]:
+        """The clip's frames; see ``VideoBackend.generate``. Raises ``CancelledError`` at the next step."""
+        import torch
+
+        _check(request)
+        if request.pose_frames and not self.supports_poses:
+            raise ToonbeatError("pose frames need an OpenPose ControlNet: give --controlnet")
+
+        def step_end(_pipe: Any, step: int, _timestep: Any, callback_kwargs: dict[str, Any]) -> dict[str, Any]:
+            if cancel is not None and cancel.is_set():
+                raise CancelledError("video generation cancelled")
+            if on_step is not None:
+                on_step(step + 1, request.steps)
+            return callback_kwargs
+
+        arguments: dict[str, Any] = dict(
+            prompt=request.prompt, negative_prompt=request.negative_prompt or None, num_frames=request.frame_count,
+            width=request.width, height=request.height, num_inference_steps=request.steps,
+            guidance_scale=request.guidance, generator=torch.Generator("cpu").manual_seed(request.seed),
+            callback_on_step_end=step_end)
+        if self.supports_poses:
+            poses = request.pose_frames or _blank_frames(request)
+            arguments.update(conditioning_frames=[frame.convert("RGB").resize((request.width, request.height))
+                                                  for frame in poses],
+                             controlnet_conditioning_scale=request.pose_scale if request.pose_frames else 0.0)
+        if self.spec.ip_adapter:
+            from PIL import Image
+
+            reference = request.reference_image
+            self.pipe.set_ip_adapter_scale(0.6 if reference is not None else 0.0)
+            arguments["ip_adapter_image"] = reference if reference is not None else Image.new("RGB", (224, 224))
+        if cancel is not None and cancel.is_set():
+            raise CancelledError("video generation cancelled")
+        with self.lock:
+            context = min(request.context_frames, self.max_context_frames)
+            if request.frame_count > context:
+                self.pipe.enable_free_noise(context_length=context, context_stride=max(1, context // 4))
+            else:
+                self.pipe.disable_free_noise()
+            with gpu_memory_guard(f"making {request.frame_count} frames at {request.width}x{request.height}",
+                                  OUT_OF_MEMORY_REMEDY):
+                return list(self.pipe(**arguments).frames[0])
+
+
+def load_video_backend(spec: VideoModelSpec) -> VideoBackend:
+    """Load the backend ``spec`` names."""
+    if spec.backend not in BACKENDS:
+        raise ToonbeatError(f"unknown video backend {spec.backend!r} (choose from {', '.join(BACKENDS)})")
+    return AnimateDiffBackend(spec)
+
+
+def _check(request: VideoRequest) -> None:
+    problems = [
+        (request.frame_count >= 1, f"a clip needs at least one frame, not {request.frame_count}"),
+        (request.width > 0 and request.height > 0 and request.width % 8 == 0 and request.height % 8 == 0,
+         f"clip size {request.width}x{request.height} must be positive multiples of 8"),
+        (not request.pose_frames or len(request.pose_frames) == request.frame_count,
+         f"{len(request.pose_frames)} pose frames for {request.frame_count} frames: give one per frame"),
+        (request.context_frames >= 2, f"the context window needs at least 2 frames, not {request.context_frames}"),
+    ]
+    for ok, problem in problems:
+        if not ok:
+            raise ToonbeatError(problem)
+
+
+def _blank_frames(request: VideoRequest) -> list[Any]:
+    from PIL import Image
+
+    return [Image.new("RGB", (request.width, request.height))] * request.frame_count
