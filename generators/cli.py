@@ -25,8 +25,9 @@ def _command_modules() -> list[ModuleType]:
     from .blender import command as blender
     from .music import command as music
     from .service import command as serve
+    from .video import command as video
 
-    return [demo, analyze, blender, music, art, serve]
+    return [demo, analyze, blender, music, art, video, serve]
 
 
 def build_parser() -> argparse.ArgumentParser:

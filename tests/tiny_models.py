@@ -379,3 +379,14 @@ def tiny_controlnet(pipeline_folder: Path, folder: Path, seed: int = 0) -> Path:
                 parameter.normal_(0.0, 1.0)
     controlnet.save_pretrained(folder)
     return folder
+
+
+def tiny_motion_adapter(folder: Path, seed: int = 0) -> Path:
+    """An AnimateDiff ``MotionAdapter`` matching the tiny SD 1.5 UNet (two blocks of 16 and 32 channels), saved."""
+    import torch
+    from diffusers import MotionAdapter
+
+    torch.manual_seed(seed)
+    MotionAdapter(block_out_channels=(16, 32), motion_layers_per_block=1, motion_norm_num_groups=8,
+                  motion_num_attention_heads=2, motion_max_seq_length=8).save_pretrained(folder)
+    return folder

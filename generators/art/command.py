@@ -143,7 +143,7 @@ def run_backgrounds(args: argparse.Namespace) -> int:
 def _load(args: argparse.Namespace) -> Any:
     from .diffusion import DEFAULT_MODEL, ArtModelSpec, load_art_model
 
-    spec = ArtModelSpec(model=args.model or DEFAULT_MODEL, kind=args.kind, loras=tuple(map(_lora, args.lora)),
+    spec = ArtModelSpec(model=args.model or DEFAULT_MODEL, kind=args.kind, loras=tuple(map(lora_argument, args.lora)),
                         device=args.device, memory=args.memory, config=args.config, ip_adapter=args.ip_adapter,
                         controlnet=args.controlnet)
     pipes = load_art_model(spec)
@@ -163,7 +163,7 @@ def _show(progress: Any) -> None:
           f"({progress.fraction:.0%} of {progress.images_total} images)   ", end="", file=sys.stderr, flush=True)
 
 
-def _lora(text: str) -> tuple[str, float]:
+def lora_argument(text: str) -> tuple[str, float]:
     path, _, weight = text.rpartition(":") if ":" in text and not Path(text).exists() else (text, "", "")
     try:
         return (path, float(weight)) if weight else (text, 1.0)
