@@ -85,4 +85,4 @@ def first_line(error: BaseException) -> str:
 
 def _release(version: str) -> tuple[int, ...]:
     """``"0.42.1"`` -> ``(0, 42, 1)``; pre-release and local tails are dropped."""
-    return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0])[:3])
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("+", maxsplit=1)[0])[:3])

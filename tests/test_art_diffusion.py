@@ -280,7 +280,7 @@ def test_running_out_of_gpu_memory_while_drawing_names_the_options_art_character
 
 
 def test_a_missing_lora_file_or_a_single_file_without_config_says_what_to_give(sd15_folder, tmp_path):
-    with pytest.raises(ToonbeatError, match="loras/mine.safetensors: no such LoRA file or folder"):
+    with pytest.raises(ToonbeatError, match=r"loras/mine\.safetensors: no such LoRA file or folder"):
         load_art_model(ArtModelSpec(model=str(sd15_folder), device="cpu",
                                     loras=((str(tmp_path / "loras" / "mine.safetensors"), 1.0),)))
     checkpoint = tiny_models.single_file_checkpoint(sd15_folder, tmp_path / "cartoon_v1.safetensors")

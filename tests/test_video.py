@@ -41,7 +41,7 @@ def small(**changes) -> VideoRequest:
 def test_every_cycle_starts_on_a_hit_with_its_keys_in_order():
     for cycle in CYCLES.values():
         assert cycle.keys[0].phase == 0.0 and cycle.keys[0].hit
-        assert all(a.phase < b.phase < 1.0 for a, b in zip(cycle.keys, cycle.keys[1:]))
+        assert all(a.phase < b.phase < 1.0 for a, b in zip(cycle.keys, cycle.keys[1:], strict=False))
     assert CYCLES["dance"].hit_frames(16) == (0, 8) and CYCLES["headbang"].hit_frames(12) == (0,)
     with pytest.raises(ToonbeatError, match="unknown move 'spin'"):
         get_cycle("spin")

@@ -37,6 +37,8 @@ def add_parser(subparsers: Any) -> None:
                            help="how far each pose may move from the first one, 0..1 (default: %(default)s)")
     character.add_argument("--key-tolerance", type=float, default=0.12,
                            help="colour distance keyed out as background, 0..1.7 (default: %(default)s)")
+    character.add_argument("--remove-background", choices=("key", "rembg"), default="key",
+                           help="key the studio backdrop, or segment with rembg where installed (default: %(default)s)")
     character.add_argument("--pose-scale", type=float, default=1.0,
                            help="how firmly the ControlNet holds each skeleton, 0..2 (default: %(default)s)")
     character.add_argument("--height-px", type=int, default=768,
@@ -107,7 +109,7 @@ def run_character(args: argparse.Namespace) -> int:
                                    style=style, seed=args.seed + 1000 * index, width=args.width, height=args.height,
                                    steps=args.steps, guidance=args.guidance, strength=args.strength,
                                    key_tolerance=args.key_tolerance, design=design,
-                                   pose_scale=args.pose_scale)
+                                   pose_scale=args.pose_scale, background_removal=args.remove_background)
         folder = make_character(pipes, request, output / character_name, progress=_show)
         print(file=sys.stderr)
         print(f"wrote {folder} ({', '.join(pose for pose, _ in request.poses)})")

@@ -43,7 +43,8 @@ SDXL_CONFIG = "stabilityai/stable-diffusion-xl-base-1.0"
 KINDS = ("auto", "sd15", "sdxl")
 MEMORY_PROFILES = ("auto", "full", "10gb", "low")
 NATIVE_SIZE = {"sd15": 512, "sdxl": 1024}
-IP_ADAPTER_WEIGHTS = {("sd15", False): "ip-adapter_sd15.safetensors", ("sd15", True): "ip-adapter-plus_sd15.safetensors",
+IP_ADAPTER_WEIGHTS = {("sd15", False): "ip-adapter_sd15.safetensors",
+                      ("sd15", True): "ip-adapter-plus_sd15.safetensors",
                       ("sdxl", False): "ip-adapter_sdxl.safetensors",
                       ("sdxl", True): "ip-adapter-plus_sdxl_vit-h.safetensors"}
 """Weight files in ``h94/IP-Adapter`` (Plus for SDXL reads ViT-H features: the ``models/image_encoder``)."""

@@ -31,9 +31,10 @@ from addon.core.character_sheet import write_sheet
 
 from ..errors import ToonbeatError
 from ..version import toonbeat_version
+from .backdrop_removal import remove_background
 from .characters.poses import POSES
 from .diffusion import ArtPipelines, ImageRequest, generate_image
-from .keying import key_background, opaque_box
+from .keying import opaque_box
 from .presets import Style
 from .skeletons import skeleton_image
 
@@ -64,7 +65,8 @@ class CharacterRequest:
     Sizes in pixels (default: the model's portrait size), ``strength`` of the
     image-to-image stage (0 copies the first pose, 1 ignores it). ``design`` names the
     procedural design whose proportions the pose skeletons take (see ``skeletons.body_for``);
-    ``pose_scale`` is how firmly the ControlNet holds the skeleton.
+    ``pose_scale`` is how firmly the ControlNet holds the skeleton; ``background_removal`` is ``key``
+    (the studio-backdrop keyer) or ``rembg`` (segmentation, where installed).
     """
 
     name: str
@@ -80,6 +82,7 @@ class CharacterRequest:
     key_tolerance: float = 0.12
     design: str | None = None
     pose_scale: float = 1.0
+    background_removal: str = "key"
 
 
 def pose_list(style: Style, names: list[str] | None = None) -> tuple[tuple[str, str], ...]:
@@ -118,7 +121,8 @@ def make_character(pipes: ArtPipelines, request: CharacterRequest, folder: str |
         image = generate_image(pipes, image_request, on_step=on_step, cancel=cancel)
         if first_image is None:
             first_image = image
-        images[pose] = key_background(np.asarray(image.convert("RGB")), tolerance=request.key_tolerance)
+        images[pose] = remove_background(np.asarray(image.convert("RGB")), request.background_removal,
+                                         tolerance=request.key_tolerance)
     aligned = align_on_feet(images)
     second_stage = "ip-adapter" if pipes.has_ip_adapter else "img2img"
     if pipes.has_controlnet:

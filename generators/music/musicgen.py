@@ -2,8 +2,8 @@
 
 MusicGen writes about 30 s at a time. A longer track is built window by window:
 each new window continues the model's own codes for the last ``context_seconds`` of
-the previous window (kept, not re-encoded from the decoded audio) and is joined to it with a crossfade over the end of that context
-(``crossfade.join_window``), so the seam falls where both sides play the same music.
+the previous window (kept, not re-encoded from the decoded audio) and is joined to
+it with a crossfade over the end of that context (``crossfade.join_window``), so the seam falls where both sides play the same music.
 The result is resampled to 44.1 or 48 kHz, normalised to an integrated loudness with
 a true-peak ceiling, and written as WAV beside a JSON side file that records how it
 was made.
@@ -33,7 +33,14 @@ from addon.core.files import atomic_path, write_json_atomically
 from ..errors import CancelledError, ToonbeatError
 from ..gpu import gpu_memory_guard
 from ..version import toonbeat_version
-from .backends import OUT_OF_MEMORY_REMEDY, MusicBackend, MusicModelSpec, Sampling, Window, load_backend
+from .backends import (
+    OUT_OF_MEMORY_REMEDY,
+    MusicBackend,
+    MusicModelSpec,
+    Sampling,
+    Window,
+    load_backend,
+)
 from .crossfade import join_window
 from .loudness import LoudnessReport, normalize_loudness
 

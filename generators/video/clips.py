@@ -3,7 +3,7 @@
 A clip is what the Blender side places on the beats (the clip format, version 1):
 ``frames/0000.png`` ... and ``clip.json``. A character clip dances a cycle
 (``cycles``): the backend's ControlNet follows the cycle's skeletons, so the hits
-are the cycle's by construction; its frames are keyed to transparency (``keying``).
+are the cycle's by construction; its frames are cut out (``art.backdrop_removal``).
 A folder is replaced only when it is a clip folder already (re-running a clip
 replaces the clip); any other non-empty folder is left alone.
 """
@@ -23,7 +23,7 @@ import numpy as np
 
 from addon.core.files import write_json_atomically
 
-from ..art.keying import key_background
+from ..art.backdrop_removal import remove_background
 from ..errors import ToonbeatError
 from .backends import VideoBackend, VideoRequest
 from .cycles import Cycle, cycle_skeletons
@@ -45,6 +45,7 @@ class ClipRequest:
     design: str | None = None
     fps: float = 24.0
     key_tolerance: float = 0.12
+    background_removal: str = "key"
 
 
 def make_clip(backend: VideoBackend, request: ClipRequest, folder: str | os.PathLike[str],
@@ -66,7 +67,8 @@ def make_clip(backend: VideoBackend, request: ClipRequest, folder: str | os.Path
     frames = backend.generate(video, on_step=on_step, cancel=cancel)
     arrays = [np.asarray(frame.convert("RGB")) for frame in frames]
     if request.kind == "character":
-        arrays = [key_background(array, tolerance=request.key_tolerance) for array in arrays]
+        arrays = [remove_background(array, request.background_removal, tolerance=request.key_tolerance)
+                  for array in arrays]
     document = {"version": CLIP_VERSION, "kind": request.kind, "name": request.name, "fps": request.fps,
                 "frame_count": len(arrays), "frames": FRAMES_PATTERN, "movie": None,
                 "loops": request.cycle is not None, "beats_per_cycle": beats_per_cycle, "hit_frames": list(hits),

@@ -30,7 +30,8 @@ def add_parser(subparsers: Any) -> None:
     clip.add_argument("--model", help="SD 1.5 hub id, pipeline folder or single-file checkpoint (default: SD 1.5)")
     clip.add_argument("--motion-adapter", default=DEFAULT_MOTION_ADAPTER,
                       help="AnimateDiff motion adapter hub id or folder (default: %(default)s)")
-    clip.add_argument("--controlnet", help="OpenPose ControlNet hub id or folder (lllyasviel/control_v11p_sd15_openpose)")
+    clip.add_argument("--controlnet",
+                      help="OpenPose ControlNet hub id or folder (lllyasviel/control_v11p_sd15_openpose)")
     clip.add_argument("--ip-adapter", help="IP-Adapter hub id or folder; --reference is the character to hold")
     clip.add_argument("--reference", help="image of the character (e.g. its idle.png) for the IP-Adapter")
     clip.add_argument("--lora", action="append", default=[], metavar="PATH[:WEIGHT]",
@@ -57,6 +58,8 @@ def add_parser(subparsers: Any) -> None:
                       help="how firmly the ControlNet holds the skeletons (default: %(default)s)")
     clip.add_argument("--key-tolerance", type=float, default=0.12,
                       help="colour distance keyed out of character clips (default: %(default)s)")
+    clip.add_argument("--remove-background", choices=("key", "rembg"), default="key",
+                      help="key the studio backdrop, or segment with rembg where installed (default: %(default)s)")
     clip.add_argument("--style", help="style JSON file (default: the shipped presets/style.json)")
     clip.set_defaults(run=run_clip)
 
@@ -103,7 +106,8 @@ def run_clip(args: argparse.Namespace) -> int:
                          width=args.width, height=args.height, steps=args.steps, guidance=args.guidance,
                          pose_scale=args.pose_scale, reference_image=reference, context_frames=args.context)
     request = ClipRequest(name=name, kind=args.kind or ("character" if cycle else "shot"), video=video, cycle=cycle,
-                          design=preset.name, fps=args.fps, key_tolerance=args.key_tolerance)
+                          design=preset.name, fps=args.fps, key_tolerance=args.key_tolerance,
+                          background_removal=args.remove_background)
     backend = load_video_backend(spec)
 
     def show(step: int, steps: int) -> None:
@@ -111,7 +115,8 @@ def run_clip(args: argparse.Namespace) -> int:
 
     folder = make_clip(backend, request, args.output or Path("out/clips") / name, on_step=show)
     print(file=sys.stderr)
-    print(f"wrote {folder} ({args.frames} frames, hits at {json.loads((folder / 'clip.json').read_text())['hit_frames']})")
+    hits = json.loads((folder / "clip.json").read_text(encoding="utf-8"))["hit_frames"]
+    print(f"wrote {folder} ({args.frames} frames, hits at frames {hits})")
     return 0
 
 
