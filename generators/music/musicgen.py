@@ -3,7 +3,8 @@
 MusicGen writes about 30 s at a time. A longer track is built window by window:
 each new window continues the model's own codes for the last ``context_seconds`` of
 the previous window (kept, not re-encoded from the decoded audio) and is joined to
-it with a crossfade over the end of that context (``crossfade.join_window``), so the seam falls where both sides play the same music.
+it with a crossfade over the end of that context (``crossfade.join_window``), so the
+seam falls where both sides play the same music.
 The result is resampled to 44.1 or 48 kHz, normalised to an integrated loudness with
 a true-peak ceiling, and written as WAV beside a JSON side file that records how it
 was made.
