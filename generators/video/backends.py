@@ -91,18 +91,25 @@ class VideoBackend(Protocol):
 
 
 class AnimateDiffBackend:
-    """AnimateDiff on SD 1.5, with an OpenPose ControlNet when one is given."""
+    """AnimateDiff on SD 1.5 (an ``AnimateDiffPipeline``, or ``AnimateDiffControlNetPipeline`` for poses)."""
 
     name = "animatediff"
 
-    def __init__(self, spec: VideoModelSpec) -> None:
+    def __init__(self, pipe: Any, model_id: str, ip_adapter: bool = False) -> None:
+        self.pipe, self.model_id, self.ip_adapter = pipe, model_id, ip_adapter
+        self.supports_poses = hasattr(pipe, "controlnet")
+        self.max_context_frames = int(pipe.unet.config.motion_max_seq_length)
+        self.lock = threading.Lock()
+
+    @classmethod
+    def load(cls, spec: VideoModelSpec) -> AnimateDiffBackend:
+        """Build the pipeline ``spec`` names on the image model's weights and place it per its memory profile."""
         require_gen_extra("AnimateDiff", "diffusers", "transformers")
         import torch
         from diffusers import AnimateDiffControlNetPipeline, AnimateDiffPipeline, MotionAdapter
 
-        self.spec, self.device = spec, resolve_device(spec.device)
-        self.model_id = spec.model
-        dtype = torch.float16 if self.device.startswith("cuda") else torch.float32
+        device = resolve_device(spec.device)
+        dtype = torch.float16 if device.startswith("cuda") else torch.float32
         image_spec = ArtModelSpec(model=spec.model, kind="sd15", loras=spec.loras, config=spec.config,
                                   ip_adapter=spec.ip_adapter)
         base = load_text2img(image_spec, "sd15", dtype)
@@ -113,19 +120,17 @@ class AnimateDiffBackend:
             raise ToonbeatError(f"cannot load the motion adapter {spec.motion_adapter!r}: "
                                 f"{first_line(error)}") from error
         if spec.controlnet:
-            controlnet = load_controlnet(spec.controlnet, dtype)
-            self.pipe = sharing_weights(AnimateDiffControlNetPipeline, base, motion_adapter=adapter,
-                                        controlnet=controlnet)
+            pipe = sharing_weights(AnimateDiffControlNetPipeline, base, motion_adapter=adapter,
+                                   controlnet=load_controlnet(spec.controlnet, dtype))
         else:
-            self.pipe = sharing_weights(AnimateDiffPipeline, base, motion_adapter=adapter)
-        self.pipe.scheduler.register_to_config(timestep_spacing="linspace", beta_schedule="linear",
-                                               clip_sample=False)
-        load_adapters(self.pipe, image_spec, "sd15")  # after the UNet became a motion UNet, which keeps them
-        self.supports_poses = spec.controlnet is not None
-        self.max_context_frames = int(adapter.config.motion_max_seq_length)
+            pipe = sharing_weights(AnimateDiffPipeline, base, motion_adapter=adapter)
+        # AnimateDiff's motion modules were trained with a linear beta schedule.
+        pipe.scheduler = type(pipe.scheduler).from_config(pipe.scheduler.config, timestep_spacing="linspace",
+                                                          beta_schedule="linear", clip_sample=False)
+        load_adapters(pipe, image_spec, "sd15")  # after the UNet became a motion UNet, which keeps them
         with gpu_memory_guard(f"loading AnimateDiff on {spec.model}", OUT_OF_MEMORY_REMEDY):
-            self.placement = place_on_device(self.pipe, self.device, spec.memory, "sd15")
-        self.lock = threading.Lock()
+            place_on_device(pipe, device, spec.memory, "sd15")
+        return cls(pipe, spec.model, ip_adapter=spec.ip_adapter is not None)
 
     def generate(self, request: VideoRequest, on_step: StepCallback | None = None,
                  cancel: threading.Event | None = None) -> list[Any]:
@@ -153,7 +158,7 @@ class AnimateDiffBackend:
             arguments.update(conditioning_frames=[frame.convert("RGB").resize((request.width, request.height))
                                                   for frame in poses],
                              controlnet_conditioning_scale=request.pose_scale if request.pose_frames else 0.0)
-        if self.spec.ip_adapter:
+        if self.ip_adapter:
             from PIL import Image
 
             reference = request.reference_image
@@ -176,7 +181,7 @@ def load_video_backend(spec: VideoModelSpec) -> VideoBackend:
     """Load the backend ``spec`` names."""
     if spec.backend not in BACKENDS:
         raise ToonbeatError(f"unknown video backend {spec.backend!r} (choose from {', '.join(BACKENDS)})")
-    return AnimateDiffBackend(spec)
+    return AnimateDiffBackend.load(spec)
 
 
 def _check(request: VideoRequest) -> None:
