@@ -124,12 +124,13 @@ def _warp(image: np.ndarray, sample_at: np.ndarray) -> np.ndarray:
 
 
 def _retime_ffmpeg(frames: Sequence[np.ndarray], positions: list[float], loop: bool) -> list[np.ndarray]:
-    """FFmpeg ``minterpolate`` at a rate fine enough for every position, then the nearest frame to each."""
+    """FFmpeg ``minterpolate`` at a rate that lands on every position (or 24 a step), then the frame at each."""
     from PIL import Image
 
     source = list(frames) + ([frames[0]] if loop else [])
     source += [source[-1], source[-1]]  # minterpolate stops short of its last input frames: hold the end
-    denominators = 24  # in-betweens per input step: positions are matched to 1/24 of a step
+    # Output frames per input step: the fewest that put a frame on every position, at most 24 (then the nearest).
+    denominators = next((d for d in range(1, 25) if all(abs(p * d - round(p * d)) < 1e-6 for p in positions)), 24)
     with tempfile.TemporaryDirectory(prefix="toonbeat-retime-") as folder:
         work = Path(folder)
         for index, frame in enumerate(source):
