@@ -166,3 +166,11 @@ def test_the_music_command_writes_a_44_1_khz_track_from_a_preset(checkpoint, tmp
     side = json.loads(out.with_suffix(".music.json").read_text())
     assert side["preset"] == "house" and side["bpm"] == 122 and "122 BPM" in side["prompt"]
     assert "wrote" in capsys.readouterr().out
+
+
+def test_the_model_option_tells_the_user_the_weights_are_non_commercial(capsys):
+    parser = argparse.ArgumentParser()
+    command.add_parser(parser.add_subparsers())
+    with pytest.raises(SystemExit):
+        parser.parse_args(["music", "--help"])
+    assert "CC-BY-NC4.0:non-commercial" in "".join(capsys.readouterr().out.split())  # argparse wraps at hyphens

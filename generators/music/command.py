@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from .backends import BACKENDS, MODEL_SIZES
+from .backends import BACKENDS, MODEL_SIZES, WEIGHTS_LICENCE
 
 
 def add_parser(subparsers: Any) -> None:
@@ -23,7 +23,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--bpm", type=float, help="tempo written into the prompt (default: the preset's)")
     parser.add_argument("--seconds", type=float, default=180.0, help="track length (default: %(default)s)")
     parser.add_argument("--model", default="small",
-                        help=f"{', '.join(MODEL_SIZES)}, a hub id or a checkpoint folder (default: %(default)s)")
+                        help=f"{', '.join(MODEL_SIZES)}, a hub id or a checkpoint folder (default: %(default)s); "
+                             f"{WEIGHTS_LICENCE}")
     parser.add_argument("--backend", choices=BACKENDS, default="auto",
                         help="MusicGen implementation; auto prefers audiocraft when installed (default: %(default)s)")
     parser.add_argument("--device", default="auto", help="torch device, e.g. cuda or cpu (default: %(default)s)")
