@@ -136,3 +136,18 @@ def test_the_video_command_writes_a_dance_clip(models, tmp_path, capsys):
     document = json.loads((tmp_path / "headbang" / "clip.json").read_text())
     assert document["hit_frames"] == [0] and document["kind"] == "character" and document["name"] == "headbang"
     assert "wrote" in capsys.readouterr().out
+
+
+def test_wan_text_to_video_writes_a_shot_clip(tmp_path):
+    wan = load_video_backend(VideoModelSpec(backend="wan", model=str(tiny_models.tiny_wan(tmp_path / "wan")),
+                                            device="cpu"))
+    assert wan.name == "wan" and not wan.supports_poses
+    request = ClipRequest(name="city_pan", kind="shot", video=small(frame_count=5, width=16, height=16))
+    folder = make_clip(wan, request, tmp_path / "city_pan")
+    document = json.loads((folder / "clip.json").read_text())
+    assert document["frame_count"] == 5 and document["source"] == "wan" and document["hit_frames"] == []
+    assert Image.open(folder / "frames" / "0004.png").size == (16, 16)
+    with pytest.raises(ToonbeatError, match="4 k \\+ 1 frames"):
+        wan.generate(small(frame_count=6, width=16, height=16))
+    with pytest.raises(ToonbeatError, match="needs an OpenPose ControlNet"):
+        make_clip(wan, ClipRequest(name="x", kind="character", video=small(), cycle=CYCLES["dance"]), tmp_path / "x")

@@ -390,3 +390,23 @@ def tiny_motion_adapter(folder: Path, seed: int = 0) -> Path:
     MotionAdapter(block_out_channels=(16, 32), motion_layers_per_block=1, motion_norm_num_groups=8,
                   motion_num_attention_heads=2, motion_max_seq_length=8).save_pretrained(folder)
     return folder
+
+
+def tiny_wan(folder: Path, seed: int = 0) -> Path:
+    """A Wan 2.1 text-to-video pipeline folder (3D transformer, Wan VAE, T5 encoder), random weights."""
+    import torch
+    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline, WanTransformer3DModel
+    from transformers import T5EncoderModel, T5Tokenizer
+
+    torch.manual_seed(seed)
+    tokenizer = T5Tokenizer.from_pretrained(t5_tokenizer(folder / "_tokenizer"))
+    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                           temperal_downsample=[False, True, True])
+    transformer = WanTransformer3DModel(patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12,
+                                        in_channels=16, out_channels=16, text_dim=16, freq_dim=256, ffn_dim=32,
+                                        num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
+                                        rope_max_seq_len=32)
+    pipe = WanPipeline(tokenizer=tokenizer, text_encoder=T5EncoderModel(_t5_config(len(tokenizer))), vae=vae,
+                       transformer=transformer, scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0))
+    pipe.save_pretrained(folder / "pipeline")
+    return folder / "pipeline"

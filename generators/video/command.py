@@ -27,7 +27,8 @@ def add_parser(subparsers: Any) -> None:
                                           "dances that cycle, its hits on the cycle's beats.")
     clip.add_argument("-o", "--output", help="clip folder to write (default: out/clips/<name>)")
     clip.add_argument("--backend", choices=BACKENDS, default="animatediff", help="(default: %(default)s)")
-    clip.add_argument("--model", help="SD 1.5 hub id, pipeline folder or single-file checkpoint (default: SD 1.5)")
+    clip.add_argument("--model", help="animatediff: SD 1.5 hub id, folder or single file (default: SD 1.5); "
+                                      "wan: a Wan 2.1 pipeline (default: Wan 2.1 T2V 1.3B)")
     clip.add_argument("--motion-adapter", default=DEFAULT_MOTION_ADAPTER,
                       help="AnimateDiff motion adapter hub id or folder (default: %(default)s)")
     clip.add_argument("--controlnet",
