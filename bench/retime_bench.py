@@ -14,6 +14,7 @@ Run: ``python bench/retime_bench.py [--frames 12] [--width 512 --height 288]``
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import statistics
 import sys
@@ -33,7 +34,6 @@ from generators.video.retime import interpolate_dis, psnr, retime
 
 def shot(frames: int, width: int, height: int) -> list[np.ndarray]:
     """``2 * frames - 1`` RGB frames of the shot at twice the rate: the even ones are the input."""
-    from PIL import Image
 
     backdrop = paint_backdrop("industrial_club", "drop", (width * 2, height), 3).convert("RGB")
     figure = DESIGNS["cyborg_dj"]().render(POSES["dance"], round(height * 0.8))
@@ -66,7 +66,7 @@ def main() -> int:
     frames = shot(args.frames, args.width, args.height)
 
     def pairs(inputs: list[np.ndarray], blend: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> list[np.ndarray]:
-        return [blend(a, b) for a, b in zip(inputs, inputs[1:], strict=False)]
+        return [blend(a, b) for a, b in itertools.pairwise(inputs)]
 
     def ffmpeg(inputs: list[np.ndarray]) -> list[np.ndarray]:
         return retime(inputs, 2 * len(inputs) - 1, loop=False, interpolator="ffmpeg")[1::2]
