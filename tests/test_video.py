@@ -151,3 +151,10 @@ def test_wan_text_to_video_writes_a_shot_clip(tmp_path):
         wan.generate(small(frame_count=6, width=16, height=16))
     with pytest.raises(ToonbeatError, match="needs an OpenPose ControlNet"):
         make_clip(wan, ClipRequest(name="x", kind="character", video=small(), cycle=CYCLES["dance"]), tmp_path / "x")
+
+
+def test_cogvideox_text_to_video_makes_the_frames_asked_for(tmp_path):
+    cog = load_video_backend(VideoModelSpec(backend="cogvideox", device="cpu",
+                                            model=str(tiny_models.tiny_cogvideox(tmp_path / "cogvideox"))))
+    frames = cog.generate(small(frame_count=9, width=16, height=16))
+    assert cog.name == "cogvideox" and len(frames) == 9 and frames[0].size == (16, 16)

@@ -410,3 +410,25 @@ def tiny_wan(folder: Path, seed: int = 0) -> Path:
                        transformer=transformer, scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0))
     pipe.save_pretrained(folder / "pipeline")
     return folder / "pipeline"
+
+
+def tiny_cogvideox(folder: Path, seed: int = 0) -> Path:
+    """A CogVideoX text-to-video pipeline folder (3D transformer, CogVideoX VAE, T5 encoder), random weights."""
+    import torch
+    from diffusers import AutoencoderKLCogVideoX, CogVideoXPipeline, CogVideoXTransformer3DModel, DDIMScheduler
+    from transformers import T5EncoderModel, T5Tokenizer
+
+    torch.manual_seed(seed)
+    tokenizer = T5Tokenizer.from_pretrained(t5_tokenizer(folder / "_tokenizer"))
+    transformer = CogVideoXTransformer3DModel(num_attention_heads=4, attention_head_dim=8, in_channels=4,
+                                              out_channels=4, time_embed_dim=2, text_embed_dim=16, num_layers=1,
+                                              sample_width=2, sample_height=2, sample_frames=9, patch_size=2,
+                                              temporal_compression_ratio=4, max_text_seq_length=16)
+    vae = AutoencoderKLCogVideoX(in_channels=3, out_channels=3, down_block_types=("CogVideoXDownBlock3D",) * 4,
+                                 up_block_types=("CogVideoXUpBlock3D",) * 4, block_out_channels=(8, 8, 8, 8),
+                                 latent_channels=4, layers_per_block=1, norm_num_groups=2,
+                                 temporal_compression_ratio=4)
+    pipe = CogVideoXPipeline(tokenizer=tokenizer, text_encoder=T5EncoderModel(_t5_config(len(tokenizer))), vae=vae,
+                             transformer=transformer, scheduler=DDIMScheduler())
+    pipe.save_pretrained(folder / "pipeline")
+    return folder / "pipeline"

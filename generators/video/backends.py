@@ -7,12 +7,12 @@ with an OpenPose ControlNet follows a skeleton per frame, so a dance cycle's hit
 on the frames the cycle says. Clips longer than the adapter's window are denoised in
 overlapping context windows (FreeNoise, diffusers' ``enable_free_noise``).
 
-``wan`` is Wan 2.1 text-to-video (``Wan-AI/Wan2.1-T2V-1.3B-Diffusers``, about 8 GB in
-bf16 at 480p), for shots and backgrounds without pose control; its frame count is
-``4 k + 1``.
+``wan`` (Wan 2.1 T2V 1.3B) and ``cogvideox`` (CogVideoX-2B) are text-to-video models
+for shots and backgrounds without pose control; their frame counts are ``4 k + 1``
+(Wan 81 at 480p, CogVideoX 49 at 720x480).
 
-Licences: AnimateDiff's motion adapters and Wan 2.1 are Apache-2.0; the SD 1.5
-weights are CreativeML OpenRAIL-M.
+Licences: AnimateDiff's motion adapters, Wan 2.1 and CogVideoX-2B are Apache-2.0; the
+SD 1.5 weights are CreativeML OpenRAIL-M.
 
 Examples
 --------
@@ -40,9 +40,11 @@ from ..art.diffusion import (
 from ..errors import CancelledError, ToonbeatError
 from ..gpu import check_model_source, first_line, gpu_memory_guard, require_gen_extra
 
-BACKENDS = ("animatediff", "wan")
+BACKENDS = ("animatediff", "wan", "cogvideox")
 DEFAULT_MOTION_ADAPTER = "guoyww/animatediff-motion-adapter-v1-5-3"
-DEFAULT_WAN = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
+TEXT_TO_VIDEO = {"wan": ("WanPipeline", "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"),
+                 "cogvideox": ("CogVideoXPipeline", "THUDM/CogVideoX-2b")}
+"""Text-to-video backends: diffusers pipeline class and default model."""
 OUT_OF_MEMORY_REMEDY = ("use --memory low (model CPU offload), fewer --frames, a smaller --width/--height, "
                         "or a shorter --context")
 StepCallback = Callable[[int, int], None]
@@ -182,36 +184,38 @@ class AnimateDiffBackend:
                 return list(self.pipe(**arguments).frames[0])
 
 
-class WanBackend:
-    """Wan 2.1 text-to-video through diffusers' ``WanPipeline``: no poses, frame counts of ``4 k + 1``."""
+class TextToVideoBackend:
+    """A diffusers text-to-video pipeline (Wan 2.1, CogVideoX): no poses, frame counts of ``4 k + 1``."""
 
-    name = "wan"
     supports_poses = False
 
-    def __init__(self, pipe: Any, model_id: str) -> None:
-        self.pipe, self.model_id = pipe, model_id
+    def __init__(self, pipe: Any, name: str, model_id: str) -> None:
+        self.pipe, self.name, self.model_id = pipe, name, model_id
         self.lock = threading.Lock()
 
     @classmethod
-    def load(cls, spec: VideoModelSpec) -> WanBackend:
-        """Load ``spec.model`` (default Wan 2.1 1.3B) in bf16 on a GPU, its VAE in fp32 (Wan's advice)."""
-        require_gen_extra("Wan", "diffusers", "transformers")
+    def load(cls, spec: VideoModelSpec) -> TextToVideoBackend:
+        """Load ``spec.model`` (default: the backend's model) in bf16 on a GPU; Wan's VAE stays fp32 (its advice)."""
+        require_gen_extra(spec.backend, "diffusers", "transformers")
+        import diffusers
         import torch
-        from diffusers import AutoencoderKLWan, WanPipeline
 
-        model = DEFAULT_WAN if spec.model == DEFAULT_MODEL else spec.model
+        class_name, default = TEXT_TO_VIDEO[spec.backend]
+        model = default if spec.model == DEFAULT_MODEL else spec.model
         device = resolve_device(spec.device)
         dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
-        check_model_source(model, "Wan model")
+        check_model_source(model, f"{spec.backend} model")
         try:
-            vae = AutoencoderKLWan.from_pretrained(model, subfolder="vae", dtype=torch.float32)
-            pipe = WanPipeline.from_pretrained(model, vae=vae, dtype=dtype)
+            components = {"vae": diffusers.AutoencoderKLWan.from_pretrained(model, subfolder="vae",
+                                                                            dtype=torch.float32)
+                          } if spec.backend == "wan" else {}
+            pipe = getattr(diffusers, class_name).from_pretrained(model, dtype=dtype, **components)
         except (OSError, ValueError) as error:
-            raise ToonbeatError(f"cannot load the Wan model {model!r}: {first_line(error)}") from error
+            raise ToonbeatError(f"cannot load the {spec.backend} model {model!r}: {first_line(error)}") from error
         pipe.set_progress_bar_config(disable=True)
-        with gpu_memory_guard(f"loading Wan {model}", OUT_OF_MEMORY_REMEDY):
-            place_on_device(pipe, device, spec.memory, "sdxl")  # Wan 1.3B needs about what SDXL needs
-        return cls(pipe, model)
+        with gpu_memory_guard(f"loading {spec.backend} {model}", OUT_OF_MEMORY_REMEDY):
+            place_on_device(pipe, device, spec.memory, "sdxl")  # 1.3B / 2B: offload below SDXL's need
+        return cls(pipe, spec.backend, model)
 
     def generate(self, request: VideoRequest, on_step: StepCallback | None = None,
                  cancel: threading.Event | None = None) -> list[Any]:
@@ -220,9 +224,10 @@ class WanBackend:
 
         _check(request)
         if request.pose_frames:
-            raise ToonbeatError("the wan backend takes no pose frames: use --backend animatediff with --controlnet")
+            raise ToonbeatError(f"the {self.name} backend takes no pose frames: use --backend animatediff "
+                                "with --controlnet")
         if request.frame_count % 4 != 1:
-            raise ToonbeatError(f"Wan makes 4 k + 1 frames (17, 33, 49, 81), not {request.frame_count}")
+            raise ToonbeatError(f"{self.name} makes 4 k + 1 frames (17, 33, 49, 81), not {request.frame_count}")
 
         def step_end(_pipe: Any, step: int, _timestep: Any, callback_kwargs: dict[str, Any]) -> dict[str, Any]:
             if cancel is not None and cancel.is_set():
@@ -231,13 +236,17 @@ class WanBackend:
                 on_step(step + 1, request.steps)
             return callback_kwargs
 
+        options: dict[str, Any] = {}
+        text_length = getattr(self.pipe.transformer.config, "max_text_seq_length", None)
+        if text_length:  # CogVideoX's positional table is built for exactly this many text tokens
+            options["max_sequence_length"] = int(text_length)
         with self.lock, gpu_memory_guard(f"making {request.frame_count} frames at {request.width}x{request.height}",
                                          OUT_OF_MEMORY_REMEDY):
             output = self.pipe(prompt=request.prompt, negative_prompt=request.negative_prompt or None,
                                num_frames=request.frame_count, width=request.width, height=request.height,
                                num_inference_steps=request.steps, guidance_scale=request.guidance,
                                generator=torch.Generator("cpu").manual_seed(request.seed),
-                               callback_on_step_end=step_end, output_type="pil")
+                               callback_on_step_end=step_end, output_type="pil", **options)
         return list(output.frames[0])
 
 
@@ -245,8 +254,8 @@ def load_video_backend(spec: VideoModelSpec) -> VideoBackend:
     """Load the backend ``spec`` names."""
     if spec.backend not in BACKENDS:
         raise ToonbeatError(f"unknown video backend {spec.backend!r} (choose from {', '.join(BACKENDS)})")
-    if spec.backend == "wan":
-        return WanBackend.load(spec)
+    if spec.backend in TEXT_TO_VIDEO:
+        return TextToVideoBackend.load(spec)
     return AnimateDiffBackend.load(spec)
 
 
