@@ -158,3 +158,13 @@ def test_cogvideox_text_to_video_makes_the_frames_asked_for(tmp_path):
                                             model=str(tiny_models.tiny_cogvideox(tmp_path / "cogvideox"))))
     frames = cog.generate(small(frame_count=9, width=16, height=16))
     assert cog.name == "cogvideox" and len(frames) == 9 and frames[0].size == (16, 16)
+
+
+def test_stable_video_diffusion_animates_the_reference_image(tmp_path):
+    svd = load_video_backend(VideoModelSpec(backend="svd", device="cpu",
+                                            model=str(tiny_models.tiny_stable_video_diffusion(tmp_path / "svd"))))
+    still = Image.new("RGB", (32, 32), (200, 60, 40))
+    frames = svd.generate(small(frame_count=3, width=32, height=32, reference_image=still, guidance=2.0))
+    assert svd.name == "svd" and len(frames) == 3 and frames[0].size == (32, 32)
+    with pytest.raises(ToonbeatError, match="animates an image: give --reference"):
+        svd.generate(small(frame_count=3, width=32, height=32))

@@ -432,3 +432,36 @@ def tiny_cogvideox(folder: Path, seed: int = 0) -> Path:
                              transformer=transformer, scheduler=DDIMScheduler())
     pipe.save_pretrained(folder / "pipeline")
     return folder / "pipeline"
+
+
+def tiny_stable_video_diffusion(folder: Path, seed: int = 0) -> Path:
+    """A Stable Video Diffusion pipeline folder, random weights. Its CLIP vision encoder takes 224 px images:
+    the pipeline resizes the conditioning image to 224 x 224 whatever the encoder's config says."""
+    import torch
+    from diffusers import (
+        AutoencoderKLTemporalDecoder,
+        EulerDiscreteScheduler,
+        StableVideoDiffusionPipeline,
+        UNetSpatioTemporalConditionModel,
+    )
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    torch.manual_seed(seed)
+    unet = UNetSpatioTemporalConditionModel(
+        block_out_channels=(32, 64), layers_per_block=1, sample_size=16, in_channels=8, out_channels=4,
+        down_block_types=("CrossAttnDownBlockSpatioTemporal", "DownBlockSpatioTemporal"),
+        up_block_types=("UpBlockSpatioTemporal", "CrossAttnUpBlockSpatioTemporal"), cross_attention_dim=32,
+        num_attention_heads=8, projection_class_embeddings_input_dim=96, addition_time_embed_dim=32)
+    scheduler = EulerDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                                       interpolation_type="linear", prediction_type="v_prediction", sigma_max=700.0,
+                                       sigma_min=0.002, steps_offset=1, timestep_spacing="leading",
+                                       timestep_type="continuous", use_karras_sigmas=True)
+    vae = AutoencoderKLTemporalDecoder(block_out_channels=[32, 64], in_channels=3, out_channels=3,
+                                       down_block_types=["DownEncoderBlock2D"] * 2, latent_channels=4)
+    encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(hidden_size=32, projection_dim=32, num_hidden_layers=2,
+                                                             num_attention_heads=4, image_size=224,
+                                                             intermediate_size=37, patch_size=32))
+    pipe = StableVideoDiffusionPipeline(vae=vae, image_encoder=encoder, unet=unet, scheduler=scheduler,
+                                        feature_extractor=CLIPImageProcessor(crop_size=224, size=224))
+    pipe.save_pretrained(folder / "pipeline")
+    return folder / "pipeline"

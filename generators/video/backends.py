@@ -11,8 +11,12 @@ overlapping context windows (FreeNoise, diffusers' ``enable_free_noise``).
 for shots and backgrounds without pose control; their frame counts are ``4 k + 1``
 (Wan 81 at 480p, CogVideoX 49 at 720x480).
 
+``svd`` (Stable Video Diffusion) is image-to-video: it animates ``reference_image``
+(e.g. a character's idle pose or a background) for 14 or 25 frames.
+
 Licences: AnimateDiff's motion adapters, Wan 2.1 and CogVideoX-2B are Apache-2.0; the
-SD 1.5 weights are CreativeML OpenRAIL-M.
+SD 1.5 weights are CreativeML OpenRAIL-M; SVD's weights come under the Stability AI
+community licence, which the user accepts on the hub before downloading them.
 
 Examples
 --------
@@ -30,6 +34,7 @@ from typing import Any, Protocol
 from ..art.diffusion import (
     DEFAULT_MODEL,
     ArtModelSpec,
+    from_pretrained_preferring_fp16,
     load_adapters,
     load_controlnet,
     load_text2img,
@@ -40,7 +45,8 @@ from ..art.diffusion import (
 from ..errors import CancelledError, ToonbeatError
 from ..gpu import check_model_source, first_line, gpu_memory_guard, require_gen_extra
 
-BACKENDS = ("animatediff", "wan", "cogvideox")
+BACKENDS = ("animatediff", "wan", "cogvideox", "svd")
+DEFAULT_SVD = "stabilityai/stable-video-diffusion-img2vid-xt"
 DEFAULT_MOTION_ADAPTER = "guoyww/animatediff-motion-adapter-v1-5-3"
 TEXT_TO_VIDEO = {"wan": ("WanPipeline", "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"),
                  "cogvideox": ("CogVideoXPipeline", "THUDM/CogVideoX-2b")}
@@ -250,12 +256,73 @@ class TextToVideoBackend:
         return list(output.frames[0])
 
 
+class ImageToVideoBackend:
+    """Stable Video Diffusion: the request's ``reference_image`` set in motion; no prompt, no poses."""
+
+    name = "svd"
+    supports_poses = False
+
+    def __init__(self, pipe: Any, model_id: str) -> None:
+        self.pipe, self.model_id = pipe, model_id
+        self.lock = threading.Lock()
+
+    @classmethod
+    def load(cls, spec: VideoModelSpec) -> ImageToVideoBackend:
+        """Load ``spec.model`` (default SVD-XT) in fp16 on a GPU, its fp16 weight files where it has them."""
+        require_gen_extra("Stable Video Diffusion", "diffusers", "transformers")
+        import torch
+        from diffusers import StableVideoDiffusionPipeline
+
+        model = DEFAULT_SVD if spec.model == DEFAULT_MODEL else spec.model
+        device = resolve_device(spec.device)
+        dtype = torch.float16 if device.startswith("cuda") else torch.float32
+        check_model_source(model, "Stable Video Diffusion model")
+        try:
+            pipe = from_pretrained_preferring_fp16(StableVideoDiffusionPipeline, model, dtype)
+        except (OSError, ValueError) as error:
+            raise ToonbeatError(f"cannot load Stable Video Diffusion {model!r}: {first_line(error)} "
+                                "(its licence must be accepted on the hub before the download)") from error
+        pipe.set_progress_bar_config(disable=True)
+        with gpu_memory_guard(f"loading Stable Video Diffusion {model}", OUT_OF_MEMORY_REMEDY):
+            place_on_device(pipe, device, spec.memory, "sdxl")
+        return cls(pipe, model)
+
+    def generate(self, request: VideoRequest, on_step: StepCallback | None = None,
+                 cancel: threading.Event | None = None) -> list[Any]:
+        """The clip's frames; ``request.guidance`` is the guidance reached at the last frame."""
+        import torch
+
+        _check(request)
+        if request.reference_image is None:
+            raise ToonbeatError("Stable Video Diffusion animates an image: give --reference")
+        if request.pose_frames:
+            raise ToonbeatError("the svd backend takes no pose frames: use --backend animatediff with --controlnet")
+
+        def step_end(_pipe: Any, step: int, _timestep: Any, callback_kwargs: dict[str, Any]) -> dict[str, Any]:
+            if cancel is not None and cancel.is_set():
+                raise CancelledError("video generation cancelled")
+            if on_step is not None:
+                on_step(step + 1, request.steps)
+            return callback_kwargs
+
+        image = request.reference_image.convert("RGB").resize((request.width, request.height))
+        with self.lock, gpu_memory_guard(f"making {request.frame_count} frames at {request.width}x{request.height}",
+                                         OUT_OF_MEMORY_REMEDY):
+            output = self.pipe(image, width=request.width, height=request.height, num_frames=request.frame_count,
+                               num_inference_steps=request.steps, max_guidance_scale=max(request.guidance, 1.0),
+                               decode_chunk_size=8, generator=torch.Generator("cpu").manual_seed(request.seed),
+                               callback_on_step_end=step_end, output_type="pil")
+        return list(output.frames[0])
+
+
 def load_video_backend(spec: VideoModelSpec) -> VideoBackend:
     """Load the backend ``spec`` names."""
     if spec.backend not in BACKENDS:
         raise ToonbeatError(f"unknown video backend {spec.backend!r} (choose from {', '.join(BACKENDS)})")
     if spec.backend in TEXT_TO_VIDEO:
         return TextToVideoBackend.load(spec)
+    if spec.backend == "svd":
+        return ImageToVideoBackend.load(spec)
     return AnimateDiffBackend.load(spec)
 
 

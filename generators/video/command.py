@@ -28,13 +28,14 @@ def add_parser(subparsers: Any) -> None:
     clip.add_argument("-o", "--output", help="clip folder to write (default: out/clips/<name>)")
     clip.add_argument("--backend", choices=BACKENDS, default="animatediff", help="(default: %(default)s)")
     clip.add_argument("--model", help="animatediff: SD 1.5 hub id, folder or single file (default: SD 1.5); "
-                                      "wan, cogvideox: a pipeline (default: Wan 2.1 T2V 1.3B, CogVideoX-2B)")
+                                      "wan, cogvideox, svd: a pipeline (default: Wan 2.1 T2V 1.3B, CogVideoX-2B, SVD-XT)")
     clip.add_argument("--motion-adapter", default=DEFAULT_MOTION_ADAPTER,
                       help="AnimateDiff motion adapter hub id or folder (default: %(default)s)")
     clip.add_argument("--controlnet",
                       help="OpenPose ControlNet hub id or folder (lllyasviel/control_v11p_sd15_openpose)")
     clip.add_argument("--ip-adapter", help="IP-Adapter hub id or folder; --reference is the character to hold")
-    clip.add_argument("--reference", help="image of the character (e.g. its idle.png) for the IP-Adapter")
+    clip.add_argument("--reference", help="image of the character (e.g. its idle.png) for the IP-Adapter; "
+                                          "the image svd animates")
     clip.add_argument("--lora", action="append", default=[], metavar="PATH[:WEIGHT]",
                       help="character or style LoRA with an optional weight (repeat)")
     clip.add_argument("--config", help="pipeline folder or hub id with the configs for a single-file checkpoint")
