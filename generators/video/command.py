@@ -28,7 +28,8 @@ def add_parser(subparsers: Any) -> None:
     clip.add_argument("-o", "--output", help="clip folder to write (default: out/clips/<name>)")
     clip.add_argument("--backend", choices=BACKENDS, default="animatediff", help="(default: %(default)s)")
     clip.add_argument("--model", help="animatediff: SD 1.5 hub id, folder or single file (default: SD 1.5); "
-                                      "wan, cogvideox, svd: a pipeline (default: Wan 2.1 T2V 1.3B, CogVideoX-2B, SVD-XT)")
+                                      "wan, cogvideox, svd: a pipeline folder or hub id "
+                                      "(default: Wan 2.1 T2V 1.3B, CogVideoX-2B, SVD-XT)")
     clip.add_argument("--motion-adapter", default=DEFAULT_MOTION_ADAPTER,
                       help="AnimateDiff motion adapter hub id or folder (default: %(default)s)")
     clip.add_argument("--controlnet",
