@@ -63,22 +63,27 @@ def _common(parser: argparse.ArgumentParser, default_output: str) -> None:
     parser.add_argument("--backend", choices=BACKENDS, default="diffusers", help="(default: %(default)s)")
     parser.add_argument("--model", help="hub id, pipeline folder or single-file checkpoint (default: SD 1.5)")
     parser.add_argument("--kind", choices=("auto", "sd15", "sdxl"), default="auto", help="(default: %(default)s)")
-    parser.add_argument("--lora", action="append", default=[], metavar="PATH[:WEIGHT]",
-                        help="LoRA file, folder or hub id, with an optional weight (repeat)")
-    parser.add_argument("--config", help="pipeline folder or hub id with the configs for a single-file checkpoint")
-    parser.add_argument("--ip-adapter", help="IP-Adapter hub id or folder (h94/IP-Adapter layout) to hold identity; "
-                                             "a folder with the Plus weights uses them")
-    parser.add_argument("--controlnet", help="OpenPose ControlNet hub id or folder: each pose is drawn from its "
-                                             "skeleton (e.g. lllyasviel/control_v11p_sd15_openpose)")
-    parser.add_argument("--device", default="auto", help="torch device (default: %(default)s)")
-    parser.add_argument("--memory", choices=("auto", "full", "10gb", "low"), default="auto",
-                        help="GPU memory profile; low = model CPU offload (default: %(default)s)")
+    add_model_arguments(parser)
     parser.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
     parser.add_argument("--steps", type=int, default=25, help="denoising steps (default: %(default)s)")
     parser.add_argument("--guidance", type=float, default=7.0, help="classifier-free guidance (default: %(default)s)")
     parser.add_argument("--width", type=int, help="generation width in pixels, a multiple of 8")
     parser.add_argument("--height", type=int, help="generation height in pixels, a multiple of 8")
     parser.add_argument("--style", help="style JSON file (default: the shipped presets/style.json)")
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every SD-based generator (art, video) takes: adapters, ControlNet, device and memory."""
+    parser.add_argument("--lora", action="append", default=[], metavar="PATH[:WEIGHT]",
+                        help="LoRA file, folder or hub id, with an optional weight (repeat)")
+    parser.add_argument("--config", help="pipeline folder or hub id with the configs for a single-file checkpoint")
+    parser.add_argument("--ip-adapter", help="IP-Adapter hub id or folder (h94/IP-Adapter layout) to hold identity; "
+                                             "a folder with the Plus weights uses them")
+    parser.add_argument("--controlnet", help="OpenPose ControlNet hub id or folder: poses are drawn from their "
+                                             "skeletons (e.g. lllyasviel/control_v11p_sd15_openpose)")
+    parser.add_argument("--device", default="auto", help="torch device (default: %(default)s)")
+    parser.add_argument("--memory", choices=("auto", "full", "10gb", "low"), default="auto",
+                        help="GPU memory profile; low = model CPU offload (default: %(default)s)")
 
 
 def run_character(args: argparse.Namespace) -> int:

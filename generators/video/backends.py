@@ -154,13 +154,7 @@ class AnimateDiffBackend:
         if request.pose_frames and not self.supports_poses:
             raise ToonbeatError("pose frames need an OpenPose ControlNet: give --controlnet")
 
-        def step_end(_pipe: Any, step: int, _timestep: Any, callback_kwargs: dict[str, Any]) -> dict[str, Any]:
-            if cancel is not None and cancel.is_set():
-                raise CancelledError("video generation cancelled")
-            if on_step is not None:
-                on_step(step + 1, request.steps)
-            return callback_kwargs
-
+        step_end = _step_reporter(request.steps, on_step, cancel)
         arguments: dict[str, Any] = dict(
             prompt=request.prompt, negative_prompt=request.negative_prompt or None, num_frames=request.frame_count,
             width=request.width, height=request.height, num_inference_steps=request.steps,
@@ -235,13 +229,7 @@ class TextToVideoBackend:
         if request.frame_count % 4 != 1:
             raise ToonbeatError(f"{self.name} makes 4 k + 1 frames (17, 33, 49, 81), not {request.frame_count}")
 
-        def step_end(_pipe: Any, step: int, _timestep: Any, callback_kwargs: dict[str, Any]) -> dict[str, Any]:
-            if cancel is not None and cancel.is_set():
-                raise CancelledError("video generation cancelled")
-            if on_step is not None:
-                on_step(step + 1, request.steps)
-            return callback_kwargs
-
+        step_end = _step_reporter(request.steps, on_step, cancel)
         options: dict[str, Any] = {}
         text_length = getattr(self.pipe.transformer.config, "max_text_seq_length", None)
         if text_length:  # CogVideoX's positional table is built for exactly this many text tokens
@@ -298,13 +286,7 @@ class ImageToVideoBackend:
         if request.pose_frames:
             raise ToonbeatError("the svd backend takes no pose frames: use --backend animatediff with --controlnet")
 
-        def step_end(_pipe: Any, step: int, _timestep: Any, callback_kwargs: dict[str, Any]) -> dict[str, Any]:
-            if cancel is not None and cancel.is_set():
-                raise CancelledError("video generation cancelled")
-            if on_step is not None:
-                on_step(step + 1, request.steps)
-            return callback_kwargs
-
+        step_end = _step_reporter(request.steps, on_step, cancel)
         image = request.reference_image.convert("RGB").resize((request.width, request.height))
         with self.lock, gpu_memory_guard(f"making {request.frame_count} frames at {request.width}x{request.height}",
                                          OUT_OF_MEMORY_REMEDY):
@@ -324,6 +306,19 @@ def load_video_backend(spec: VideoModelSpec) -> VideoBackend:
     if spec.backend == "svd":
         return ImageToVideoBackend.load(spec)
     return AnimateDiffBackend.load(spec)
+
+
+def _step_reporter(steps: int, on_step: StepCallback | None, cancel: threading.Event | None) -> Any:
+    """A diffusers ``callback_on_step_end`` that reports each step and raises ``CancelledError`` once cancelled."""
+
+    def step_end(_pipe: Any, step: int, _timestep: Any, callback_kwargs: dict[str, Any]) -> dict[str, Any]:
+        if cancel is not None and cancel.is_set():
+            raise CancelledError("video generation cancelled")
+        if on_step is not None:
+            on_step(step + 1, steps)
+        return callback_kwargs
+
+    return step_end
 
 
 def _check(request: VideoRequest) -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..art.command import add_model_arguments
 from ..errors import ToonbeatError
 from .backends import BACKENDS, DEFAULT_MOTION_ADAPTER
 from .clips import KINDS
@@ -32,17 +33,9 @@ def add_parser(subparsers: Any) -> None:
                                       "(default: Wan 2.1 T2V 1.3B, CogVideoX-2B, SVD-XT)")
     clip.add_argument("--motion-adapter", default=DEFAULT_MOTION_ADAPTER,
                       help="AnimateDiff motion adapter hub id or folder (default: %(default)s)")
-    clip.add_argument("--controlnet",
-                      help="OpenPose ControlNet hub id or folder (lllyasviel/control_v11p_sd15_openpose)")
-    clip.add_argument("--ip-adapter", help="IP-Adapter hub id or folder; --reference is the character to hold")
+    add_model_arguments(clip)
     clip.add_argument("--reference", help="image of the character (e.g. its idle.png) for the IP-Adapter; "
                                           "the image svd animates")
-    clip.add_argument("--lora", action="append", default=[], metavar="PATH[:WEIGHT]",
-                      help="character or style LoRA with an optional weight (repeat)")
-    clip.add_argument("--config", help="pipeline folder or hub id with the configs for a single-file checkpoint")
-    clip.add_argument("--device", default="auto", help="torch device (default: %(default)s)")
-    clip.add_argument("--memory", choices=("auto", "full", "10gb", "low"), default="auto",
-                      help="GPU memory profile; low = model CPU offload (default: %(default)s)")
     clip.add_argument("--move", choices=tuple(CYCLES), help="dance cycle the character follows (needs --controlnet)")
     clip.add_argument("--kind", choices=KINDS, help="clip kind (default: character with --move, else shot)")
     clip.add_argument("--preset", default="cyborg_dj", help="character preset for the prompt (default: %(default)s)")
