@@ -370,3 +370,16 @@ def test_an_sdxl_controlnet_draws_through_the_same_call(sdxl_folder, tmp_path):
 def test_a_missing_controlnet_is_one_clear_error(sd15_folder, tmp_path):
     with pytest.raises(ToonbeatError, match="no such ControlNet file or folder"):
         load_art_model(ArtModelSpec(model=str(sd15_folder), controlnet=str(tmp_path / "openpose"), device="cpu"))
+
+
+def test_a_controlnet_and_an_ip_adapter_together_draw_each_pose_as_the_first_ones_character(sd15_folder, tmp_path):
+    controlnet = tiny_models.tiny_controlnet(sd15_folder, tmp_path / "controlnet")
+    adapter = tiny_models.tiny_ip_adapter(sd15_folder, tmp_path / "ip-adapter")
+    pipes = load_art_model(ArtModelSpec(model=str(sd15_folder), controlnet=str(controlnet), ip_adapter=str(adapter),
+                                        device="cpu"))
+    style = load_style()
+    request = CharacterRequest(name="dj", prompt="robot", poses=pose_list(style, ["idle", "dance"]), style=style,
+                               width=64, height=96, steps=2)
+    character = read_character(make_character(pipes, request, tmp_path / "dj"))
+    assert character.extra["second_stage"] == "controlnet+ip-adapter"
+    assert character.pose_names == ("idle", "dance")

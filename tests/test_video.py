@@ -168,3 +168,14 @@ def test_stable_video_diffusion_animates_the_reference_image(tmp_path):
     assert svd.name == "svd" and len(frames) == 3 and frames[0].size == (32, 32)
     with pytest.raises(ToonbeatError, match="animates an image: give --reference"):
         svd.generate(small(frame_count=3, width=32, height=32))
+
+
+def test_an_ip_adapter_holds_the_character_of_a_reference_image_through_a_clip(models, tmp_path):
+    adapter = tiny_models.tiny_ip_adapter(models["sd15"], tmp_path / "ip-adapter")
+    backend = load_video_backend(VideoModelSpec(model=str(models["sd15"]), motion_adapter=str(models["adapter"]),
+                                                controlnet=str(models["controlnet"]), ip_adapter=str(adapter),
+                                                device="cpu"))
+    red, blue = Image.new("RGB", (32, 32), (220, 30, 30)), Image.new("RGB", (32, 32), (30, 30, 220))
+    as_red = np.stack([np.asarray(f, dtype=np.float64) for f in backend.generate(small(reference_image=red))])
+    as_blue = np.stack([np.asarray(f, dtype=np.float64) for f in backend.generate(small(reference_image=blue))])
+    assert as_red.shape == (4, 48, 32, 3) and np.abs(as_red - as_blue).mean() > 0.1
