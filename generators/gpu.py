@@ -51,13 +51,15 @@ def looks_like_hub_id(source: str) -> bool:
 def check_model_source(source: str, what: str) -> None:
     """Raise a :class:`ToonbeatError` when ``source`` is meant as a local file or folder that does not exist.
 
+    ``what`` names it in the message: "cannot load {what} '{source}': ...".
+
     A source is local when it exists, or when it is not shaped like a hub id
     (absolute, ``./``-relative, more than one ``/``, or a weights file suffix).
     """
     if Path(source).exists() or looks_like_hub_id(source):
         return
-    raise ToonbeatError(f"{source}: no such {what} file or folder (give an existing path, or a hub id "
-                        "like owner/name that is downloaded or reachable)")
+    raise ToonbeatError(f"cannot load {what} {source!r}: no such file or folder (give an existing path, "
+                        "or a hub id like owner/name that is downloaded or reachable)")
 
 
 @contextmanager

@@ -280,13 +280,13 @@ def test_running_out_of_gpu_memory_while_drawing_names_the_options_art_character
 
 
 def test_a_missing_lora_file_or_a_single_file_without_config_says_what_to_give(sd15_folder, tmp_path):
-    with pytest.raises(ToonbeatError, match=r"loras/mine\.safetensors: no such LoRA file or folder"):
+    with pytest.raises(ToonbeatError, match=r"cannot load the LoRA .*loras/mine\.safetensors': no such file or folder"):
         load_art_model(ArtModelSpec(model=str(sd15_folder), device="cpu",
                                     loras=((str(tmp_path / "loras" / "mine.safetensors"), 1.0),)))
     checkpoint = tiny_models.single_file_checkpoint(sd15_folder, tmp_path / "cartoon_v1.safetensors")
     with pytest.raises(ToonbeatError, match="give --config with a local pipeline folder"):
         load_art_model(ArtModelSpec(model=str(checkpoint), kind="sd15", device="cpu"))
-    with pytest.raises(ToonbeatError, match="no such pipeline config file or folder"):
+    with pytest.raises(ToonbeatError, match=r"cannot load the pipeline configs .*: no such file or folder"):
         load_art_model(ArtModelSpec(model=str(checkpoint), config=str(tmp_path / "sd15-configs"), device="cpu"))
 
 
@@ -368,7 +368,7 @@ def test_an_sdxl_controlnet_draws_through_the_same_call(sdxl_folder, tmp_path):
 
 
 def test_a_missing_controlnet_is_one_clear_error(sd15_folder, tmp_path):
-    with pytest.raises(ToonbeatError, match="no such ControlNet file or folder"):
+    with pytest.raises(ToonbeatError, match=r"cannot load the ControlNet .*: no such file or folder"):
         load_art_model(ArtModelSpec(model=str(sd15_folder), controlnet=str(tmp_path / "openpose"), device="cpu"))
 
 

@@ -88,7 +88,7 @@ def test_cancel_stops_inside_a_window_and_writes_nothing(backend, tmp_path):
 
 
 def test_a_model_that_is_not_there_is_one_clear_error(tmp_path):
-    with pytest.raises(ToonbeatError, match="missing: no such MusicGen checkpoint file or folder"):
+    with pytest.raises(ToonbeatError, match=r"cannot load MusicGen model .*missing': no such file or folder"):
         load_backend(MusicModelSpec(model=str(tmp_path / "missing"), backend="transformers", device="cpu"))
     with pytest.raises(ToonbeatError, match="cannot load MusicGen model 'nobody/no-musicgen'"):
         load_backend(MusicModelSpec(model="nobody/no-musicgen", backend="transformers", device="cpu"))

@@ -115,7 +115,7 @@ def test_bad_requests_are_one_clear_error(models, posed):
         posed.generate(small(width=30))
     with pytest.raises(ToonbeatError, match="give one per frame"):
         posed.generate(small(pose_frames=(Image.new("RGB", (32, 48)),)))
-    with pytest.raises(ToonbeatError, match="no such motion adapter file or folder"):
+    with pytest.raises(ToonbeatError, match=r"cannot load the motion adapter .*: no such file or folder"):
         load_video_backend(VideoModelSpec(model=str(models["sd15"]), motion_adapter=str(models["sd15"] / "x"),
                                           device="cpu"))
     plain = load_video_backend(VideoModelSpec(model=str(models["sd15"]), motion_adapter=str(models["adapter"]),

@@ -226,7 +226,7 @@ def load_controlnet(source: str, dtype: Any) -> Any:
     """A ``ControlNetModel`` from a hub id or folder, in ``dtype``, preferring its fp16 weight files for fp16."""
     from diffusers import ControlNetModel
 
-    check_model_source(source, "ControlNet")
+    check_model_source(source, "the ControlNet")
     try:
         return from_pretrained_preferring_fp16(ControlNetModel, source, dtype)
     except (OSError, ValueError) as error:
@@ -346,7 +346,7 @@ def _load_text2img(spec: ArtModelSpec, kind: str, dtype: Any) -> Any:
         if not path.is_file():
             raise ToonbeatError(f"{path}: no such checkpoint file")
         if spec.config:
-            check_model_source(spec.config, "pipeline config")
+            check_model_source(spec.config, "the pipeline configs")
             return pipeline_class.from_single_file(str(path), dtype=dtype, config=spec.config)
         try:
             return pipeline_class.from_single_file(str(path), dtype=dtype)
@@ -355,7 +355,7 @@ def _load_text2img(spec: ArtModelSpec, kind: str, dtype: Any) -> Any:
                 f"cannot assemble {path.name}: {first_line(error)} (a single-file checkpoint needs its "
                 "components' configs: give --config with a local pipeline folder of the same kind, or a hub id "
                 f"that is downloaded, e.g. {DEFAULT_MODEL if kind == 'sd15' else SDXL_CONFIG})") from error
-    check_model_source(spec.model, "image model")
+    check_model_source(spec.model, "the image model")
     options = {"safety_checker": None, "requires_safety_checker": False} if kind == "sd15" else {}
     return from_pretrained_preferring_fp16(pipeline_class, spec.model, dtype, **options)
 
@@ -389,7 +389,7 @@ def _pose_controlled(kind: str) -> Any:
 
 def _load_lora(pipe: Any, lora: str, adapter_name: str) -> None:
     path = Path(lora)
-    check_model_source(lora, "LoRA")
+    check_model_source(lora, "the LoRA")
     try:
         if path.is_file():
             pipe.load_lora_weights(str(path.parent), weight_name=path.name, adapter_name=adapter_name)
@@ -400,7 +400,7 @@ def _load_lora(pipe: Any, lora: str, adapter_name: str) -> None:
 
 
 def _load_ip_adapter(pipe: Any, source: str, kind: str) -> None:
-    check_model_source(source, "IP-Adapter")
+    check_model_source(source, "the IP-Adapter")
     subfolder = "sdxl_models" if kind == "sdxl" else "models"
     plus = (Path(source) / subfolder / IP_ADAPTER_WEIGHTS[kind, True]).is_file()
     # SDXL's Plus weights read ViT-H image features: the SD 1.5 image encoder in models/.

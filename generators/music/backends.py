@@ -126,7 +126,7 @@ def load_backend(spec: MusicModelSpec) -> MusicBackend:
     import torch
 
     if spec.model not in MODEL_SIZES:
-        check_model_source(spec.model, "MusicGen checkpoint")
+        check_model_source(spec.model, "MusicGen model")
     device = ("cuda" if torch.cuda.is_available() else "cpu") if spec.device == "auto" else spec.device
     name = resolve_backend(spec)
     if name == "audiocraft" and importlib.util.find_spec("audiocraft") is None:

@@ -126,7 +126,7 @@ class AnimateDiffBackend:
         image_spec = ArtModelSpec(model=spec.model, kind="sd15", loras=spec.loras, config=spec.config,
                                   ip_adapter=spec.ip_adapter)
         base = load_text2img(image_spec, "sd15", dtype)
-        check_model_source(spec.motion_adapter, "motion adapter")
+        check_model_source(spec.motion_adapter, "the motion adapter")
         try:
             adapter = MotionAdapter.from_pretrained(spec.motion_adapter, dtype=dtype)
         except (OSError, ValueError) as error:
@@ -204,7 +204,7 @@ class TextToVideoBackend:
         model = default if spec.model == DEFAULT_MODEL else spec.model
         device = resolve_device(spec.device)
         dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
-        check_model_source(model, f"{spec.backend} model")
+        check_model_source(model, f"the {spec.backend} model")
         try:
             components = {"vae": diffusers.AutoencoderKLWan.from_pretrained(model, subfolder="vae",
                                                                             dtype=torch.float32)
@@ -264,7 +264,7 @@ class ImageToVideoBackend:
         model = DEFAULT_SVD if spec.model == DEFAULT_MODEL else spec.model
         device = resolve_device(spec.device)
         dtype = torch.float16 if device.startswith("cuda") else torch.float32
-        check_model_source(model, "Stable Video Diffusion model")
+        check_model_source(model, "Stable Video Diffusion")
         try:
             pipe = from_pretrained_preferring_fp16(StableVideoDiffusionPipeline, model, dtype)
         except (OSError, ValueError) as error:
