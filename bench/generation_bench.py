@@ -8,9 +8,12 @@ audiocraft call on the same loaded model with the same settings, alternating the
 two, and reports medians and Toonbeat's overhead.
 
 On a GPU: SD 1.5 512x512 and SDXL 1024x1024 at 25 steps (fp16, the 10 GB
-profile), MusicGen small and medium for 10 s of audio, with peak VRAM. Without a
+profile), one pose-controlled SD 1.5 character pose (OpenPose ControlNet, 512x768),
+AnimateDiff 16 frames at 512x512 with the pose ControlNet following a dance cycle,
+MusicGen small and medium for 10 s of audio, with peak VRAM. Without a
 GPU the same code runs at reduced size (SD 1.5 at 128x128 and 2 steps, SDXL at
-128x128 and 1 step, MusicGen small for 1 s; medium only when asked with --only)
+128x128 and 1 step, the posed character at 128x192 and 2 steps, MusicGen small for
+1 s; MusicGen medium and AnimateDiff (8 GB of fp32 weights) only when asked with --only)
 to measure the overhead ratio only, and the GPU figures are reported as unmeasured.
 The overhead is the median, over alternating pairs of calls, of Toonbeat's time
 divided by the plain call's; the min..max of those ratios shows the noise. Toonbeat's
@@ -19,7 +22,7 @@ overstate it rather than hide it. On the CPU the times are the process's CPU
 seconds (``time.process_time``), so other programs on a shared machine do not
 inflate them; throughput figures there are per CPU second.
 
-Run: ``python bench/generation_bench.py [--repeats 3] [--only sd15,sdxl,musicgen-small,musicgen-medium]``
+Run: ``python bench/generation_bench.py [--repeats 3] [--only sd15,sdxl,sd15-pose,animatediff,musicgen-small,...]``
 (audiocraft rows run when audiocraft is importable, e.g. in its own environment).
 """
 
@@ -171,10 +174,6 @@ def bench_diffusion(name: str, pipe: Any, kind: str, size: int, steps: int, repe
     pipe.set_progress_bar_config(disable=True)
     spec = ArtModelSpec(model=f"random-{kind}", kind=kind, device=DEVICE, memory="10gb" if GPU else "full")
     pipes = ArtPipelines(spec=spec, kind=kind, device=DEVICE, text2img=pipe, img2img=None)
-    if GPU:
-        pipe.enable_attention_slicing()
-        pipe.vae.enable_slicing()
-        pipe.vae.enable_tiling()
     prompt = "cartoon cyborg dj, bold outlines, flat colors"
     request = ImageRequest(prompt=prompt, seed=1, width=size, height=size, steps=steps, guidance=7.0)
 
@@ -185,6 +184,66 @@ def bench_diffusion(name: str, pipe: Any, kind: str, size: int, steps: int, repe
     ours, theirs, peak = timed_pair(lambda: generate_image(pipes, request), plain, repeats)
     return row(name, f"{size}x{size}, {steps} steps, {DTYPE}".replace("torch.", ""), ours, theirs, "images/s", 1.0,
                peak)
+
+
+def bench_posed_character(pipe: Any, width: int, height: int, steps: int, repeats: int) -> Row:
+    """One pose of a character through ``generate_image`` with an OpenPose skeleton, beside the plain
+    ControlNet pipeline, on the same real-size SD 1.5 and ControlNet (``ControlNetModel.from_unet``)."""
+    from diffusers import ControlNetModel, StableDiffusionControlNetPipeline
+
+    from generators.art.characters.poses import POSES
+    from generators.art.diffusion import sharing_weights
+    from generators.art.skeletons import skeleton_image
+
+    pipe = pipe.to(DEVICE, DTYPE)
+    posed = sharing_weights(StableDiffusionControlNetPipeline, pipe,
+                            controlnet=ControlNetModel.from_unet(pipe.unet).to(DEVICE, DTYPE))
+    spec = ArtModelSpec(model="random-sd15", kind="sd15", device=DEVICE, memory="10gb" if GPU else "full",
+                        controlnet="random-openpose")
+    pipes = ArtPipelines(spec=spec, kind="sd15", device=DEVICE, text2img=pipe, img2img=None, posed=posed)
+    skeleton = skeleton_image(POSES["headbang"], width, height)
+    prompt = "cartoon cyborg dj headbanging, bold outlines, flat colors"
+    request = ImageRequest(prompt=prompt, seed=1, width=width, height=height, steps=steps, guidance=7.0,
+                           pose_image=skeleton)
+
+    def plain() -> Any:
+        return posed(prompt=prompt, image=skeleton, num_inference_steps=steps, guidance_scale=7.0, width=width,
+                     height=height, generator=torch.Generator("cpu").manual_seed(1)).images[0]
+
+    ours, theirs, peak = timed_pair(lambda: generate_image(pipes, request), plain, repeats)
+    return row("SD 1.5 + OpenPose ControlNet (a character pose)",
+               f"{width}x{height}, {steps} steps, {DTYPE}".replace("torch.", ""), ours, theirs, "images/s", 1.0, peak)
+
+
+def bench_animatediff(pipe: Any, frames: int, size: int, steps: int, repeats: int) -> Row:
+    """A dance clip through the AnimateDiff backend (skeletons from the cycle) beside the plain
+    ``AnimateDiffControlNetPipeline`` call, on real-size SD 1.5, motion adapter (v1-5-3 shape) and ControlNet."""
+    from diffusers import AnimateDiffControlNetPipeline, ControlNetModel, MotionAdapter
+
+    from generators.art.diffusion import sharing_weights
+    from generators.video.backends import AnimateDiffBackend, VideoRequest
+    from generators.video.cycles import CYCLES, cycle_skeletons
+
+    adapter = MotionAdapter(motion_max_seq_length=32).to(DTYPE)
+    video = sharing_weights(AnimateDiffControlNetPipeline, pipe.to(DTYPE), motion_adapter=adapter,
+                            controlnet=ControlNetModel.from_unet(pipe.unet).to(DTYPE)).to(DEVICE)
+    del pipe
+    gc.collect()
+    backend = AnimateDiffBackend(video, "random-sd15")
+    skeletons = tuple(cycle_skeletons(CYCLES["dance"], frames, size, size))
+    prompt = "cartoon cyborg dj dancing, bold outlines, flat colors"
+    request = VideoRequest(prompt=prompt, seed=1, frame_count=frames, width=size, height=size, steps=steps,
+                           pose_frames=skeletons)
+
+    def plain() -> Any:
+        return video(prompt=prompt, conditioning_frames=list(skeletons), num_frames=frames, width=size, height=size,
+                     num_inference_steps=steps, guidance_scale=7.0,
+                     generator=torch.Generator("cpu").manual_seed(1)).frames[0]
+
+    ours, theirs, peak = timed_pair(lambda: backend.generate(request), plain, repeats)
+    return row("AnimateDiff + OpenPose ControlNet (dance clip)",
+               f"{frames} frames {size}x{size}, {steps} steps, {DTYPE}".replace("torch.", ""), ours, theirs,
+               "frames/s", float(frames), peak)
 
 
 def musicgen_folder(size: str, folder: Path) -> Path:
@@ -285,9 +344,11 @@ def bench_audiocraft(seconds: float, repeats: int) -> Row:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3 if GPU else 5)
-    parser.add_argument("--only", help="comma-separated subset of sd15,sdxl,musicgen-small,musicgen-medium,audiocraft")
+    parser.add_argument("--only", help="comma-separated subset of sd15,sdxl,sd15-pose,animatediff,musicgen-small,"
+                                       "musicgen-medium,audiocraft")
     args = parser.parse_args()
-    default = {"sd15", "sdxl", "musicgen-small", "audiocraft"} | ({"musicgen-medium"} if GPU else set())
+    default = {"sd15", "sdxl", "sd15-pose", "musicgen-small", "audiocraft"} | (
+        {"musicgen-medium", "animatediff"} if GPU else set())
     chosen = set(args.only.split(",")) if args.only else default
     torch.set_num_threads(os.cpu_count() or 1)
     device_name = torch.cuda.get_device_name() if GPU else f"CPU ({os.cpu_count()} threads), no GPU"
@@ -298,6 +359,10 @@ def main() -> int:
                                          args.repeats)),
         ("sdxl", lambda: bench_diffusion("SDXL", sdxl_pipeline(), "sdxl", 1024 if GPU else 128, 25 if GPU else 1,
                                          args.repeats)),
+        ("sd15-pose", lambda: bench_posed_character(sd15_pipeline(), 512 if GPU else 128, 768 if GPU else 192,
+                                                    25 if GPU else 2, args.repeats)),
+        ("animatediff", lambda: bench_animatediff(sd15_pipeline(), 16 if GPU else 8, 512 if GPU else 64,
+                                                  25 if GPU else 1, args.repeats)),
         ("musicgen-small", lambda: bench_musicgen("small", 10.0 if GPU else 1.0, args.repeats)),
         ("musicgen-medium", lambda: bench_musicgen("medium", 10.0 if GPU else 1.0, args.repeats)),
     ]
@@ -319,7 +384,8 @@ def main() -> int:
               f"{min(line.ratios):.2f}..{max(line.ratios):.2f} | {line.per_unit:.3g} {line.unit} | {vram} |")
     if not GPU:
         print("\nNo GPU here: the rows above measure Toonbeat's overhead on the CPU at reduced size. Unmeasured: "
-              "seconds per SD 1.5 512x512 image at 25 steps and per SDXL 1024x1024 image on a GPU, MusicGen "
+              "seconds per SD 1.5 512x512 image at 25 steps and per SDXL 1024x1024 image on a GPU, the posed "
+              "character and the 16-frame 512x512 AnimateDiff clip on a GPU, MusicGen "
               "small/medium audio seconds per second on a GPU, peak VRAM, and whether the 10 GB profile fits "
               "in 10 GB. Run this script on a GPU machine for those.")
     return 0

@@ -31,8 +31,9 @@ def _command_modules() -> list[ModuleType]:
     from .library import command as library
     from .music import command as music
     from .service import command as serve
+    from .video import command as video
 
-    return [demo, analyze, blender, music, art, serve, library]
+    return [demo, analyze, blender, music, art, video, serve, library]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -212,3 +212,174 @@ def test_with_an_ip_adapter_later_poses_are_steered_by_the_first_pose(sd15_folde
     request = CharacterRequest(name="dj", prompt="robot", poses=pose_list(style, ["idle", "dance"]), style=style,
                                width=64, height=64, steps=2)
     assert read_character(make_character(pipes, request, tmp_path / "dj")).extra["second_stage"] == "ip-adapter"
+
+
+def test_fp16_weights_stay_fp16_in_the_image_to_image_pipeline_that_shares_them(sd15_folder):
+    """diffusers' ``from_pipe`` without a dtype casts shared modules to fp32 (issue 12754): twice the VRAM."""
+    import torch
+    from diffusers import StableDiffusionImg2ImgPipeline, StableDiffusionPipeline
+
+    from generators.art.diffusion import from_pretrained_preferring_fp16, sharing_weights
+
+    text2img = from_pretrained_preferring_fp16(StableDiffusionPipeline, str(sd15_folder), torch.float16,
+                                               safety_checker=None, requires_safety_checker=False)
+    img2img = sharing_weights(StableDiffusionImg2ImgPipeline, text2img)
+    for name in ("unet", "vae", "text_encoder"):
+        assert getattr(img2img, name) is getattr(text2img, name)
+        assert {p.dtype for p in getattr(text2img, name).parameters()} == {torch.float16}, name
+
+
+def test_fp16_loading_reads_the_half_size_weight_files_where_the_model_has_them(sd15_folder, tmp_path):
+    import shutil
+
+    import torch
+    from diffusers import StableDiffusionPipeline, UNet2DConditionModel
+
+    from generators.art.diffusion import from_pretrained_preferring_fp16
+
+    folder = tmp_path / "with-fp16"
+    shutil.copytree(sd15_folder, folder)
+    unet = UNet2DConditionModel.from_pretrained(folder / "unet")
+    with torch.no_grad():
+        for parameter in unet.parameters():
+            parameter.fill_(0.25)
+    unet.to(torch.float16).save_pretrained(folder / "unet", variant="fp16")
+    assert (folder / "unet" / "diffusion_pytorch_model.fp16.safetensors").is_file()
+    half = from_pretrained_preferring_fp16(StableDiffusionPipeline, str(folder), torch.float16, safety_checker=None)
+    assert {float(p.detach().flatten()[0]) for p in half.unet.parameters()} == {0.25}
+    full = from_pretrained_preferring_fp16(StableDiffusionPipeline, str(sd15_folder), torch.float16,
+                                           safety_checker=None)
+    assert full.unet.dtype == torch.float16
+    assert {float(p.detach().flatten()[0]) for p in full.unet.parameters()} != {0.25}
+
+
+def test_the_10gb_profile_does_not_slice_attention_and_tiles_the_vae_only_above_native_size():
+    from generators.art.diffusion import MemoryPlan, memory_plan
+
+    gib = 2**30
+    assert memory_plan("10gb", "sd15", 9 * gib) == MemoryPlan(offload=False, tile_vae_above_pixels=512 * 512)
+    assert memory_plan("auto", "sdxl", 9 * gib) == MemoryPlan(offload=True, tile_vae_above_pixels=1024 * 1024)
+    assert memory_plan("low", "sd15", 20 * gib).offload
+    assert memory_plan("full", "sdxl", 1 * gib) == MemoryPlan(offload=False, tile_vae_above_pixels=None)
+    assert not hasattr(MemoryPlan, "attention_slicing")
+    with pytest.raises(ToonbeatError, match="unknown memory profile"):
+        memory_plan("8gb", "sd15", gib)
+
+
+def test_running_out_of_gpu_memory_while_drawing_names_the_options_art_character_has(sd15, monkeypatch):
+    import torch
+
+    def out_of_memory(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(sd15.text2img.unet, "forward", out_of_memory)
+    with pytest.raises(ToonbeatError, match="ran out of memory making a 64x64 image") as caught:
+        generate_image(sd15, small())
+    assert "--width/--height" in str(caught.value) and "--size" not in str(caught.value)
+    assert "--memory low" in str(caught.value)
+
+
+def test_a_missing_lora_file_or_a_single_file_without_config_says_what_to_give(sd15_folder, tmp_path):
+    with pytest.raises(ToonbeatError, match=r"cannot load the LoRA .*loras/mine\.safetensors': no such file or folder"):
+        load_art_model(ArtModelSpec(model=str(sd15_folder), device="cpu",
+                                    loras=((str(tmp_path / "loras" / "mine.safetensors"), 1.0),)))
+    checkpoint = tiny_models.single_file_checkpoint(sd15_folder, tmp_path / "cartoon_v1.safetensors")
+    with pytest.raises(ToonbeatError, match="give --config with a local pipeline folder"):
+        load_art_model(ArtModelSpec(model=str(checkpoint), kind="sd15", device="cpu"))
+    with pytest.raises(ToonbeatError, match=r"cannot load the pipeline configs .*: no such file or folder"):
+        load_art_model(ArtModelSpec(model=str(checkpoint), config=str(tmp_path / "sd15-configs"), device="cpu"))
+
+
+def test_an_installed_diffusers_older_than_the_floor_is_named_with_the_upgrade(monkeypatch):
+    import tomllib
+
+    import diffusers
+
+    from generators.gpu import MINIMUM_VERSIONS, require_gen_extra
+
+    gen = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]["gen"]
+    for package, floor in MINIMUM_VERSIONS.items():
+        assert f"{package}>={floor}" in gen
+    monkeypatch.setattr(diffusers, "__version__", "0.30.3")
+    with pytest.raises(ToonbeatError, match=r"needs diffusers>=0.40 \(installed: 0.30.3\)"):
+        require_gen_extra("Stable Diffusion", "diffusers")
+
+
+def test_resizing_a_tileable_background_keeps_it_tileable(sd15):
+    """A tile's right edge must continue into its left edge as smoothly as any two neighbouring columns."""
+    from generators.art.diffusion_backgrounds import resize_tileable
+
+    rng = np.random.default_rng(0)
+    x = np.linspace(0, 2 * np.pi, 96, endpoint=False)
+    y = np.linspace(0, 2 * np.pi, 64, endpoint=False)
+    periodic = 127 + 100 * np.sin(3 * x)[None, :] * np.cos(2 * y)[:, None]
+    tile = np.repeat(periodic[..., None], 3, axis=2) + rng.normal(0, 2, (64, 96, 3))
+    image = Image.fromarray(np.clip(tile, 0, 255).astype(np.uint8))
+
+    def seam_over_neighbours(picture: Image.Image) -> float:
+        values = pixels(picture)
+        seam = np.abs(values[:, 0] - values[:, -1]).mean()
+        beside = (np.abs(values[:, 1] - values[:, 0]).mean() + np.abs(values[:, -1] - values[:, -2]).mean()) / 2
+        return float(seam / beside)
+
+    assert seam_over_neighbours(image) < 1.5
+    resized = resize_tileable(image, (150, 100))
+    assert resized.size == (150, 100) and seam_over_neighbours(resized) < 1.5
+    plain = image.resize((150, 100), Image.Resampling.LANCZOS)
+    assert seam_over_neighbours(plain) > seam_over_neighbours(resized)
+
+
+@pytest.fixture(scope="module")
+def posed_sd15(sd15_folder, tmp_path_factory):
+    controlnet = tiny_models.tiny_controlnet(sd15_folder, tmp_path_factory.mktemp("controlnet"))
+    return load_art_model(ArtModelSpec(model=str(sd15_folder), controlnet=str(controlnet), device="cpu"))
+
+
+def test_with_a_controlnet_each_pose_is_drawn_from_its_skeleton(posed_sd15, tmp_path):
+    from generators.art.characters.poses import POSES
+    from generators.art.skeletons import skeleton_image
+
+    assert posed_sd15.has_controlnet
+    dance, headbang = (skeleton_image(POSES[name], 64, 96) for name in ("dance", "headbang"))
+    drawn = pixels(generate_image(posed_sd15, small(width=64, height=96, pose_image=dance)))
+    again = pixels(generate_image(posed_sd15, small(width=64, height=96, pose_image=dance)))
+    other_pose = pixels(generate_image(posed_sd15, small(width=64, height=96, pose_image=headbang)))
+    unposed = pixels(generate_image(posed_sd15, small(width=64, height=96)))
+    np.testing.assert_array_equal(drawn, again)
+    assert np.abs(drawn - other_pose).mean() > 0.2 and np.abs(drawn - unposed).mean() > 0.2
+    style = load_style()
+    request = CharacterRequest(name="dj", prompt="robot", poses=pose_list(style, ["idle", "headbang", "spin"]),
+                               style=style, width=64, height=96, steps=2, design="cyborg_dj")
+    character = read_character(make_character(posed_sd15, request, tmp_path / "dj"))
+    assert character.extra["second_stage"] == "controlnet"
+    assert character.extra["skeletons"] == ["headbang", "idle"] and character.extra["controlnet"]
+
+
+def test_an_sdxl_controlnet_draws_through_the_same_call(sdxl_folder, tmp_path):
+    from generators.art.characters.poses import POSES
+    from generators.art.skeletons import skeleton_image
+
+    controlnet = tiny_models.tiny_controlnet(sdxl_folder, tmp_path / "controlnet")
+    pipes = load_art_model(ArtModelSpec(model=str(sdxl_folder), controlnet=str(controlnet), device="cpu"))
+    assert type(pipes.posed).__name__ == "StableDiffusionXLControlNetPipeline"
+    image = generate_image(pipes, small(width=64, height=64, pose_image=skeleton_image(POSES["walk"], 64, 64)))
+    assert image.size == (64, 64)
+
+
+def test_a_missing_controlnet_is_one_clear_error(sd15_folder, tmp_path):
+    with pytest.raises(ToonbeatError, match=r"cannot load the ControlNet .*: no such file or folder"):
+        load_art_model(ArtModelSpec(model=str(sd15_folder), controlnet=str(tmp_path / "openpose"), device="cpu"))
+
+
+def test_a_controlnet_and_an_ip_adapter_together_draw_each_pose_as_the_first_ones_character(sd15_folder, tmp_path):
+    controlnet = tiny_models.tiny_controlnet(sd15_folder, tmp_path / "controlnet")
+    adapter = tiny_models.tiny_ip_adapter(sd15_folder, tmp_path / "ip-adapter")
+    pipes = load_art_model(ArtModelSpec(model=str(sd15_folder), controlnet=str(controlnet), ip_adapter=str(adapter),
+                                        device="cpu"))
+    style = load_style()
+    request = CharacterRequest(name="dj", prompt="robot", poses=pose_list(style, ["idle", "dance"]), style=style,
+                               width=64, height=96, steps=2)
+    character = read_character(make_character(pipes, request, tmp_path / "dj"))
+    assert character.extra["second_stage"] == "controlnet+ip-adapter"
+    assert character.pose_names == ("idle", "dance")

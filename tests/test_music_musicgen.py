@@ -88,8 +88,30 @@ def test_cancel_stops_inside_a_window_and_writes_nothing(backend, tmp_path):
 
 
 def test_a_model_that_is_not_there_is_one_clear_error(tmp_path):
-    with pytest.raises(ToonbeatError, match="cannot load MusicGen model"):
+    with pytest.raises(ToonbeatError, match=r"cannot load MusicGen model .*missing': no such file or folder"):
         load_backend(MusicModelSpec(model=str(tmp_path / "missing"), backend="transformers", device="cpu"))
+    with pytest.raises(ToonbeatError, match="cannot load MusicGen model 'nobody/no-musicgen'"):
+        load_backend(MusicModelSpec(model="nobody/no-musicgen", backend="transformers", device="cpu"))
+
+
+def test_each_window_continues_from_the_kept_codes_without_re_encoding_audio(backend, monkeypatch):
+    """audiocraft's way: the next window is prompted with the tail of the codes the model made, not with
+    the decoded audio encoded again (cheaper, and no decode-encode round trip)."""
+    encodes, prompts = [], []
+    encode, generate = backend.model.audio_encoder.encode, backend.model.generate
+    monkeypatch.setattr(backend.model.audio_encoder, "encode", lambda *a, **k: encodes.append(1) or encode(*a, **k))
+    monkeypatch.setattr(backend.model, "generate",
+                        lambda **k: prompts.append(k.get("decoder_input_ids")) or generate(**k))
+    windows = []
+    original = backend.generate
+    monkeypatch.setattr(backend, "generate", lambda *a, **k: windows.append(original(*a, **k)) or windows[-1])
+    audio = compose(backend, short_request(seconds=5.0))
+    assert audio.shape == (1, 5 * 16_000) and encodes == []
+    assert prompts[0] is None and len(prompts) == 2
+    first = windows[0].cut(3 * 16_000)
+    assert first.codes.shape == (2, 150)  # 3 s at 50 frames a second, 2 codebooks
+    np.testing.assert_array_equal(prompts[1].numpy(), first.codes[:, -50:].numpy())
+    assert windows[1].codes.shape[1] >= 150 and np.array_equal(windows[1].codes[:, :50], first.codes[:, -50:])
 
 
 def test_a_melody_for_a_model_without_melody_conditioning_is_one_clear_error(backend, tmp_path):
@@ -144,3 +166,11 @@ def test_the_music_command_writes_a_44_1_khz_track_from_a_preset(checkpoint, tmp
     side = json.loads(out.with_suffix(".music.json").read_text())
     assert side["preset"] == "house" and side["bpm"] == 122 and "122 BPM" in side["prompt"]
     assert "wrote" in capsys.readouterr().out
+
+
+def test_the_model_option_tells_the_user_the_weights_are_non_commercial(capsys):
+    parser = argparse.ArgumentParser()
+    command.add_parser(parser.add_subparsers())
+    with pytest.raises(SystemExit):
+        parser.parse_args(["music", "--help"])
+    assert "CC-BY-NC4.0:non-commercial" in "".join(capsys.readouterr().out.split())  # argparse wraps at hyphens

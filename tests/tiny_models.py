@@ -358,3 +358,110 @@ def tiny_ip_adapter(pipeline_folder: Path, folder: Path, seed: int = 0) -> Path:
             weights[f"ip_adapter.{2 * index + 1}.{kind}.weight"] = torch.randn(hidden, cross_dim) * 0.1
     save_file(weights, str(folder / "models" / "ip-adapter_sd15.safetensors"))
     return folder
+
+
+def tiny_controlnet(pipeline_folder: Path, folder: Path, seed: int = 0) -> Path:
+    """An OpenPose-style ControlNet for a tiny SD 1.5 or SDXL pipeline (``ControlNetModel.from_unet``), saved.
+
+    Its conditioning embedding downsamples by 2, as the tiny VAE does; the zero-initialised
+    output convolutions get random weights so the skeleton visibly changes the result.
+    """
+    import torch
+    from diffusers import ControlNetModel, UNet2DConditionModel
+
+    torch.manual_seed(seed)
+    unet = UNet2DConditionModel.from_pretrained(pipeline_folder / "unet")
+    controlnet = ControlNetModel.from_unet(unet, conditioning_embedding_out_channels=(8, 16))
+    with torch.no_grad():
+        for module in [*controlnet.controlnet_down_blocks, controlnet.controlnet_mid_block,
+                       controlnet.controlnet_cond_embedding.conv_out]:
+            for parameter in module.parameters():
+                parameter.normal_(0.0, 1.0)
+    controlnet.save_pretrained(folder)
+    return folder
+
+
+def tiny_motion_adapter(folder: Path, seed: int = 0) -> Path:
+    """An AnimateDiff ``MotionAdapter`` matching the tiny SD 1.5 UNet (two blocks of 16 and 32 channels), saved."""
+    import torch
+    from diffusers import MotionAdapter
+
+    torch.manual_seed(seed)
+    MotionAdapter(block_out_channels=(16, 32), motion_layers_per_block=1, motion_norm_num_groups=8,
+                  motion_num_attention_heads=2, motion_max_seq_length=8).save_pretrained(folder)
+    return folder
+
+
+def tiny_wan(folder: Path, seed: int = 0) -> Path:
+    """A Wan 2.1 text-to-video pipeline folder (3D transformer, Wan VAE, T5 encoder), random weights."""
+    import torch
+    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline, WanTransformer3DModel
+    from transformers import T5EncoderModel, T5Tokenizer
+
+    torch.manual_seed(seed)
+    tokenizer = T5Tokenizer.from_pretrained(t5_tokenizer(folder / "_tokenizer"))
+    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                           temperal_downsample=[False, True, True])
+    transformer = WanTransformer3DModel(patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12,
+                                        in_channels=16, out_channels=16, text_dim=16, freq_dim=256, ffn_dim=32,
+                                        num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
+                                        rope_max_seq_len=32)
+    pipe = WanPipeline(tokenizer=tokenizer, text_encoder=T5EncoderModel(_t5_config(len(tokenizer))), vae=vae,
+                       transformer=transformer, scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0))
+    pipe.save_pretrained(folder / "pipeline")
+    return folder / "pipeline"
+
+
+def tiny_cogvideox(folder: Path, seed: int = 0) -> Path:
+    """A CogVideoX text-to-video pipeline folder (3D transformer, CogVideoX VAE, T5 encoder), random weights."""
+    import torch
+    from diffusers import AutoencoderKLCogVideoX, CogVideoXPipeline, CogVideoXTransformer3DModel, DDIMScheduler
+    from transformers import T5EncoderModel, T5Tokenizer
+
+    torch.manual_seed(seed)
+    tokenizer = T5Tokenizer.from_pretrained(t5_tokenizer(folder / "_tokenizer"))
+    transformer = CogVideoXTransformer3DModel(num_attention_heads=4, attention_head_dim=8, in_channels=4,
+                                              out_channels=4, time_embed_dim=2, text_embed_dim=16, num_layers=1,
+                                              sample_width=2, sample_height=2, sample_frames=9, patch_size=2,
+                                              temporal_compression_ratio=4, max_text_seq_length=16)
+    vae = AutoencoderKLCogVideoX(in_channels=3, out_channels=3, down_block_types=("CogVideoXDownBlock3D",) * 4,
+                                 up_block_types=("CogVideoXUpBlock3D",) * 4, block_out_channels=(8, 8, 8, 8),
+                                 latent_channels=4, layers_per_block=1, norm_num_groups=2,
+                                 temporal_compression_ratio=4)
+    pipe = CogVideoXPipeline(tokenizer=tokenizer, text_encoder=T5EncoderModel(_t5_config(len(tokenizer))), vae=vae,
+                             transformer=transformer, scheduler=DDIMScheduler())
+    pipe.save_pretrained(folder / "pipeline")
+    return folder / "pipeline"
+
+
+def tiny_stable_video_diffusion(folder: Path, seed: int = 0) -> Path:
+    """A Stable Video Diffusion pipeline folder, random weights. Its CLIP vision encoder takes 224 px images:
+    the pipeline resizes the conditioning image to 224 x 224 whatever the encoder's config says."""
+    import torch
+    from diffusers import (
+        AutoencoderKLTemporalDecoder,
+        EulerDiscreteScheduler,
+        StableVideoDiffusionPipeline,
+        UNetSpatioTemporalConditionModel,
+    )
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    torch.manual_seed(seed)
+    unet = UNetSpatioTemporalConditionModel(
+        block_out_channels=(32, 64), layers_per_block=1, sample_size=16, in_channels=8, out_channels=4,
+        down_block_types=("CrossAttnDownBlockSpatioTemporal", "DownBlockSpatioTemporal"),
+        up_block_types=("UpBlockSpatioTemporal", "CrossAttnUpBlockSpatioTemporal"), cross_attention_dim=32,
+        num_attention_heads=8, projection_class_embeddings_input_dim=96, addition_time_embed_dim=32)
+    scheduler = EulerDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                                       interpolation_type="linear", prediction_type="v_prediction", sigma_max=700.0,
+                                       sigma_min=0.002, steps_offset=1, timestep_spacing="leading",
+                                       timestep_type="continuous", use_karras_sigmas=True)
+    vae = AutoencoderKLTemporalDecoder(block_out_channels=[32, 64], in_channels=3, out_channels=3,
+                                       down_block_types=["DownEncoderBlock2D"] * 2, latent_channels=4)
+    encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(hidden_size=32, projection_dim=32, num_hidden_layers=2,
+                                                             num_attention_heads=4, image_size=224,
+                                                             intermediate_size=37, patch_size=32))
+    pipe = StableVideoDiffusionPipeline(vae=vae, image_encoder=encoder, unet=unet, scheduler=scheduler,
+                                        feature_extractor=CLIPImageProcessor(crop_size=224, size=224))
+    pipe.save_pretrained(folder / "pipeline")
+    return folder / "pipeline"

@@ -18,7 +18,7 @@ from addon.core.cli_args import add_overwrite_argument
 from addon.core.overwrite import check_output
 
 from ..errors import ToonbeatError
-from ..parameters import add_arguments, from_arguments
+from ..parameters import add_arguments, choices_of, from_arguments
 from .params import ArtParams, BackgroundParams, CharacterParams
 
 LoadPipes = Callable[[ArtParams], Any]
@@ -45,6 +45,20 @@ def add_parser(subparsers: Any) -> None:
     add_arguments(backgrounds, BackgroundParams)
     add_overwrite_argument(backgrounds, "a PNG or JSON file in the output")
     backgrounds.set_defaults(run=run_backgrounds)
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options ``toonbeat video`` takes for its SD model: adapters, ControlNet, device and memory."""
+    parser.add_argument("--lora", action="append", default=[], metavar="PATH[:WEIGHT]",
+                        help="LoRA file, folder or hub id, with an optional weight (repeat)")
+    parser.add_argument("--config", help="pipeline folder or hub id with the configs for a single-file checkpoint")
+    parser.add_argument("--ip-adapter", help="IP-Adapter hub id or folder (h94/IP-Adapter layout) to hold identity; "
+                                             "a folder with the Plus weights uses them")
+    parser.add_argument("--controlnet", help="OpenPose ControlNet hub id or folder: poses are drawn from their "
+                                             "skeletons (e.g. lllyasviel/control_v11p_sd15_openpose)")
+    parser.add_argument("--device", default="auto", help="torch device (default: %(default)s)")
+    parser.add_argument("--memory", choices=choices_of(ArtParams, "memory"), default="auto",
+                        help="GPU memory profile; low = model CPU offload (default: %(default)s)")
 
 
 def run_character(args: argparse.Namespace) -> int:
@@ -98,11 +112,12 @@ def draw_characters(params: CharacterParams, output: Path, *, load_pipes: LoadPi
     style = load_style(params.style)
     pipes = load_pipes(params)
     folders = []
-    for index, (_, name, prompt) in enumerate(cast):
+    for index, (design, name, prompt) in enumerate(cast):
         request = CharacterRequest(name=name, prompt=prompt, poses=pose_list(style, params.poses), style=style,
                                    seed=params.seed + 1000 * index, width=params.width, height=params.height,
                                    steps=params.steps, guidance=params.guidance, strength=params.strength,
-                                   key_tolerance=params.key_tolerance)
+                                   key_tolerance=params.key_tolerance, design=design, pose_scale=params.pose_scale,
+                                   background_removal=params.remove_background)
         folders.append(make_character(pipes, request, output / name, progress=progress, cancel=cancel))
     return folders
 

@@ -15,6 +15,9 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from addon.core.backgrounds import SECTION_LABELS
 
@@ -74,7 +77,8 @@ def make_backgrounds(pipes: ArtPipelines, request: BackgroundRequest, folder: st
                 prompt=prompts[label], negative_prompt=request.style.negative, seed=request.seed, width=width,
                 height=height, steps=request.steps, guidance=request.guidance), on_step=on_step, cancel=cancel)
             if request.size:
-                image = image.resize(request.size, Image.Resampling.LANCZOS)
+                image = (resize_tileable(image, request.size) if request.tileable
+                         else image.resize(request.size, Image.Resampling.LANCZOS))
             image.convert("RGB").save(staging / f"{label}.png", pnginfo=toonbeat_png_info())
         side = {"format": "toonbeat.backgrounds", "version": 1, "scene": request.scene.name, "prompts": prompts,
                 "negative_prompt": request.style.negative, "seed": request.seed, "model": pipes.spec.model,
@@ -90,6 +94,26 @@ def make_backgrounds(pipes: ArtPipelines, request: BackgroundRequest, folder: st
     if progress is not None:
         progress(ArtProgress(len(request.labels), len(request.labels), 0, 1, "backgrounds: done"))
     return {label: target / f"{label}.png" for label in request.labels}
+
+
+def resize_tileable(image: Any, size: tuple[int, int]) -> Any:
+    """Resize a tileable image so it still tiles: the filter reads across the edges as the tiling does.
+
+    The image is wrapped around by a border of its own opposite edges, resized with
+    that border, and the border cut off again, so the pixels at each edge are filtered
+    from the pixels that sit beside them once tiled, not from a clamped edge.
+    """
+    from PIL import Image
+
+    width, height = image.size
+    pad_x, pad_y = width // 2, height // 2  # source pixels wrapped on each side: more than the filter reaches
+    wrapped = Image.fromarray(np.pad(np.asarray(image.convert("RGB")), ((pad_y, pad_y), (pad_x, pad_x), (0, 0)),
+                                     mode="wrap"))
+    margin = 4  # output pixels kept beyond each edge while resizing, then cut off
+    reach_x, reach_y = margin * width / size[0], margin * height / size[1]
+    box = (pad_x - reach_x, pad_y - reach_y, pad_x + width + reach_x, pad_y + height + reach_y)
+    resized = wrapped.resize((size[0] + 2 * margin, size[1] + 2 * margin), Image.Resampling.LANCZOS, box=box)
+    return resized.crop((margin, margin, margin + size[0], margin + size[1]))
 
 
 def _wide(native: int) -> tuple[int, int]:

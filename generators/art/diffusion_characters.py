@@ -1,9 +1,13 @@
 """Character folders from a diffusion model: one recognisable character in a set of poses.
 
-The first pose is drawn from text with the character's seed and the shared style.
-Every other pose holds that identity through a second stage: image-to-image from
-the first pose (same seed, the pose prompt, ``strength`` of change), or, when an
-IP-Adapter is loaded, text-to-image guided by the first pose as a reference image.
+With an OpenPose ControlNet loaded, every pose is drawn from its skeleton, rendered
+from Toonbeat's own pose library (``skeletons``), so "headbang" stands as the
+headbang pose; identity across poses comes from the IP-Adapter (the first pose as
+the reference image) or from a character LoRA, and the same seed.
+Without a ControlNet the first pose is drawn from text and every other pose holds
+that identity through a second stage: image-to-image from the first pose (same
+seed, the pose prompt, ``strength`` of change), or, when an IP-Adapter is loaded,
+text-to-image guided by the first pose as a reference image.
 Each pose is keyed (the prompts ask for a plain background), then all poses are
 placed on one canvas size with the feet at the bottom centre, so they share one
 scale and the anchor ``(0.5, 1.0)``. The folder is what ``addon.core.character_sheet``
@@ -28,9 +32,12 @@ from addon.core.character_sheet import write_sheet
 from ..errors import ToonbeatError
 from ..images import toonbeat_png_info
 from ..version import toonbeat_version
+from .backdrop_removal import remove_background
+from .characters.poses import POSES
 from .diffusion import ArtPipelines, ImageRequest, generate_image
-from .keying import key_background, opaque_box
+from .keying import opaque_box
 from .presets import Style
+from .skeletons import skeleton_image
 
 ProgressCallback = Callable[["ArtProgress"], None]
 CANVAS_MARGIN = 0.04  # of the tallest pose's height, kept free above the head and beside the widest pose
@@ -57,7 +64,10 @@ class CharacterRequest:
     """A character to draw: its description, poses as ``(name, pose prompt)``, seed and settings.
 
     Sizes in pixels (default: the model's portrait size), ``strength`` of the
-    image-to-image stage (0 copies the first pose, 1 ignores it).
+    image-to-image stage (0 copies the first pose, 1 ignores it). ``design`` names the
+    procedural design whose proportions the pose skeletons take (see ``skeletons.body_for``);
+    ``pose_scale`` is how firmly the ControlNet holds the skeleton; ``background_removal`` is ``key``
+    (the studio-backdrop keyer) or ``rembg`` (segmentation, where installed).
     """
 
     name: str
@@ -71,6 +81,9 @@ class CharacterRequest:
     guidance: float = 7.0
     strength: float = 0.65
     key_tolerance: float = 0.12
+    design: str | None = None
+    pose_scale: float = 1.0
+    background_removal: str = "key"
 
 
 def pose_list(style: Style, names: list[str] | None = None) -> tuple[tuple[str, str], ...]:
@@ -97,23 +110,30 @@ def make_character(pipes: ArtPipelines, request: CharacterRequest, folder: str |
             if progress is not None:
                 progress(ArtProgress(index, len(request.poses), step, steps, f"{request.name}: {pose}"))
 
+        skeleton = (skeleton_image(POSES[pose], width, height, request.design)
+                    if pipes.has_controlnet and pose in POSES else None)
         image_request = ImageRequest(prompt=prompts[pose], negative_prompt=request.style.negative, seed=request.seed,
-                                     width=width, height=height, steps=request.steps, guidance=request.guidance)
+                                     width=width, height=height, steps=request.steps, guidance=request.guidance,
+                                     pose_image=skeleton, pose_scale=request.pose_scale)
         if first_image is not None and pipes.has_ip_adapter:
             image_request = replace(image_request, reference_image=first_image)
-        elif first_image is not None:
+        elif first_image is not None and skeleton is None:
             image_request = replace(image_request, init_image=first_image, strength=request.strength)
         image = generate_image(pipes, image_request, on_step=on_step, cancel=cancel)
         if first_image is None:
             first_image = image
-        images[pose] = key_background(np.asarray(image.convert("RGB")), tolerance=request.key_tolerance)
+        images[pose] = remove_background(np.asarray(image.convert("RGB")), request.background_removal,
+                                         tolerance=request.key_tolerance)
     aligned = align_on_feet(images)
     second_stage = "ip-adapter" if pipes.has_ip_adapter else "img2img"
+    if pipes.has_controlnet:
+        second_stage = "controlnet+ip-adapter" if pipes.has_ip_adapter else "controlnet"
     _write_folder(target, aligned, lambda staging: write_sheet(
         staging, request.name, poses={pose: [f"{pose}.png"] for pose in aligned},
         generator="diffusers", model=pipes.spec.model, model_kind=pipes.kind,
         loras=[list(lora) for lora in pipes.spec.loras], prompts=prompts, negative_prompt=request.style.negative,
-        seeds=dict.fromkeys(aligned, request.seed), second_stage=second_stage,
+        seeds=dict.fromkeys(aligned, request.seed), second_stage=second_stage, controlnet=pipes.spec.controlnet,
+        skeletons=sorted(pose for pose in aligned if pipes.has_controlnet and pose in POSES),
         strength=request.strength if second_stage == "img2img" else None,
         steps=request.steps, guidance=request.guidance, toonbeat_version=toonbeat_version()))
     if progress is not None:

@@ -67,7 +67,10 @@ class ArtParams(GeneratorParams):
     config: FilePath | None = Field(None, description="pipeline folder or hub id with the configs for a single-file "
                                                       "checkpoint")
     ip_adapter: FilePath | None = Field(None, description="IP-Adapter hub id or folder (h94/IP-Adapter layout) to "
-                                                          "hold identity")
+                                                          "hold identity; a folder with the Plus weights uses them")
+    controlnet: FilePath | None = Field(
+        None, description="OpenPose ControlNet hub id or folder: poses are drawn from their skeletons "
+                          "(e.g. lllyasviel/control_v11p_sd15_openpose)")
     device: Device = Field("auto", description="torch device")
     memory: Literal["auto", "full", "10gb", "low"] = Field(
         "auto", description="GPU memory profile; low = model CPU offload")
@@ -84,7 +87,8 @@ class ArtParams(GeneratorParams):
 
         return ArtModelSpec(model=self.model or DEFAULT_MODEL, kind=self.kind,
                             loras=tuple((lora.path, lora.weight) for lora in self.loras), device=self.device,
-                            memory=self.memory, config=self.config, ip_adapter=self.ip_adapter)
+                            memory=self.memory, config=self.config, ip_adapter=self.ip_adapter,
+                            controlnet=self.controlnet)
 
 
 class CharacterParams(ArtParams):
@@ -103,6 +107,9 @@ class CharacterParams(ArtParams):
                                                       "default: the preset's)")
     strength: float = Field(0.65, ge=0.05, le=1, description="how far each pose may move from the first one")
     key_tolerance: float = Field(0.12, ge=0, le=1.7, description="colour distance keyed out as background")
+    remove_background: Literal["key", "rembg"] = Field(
+        "key", description="key the studio backdrop, or segment with rembg where installed")
+    pose_scale: float = Field(1.0, ge=0, le=2, description="how firmly the ControlNet holds each skeleton")
     height_px: int = Field(768, ge=64, le=MAX_FINAL_SIDE, description="character height for the procedural backend")
 
 

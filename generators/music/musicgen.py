@@ -1,9 +1,10 @@
 """Full-length MusicGen tracks: windowed continuation, seamless joins, loudness for video.
 
 MusicGen writes about 30 s at a time. A longer track is built window by window:
-each new window is conditioned on the last ``context_seconds`` of the track so far
-and joined to it with a crossfade over the end of that context
-(``crossfade.join_window``), so the seam falls where both sides play the same music.
+each new window continues the model's own codes for the last ``context_seconds`` of
+the previous window (kept, not re-encoded from the decoded audio) and is joined to
+it with a crossfade over the end of that context (``crossfade.join_window``), so the
+seam falls where both sides play the same music.
 The result is resampled to 44.1 or 48 kHz, normalised to an integrated loudness with
 a true-peak ceiling, and written as WAV beside a JSON side file that records how it
 was made.
@@ -31,8 +32,16 @@ import numpy as np
 from addon.core.files import write_json_atomically
 
 from ..errors import CancelledError, ToonbeatError
+from ..gpu import gpu_memory_guard
 from ..version import toonbeat_version
-from .backends import MusicBackend, MusicModelSpec, Sampling, load_backend
+from .backends import (
+    OUT_OF_MEMORY_REMEDY,
+    MusicBackend,
+    MusicModelSpec,
+    Sampling,
+    Window,
+    load_backend,
+)
 from .crossfade import join_window
 from .loudness import LoudnessReport, normalize_loudness
 
@@ -148,6 +157,7 @@ def compose(backend: MusicBackend, request: MusicRequest, progress: ProgressCall
     context_samples, overlap_samples = round(request.context_seconds * sr), round(request.crossfade_seconds * sr)
     started, done_seconds = time.monotonic(), 0.0
     track: np.ndarray | None = None
+    previous: Window | None = None
 
     for index, new_seconds in enumerate(plan):
         _check_cancel(cancel)
@@ -160,13 +170,14 @@ def compose(backend: MusicBackend, request: MusicRequest, progress: ProgressCall
                 progress(_progress(seconds_done, request.seconds, started, index, len(plan)))
 
         torch.manual_seed(request.seed + index)
-        context = None if track is None else track[:, -context_samples:]
+        context = None if previous is None else previous.tail(request.context_seconds)
         window_start = 0 if track is None else track.shape[1] - context_samples
         window_seconds = new_seconds + (0.0 if track is None else request.context_seconds)
         window_melody = None if melody is None else _looped(melody, window_start, round(window_seconds * sr))
-        window = backend.generate(request.prompt, window_seconds, request.sampling, on_step,
-                                  context=context, melody=window_melody).astype(np.float32)
-        window = _fit_length(window, round(window_seconds * sr))
+        with gpu_memory_guard(f"generating window {index + 1} of {len(plan)}", OUT_OF_MEMORY_REMEDY):
+            previous = backend.generate(request.prompt, window_seconds, request.sampling, on_step,
+                                        context=context, melody=window_melody).cut(round(window_seconds * sr))
+        window = previous.audio.astype(np.float32)
         track = window if track is None else join_window(track, window, context_samples, overlap_samples)
         done_seconds += new_seconds
         if progress is not None:

@@ -25,8 +25,8 @@ class MusicParams(GeneratorParams):
     bpm: float | None = Field(None, ge=20, le=400, description="tempo written into the prompt (default: the "
                                                                "preset's)")
     seconds: float = Field(180.0, gt=0, le=MAX_SECONDS, description="track length in seconds")
-    model: FilePath = Field("small", description="small, medium, large, melody (CC-BY-NC 4.0 weights), a hub id or "
-                                                 "a checkpoint folder")
+    model: FilePath = Field("small", description="small, medium, large, melody, a hub id or a checkpoint folder; "
+                                                 "the MusicGen weights are CC-BY-NC 4.0: non-commercial use only")
     backend: Literal["auto", "audiocraft", "transformers"] = Field(
         "auto", description="MusicGen implementation; auto prefers audiocraft when installed")
     device: Device = Field("auto", description="torch device, e.g. cuda or cpu")
