@@ -2,7 +2,8 @@
 
 Nothing else in Toonbeat asks for ``bpy.app.version``.
 
-- Strips: ``sequence_editor.strips`` since 4.4, ``sequences`` before (removed in 5.0).
+- Strips: ``sequence_editor.strips`` since 4.4, ``sequences`` before (removed in 5.0); the same
+  for the strips inside a meta strip (``meta.strips`` / ``meta.sequences``).
   ``new_effect`` takes ``length=`` in 5.0 and ``frame_end=`` before.
 - Actions: slotted actions with layers and channelbags since 4.4; ``Action.fcurves``
   before (removed in 5.0).
@@ -34,6 +35,11 @@ def strips(scene: bpy.types.Scene) -> Any:
     """The top-level strips of ``scene``'s sequencer, created if missing."""
     editor: Any = scene.sequence_editor or scene.sequence_editor_create()
     return editor.strips if hasattr(editor, "strips") else editor.sequences
+
+
+def meta_strips(meta: Any) -> Any:
+    """The strips inside the meta strip ``meta``."""
+    return meta.strips if hasattr(meta, "strips") else meta.sequences
 
 
 def all_strips(scene: bpy.types.Scene) -> Any:

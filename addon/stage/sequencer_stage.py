@@ -103,12 +103,12 @@ def add_character(scene: bpy.types.Scene, character: Character, frames: int) -> 
         meta = collection.new_meta(f"Toonbeat {character.name}", _free_character_channel(scene), scene.frame_start)
         mark(meta, "character", name=character.name)
     wanted = {pose.slot for pose in poses}
-    for old in [s for s in meta.strips if (role_of(s) or {}).get("slot") not in wanted]:
-        meta.strips.remove(old)
+    for old in [s for s in compat.meta_strips(meta) if (role_of(s) or {}).get("slot") not in wanted]:
+        compat.meta_strips(meta).remove(old)
     for index, (slot, path) in enumerate((pose.slot, pose.path) for pose in poses):
-        strip = next(with_role(meta.strips, "pose", slot=slot), None)
+        strip = next(with_role(compat.meta_strips(meta), "pose", slot=slot), None)
         if strip is None:
-            strip = meta.strips.new_image(f"{character.name} {slot}", str(path), index + 1, scene.frame_start)
+            strip = compat.meta_strips(meta).new_image(f"{character.name} {slot}", str(path), index + 1, scene.frame_start)
         else:
             strip.directory, strip.elements[0].filename = str(path.parent) + "/", path.name
             strip.channel = index + 1
@@ -139,13 +139,13 @@ def arrange_characters(scene: bpy.types.Scene) -> list[Placement]:
     width, height = frame_size(scene)
     figures = []
     for meta in metas:
-        first = min(meta.strips, key=lambda s: s.channel)
+        first = min(compat.meta_strips(meta), key=lambda s: s.channel)
         info = read_png_info(_strip_path(first))
         sheet = first[_SHEET_PROPERTY].to_dict()
         figures.append(Figure(details(meta)["name"], info.width, info.height, tuple(sheet["anchor"]), sheet["scale"]))
     placements = place_figures(width, height, figures)
     for meta, placement in zip(metas, placements, strict=True):
-        for strip in meta.strips:
+        for strip in compat.meta_strips(meta):
             _place_image(scene, strip, placement)
         meta.transform.origin = (placement.ground_x / width, placement.ground_y / height)
     _restack_effects(scene, stage_channel(scene) + 2 + len(metas))
@@ -244,7 +244,7 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
     found: list[Binding] = []
     for meta in with_role(compat.strips(scene), "character"):
         name = details(meta)["name"]
-        for strip in with_role(meta.strips, "pose"):
+        for strip in with_role(compat.meta_strips(meta), "pose"):
             index = details(strip)["index"]
             found.append(Binding(strip, scene, "blend_alpha", 0, name, "pose",
                                  _shows_slot(index), 1.0 if index == 0 else 0.0))
@@ -294,6 +294,6 @@ def cast(scene: bpy.types.Scene) -> list[CastMember]:
     """The characters on the sequencer stage, main character first, each with its pose slots in order."""
     members = []
     for meta in sorted(with_role(compat.strips(scene), "character"), key=lambda m: m.channel):
-        poses = sorted(with_role(meta.strips, "pose"), key=lambda s: details(s)["index"])
+        poses = sorted(with_role(compat.meta_strips(meta), "pose"), key=lambda s: details(s)["index"])
         members.append(CastMember(details(meta)["name"], tuple(details(s)["slot"] for s in poses)))
     return members
