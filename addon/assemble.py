@@ -19,6 +19,7 @@ from .core.character_sheet import Character
 from .core.choreography import plan_choreography
 from .core.markers import plan_markers
 from .core.presets import Preset
+from .core.timing import frame_count
 from .stage import sequencer_stage, stage3d
 from .sync.bake import bake_plan
 from .sync.keys import BakeCount
@@ -79,10 +80,10 @@ def bake(scene: bpy.types.Scene, beats: BeatData, preset: Preset, stage: str,
     """Lay the stage out for the scene's current size and bake ``preset``'s choreography onto it.
 
     Backgrounds are laid out per section again; characters are placed again; keys
-    the artist edited stay (see ``sync.keys``).
+    the artist edited stay (see ``sync.keys``); the scene's frame range stays as it is.
     """
     module = stage_module(stage)
-    frames = sequencer_stage.song_frames(scene, beats.duration)
+    frames = frame_count(beats.duration, sequencer_stage.scene_rate(scene))
     module.arrange_characters(scene)
     if backgrounds:
         module.layout_backgrounds(scene, backgrounds, beats.sections, frames)

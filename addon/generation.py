@@ -49,6 +49,7 @@ class Job:
     pending: Future[Any] | None = None
     next_poll: float = 0.0
     files: list[Path] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
 
     @property
     def active(self) -> bool:
@@ -167,7 +168,7 @@ def apply_result(job: Job) -> str:
         settings.audio_path = str(track)
         analysis = BOARD.submit(bpy.context, "analysis", {}, "beats", f"Analysis of {track.name}", upload=track)
         analysis.scene = scene.name
-        return f"{track} is the song; analysing it"
+        return f"{track} is the song; analyzing it"
     if job.purpose == "beats":
         beats_path = job.folder / "beats.json"
         settings.beats_path = str(beats_path)

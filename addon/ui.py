@@ -1,21 +1,43 @@
-"""Sidebar panels (a Toonbeat tab) in the 3D View and the Sequencer: one button per step."""
+"""Sidebar panels (a Toonbeat tab) in the 3D View and the Sequencer: one button per step.
+
+Each step's drawing lives in one mixin (``GenerateDrawing``, ``SongDrawing``, ...);
+the registered panels are named classes, one per step and editor, listed in ``classes``.
+"""
 
 from __future__ import annotations
+
+import textwrap
+import time
+from typing import Any
 
 import bpy
 
 from .core.presets import EFFECTS
+from .core.progress import progress_text
 from .properties import EFFECT_LABELS, settings_of
 
+# Width of a character of the interface font at a UI scale of 1, in pixels (for wrapping long messages).
+_CHARACTER_WIDTH = 7.0
 
-class ToonbeatPanel(bpy.types.Panel):
-    """What every Toonbeat panel shares: the sidebar tab. Only the concrete panels below are registered."""
+
+def wrapped_label(layout: Any, context: bpy.types.Context, text: str, icon: str = "NONE") -> None:
+    """``text`` as whole lines that fit the region's width, so a long message is read to its end."""
+    region_width = getattr(context.region, "width", 300)
+    scale = context.preferences.system.ui_scale
+    columns = max(int((region_width - 40 * scale) / (_CHARACTER_WIDTH * scale)), 16)
+    column = layout.column(align=True)
+    for number, line in enumerate(textwrap.wrap(text, columns) or [""]):
+        column.label(text=line, icon=icon if number == 0 else "BLANK1")
+
+
+class ToonbeatPanel:
+    """What every Toonbeat panel shares: the sidebar's Toonbeat tab."""
 
     bl_region_type = "UI"
     bl_category = "Toonbeat"
 
 
-class GeneratePanel(ToonbeatPanel):
+class GenerateDrawing(ToonbeatPanel):
     """Step 0 (optional): music and art from the generators' job service."""
 
     bl_label = "Generate"
@@ -30,48 +52,68 @@ class GeneratePanel(ToonbeatPanel):
         wanted = settings_of(context.scene).generate
         row = layout.row(align=True)
         row.label(text=preferences(context).service_url, icon="URL")
-        row.operator("toonbeat.start_service", text="", icon="PLAY")
+        row.operator("toonbeat.start_service", text="Start", icon="PLAY")
         music = layout.column(align=True)
         for name in ("music_preset", "music_prompt", "music_seconds", "music_bpm", "music_model", "music_seed"):
             music.prop(wanted, name)
-        music.operator("toonbeat.generate_music", icon="SOUND")
+        music.operator("toonbeat.generate_music", text="Generate Music", icon="SOUND")
         art = layout.column(align=True)
         for name in ("art_backend", "character_preset", "character_prompt", "background_preset", "art_model",
                      "art_seed"):
             art.prop(wanted, name)
         row = art.row(align=True)
-        row.operator("toonbeat.generate_art", text="Characters", icon="OUTLINER_OB_ARMATURE").what = "character"
-        row.operator("toonbeat.generate_art", text="Backgrounds", icon="IMAGE_BACKGROUND").what = "backgrounds"
+        row.operator("toonbeat.generate_art", text="Generate Characters", icon="OUTLINER_OB_ARMATURE").what = (
+            "character")
+        art.operator("toonbeat.generate_art", text="Generate Backgrounds", icon="IMAGE_BACKGROUND").what = (
+            "backgrounds")
         for index, job in enumerate(BOARD.jobs):
-            box = layout.box()
-            row = box.row()
-            row.label(text=job.label)
-            if job.active:
-                row.operator("toonbeat.cancel_job", text="", icon="X").index = index
-            box.progress(factor=job.progress if job.status != "done" else 1.0, type="BAR",
-                         text=f"{job.status}: {job.message}"[:80])
+            draw_job(layout, context, index, job)
 
 
-class SongPanel(ToonbeatPanel):
+def draw_job(layout: Any, context: bpy.types.Context, index: int, job: Any) -> None:
+    """One job: its name, a cancel button while it runs, its progress with time left, its whole message."""
+    box = layout.box()
+    row = box.row()
+    row.label(text=job.label, icon="ERROR" if job.status == "failed" else "NONE")
+    if job.active:
+        row.operator("toonbeat.cancel_job", text="", icon="X").index = index
+        started = getattr(job, "started", time.monotonic())
+        box.progress(factor=job.progress, type="BAR",
+                     text=progress_text(job.status.title(), job.progress or None, time.monotonic() - started))
+    else:
+        box.label(text=job.status.title(), icon="CHECKMARK" if job.status == "done" else "CANCEL")
+    if job.message:
+        wrapped_label(box, context, job.message)
+
+
+class SongDrawing(ToonbeatPanel):
     """Step 1: the song and its beats."""
 
     bl_label = "Song"
 
     def draw(self, context: bpy.types.Context) -> None:
         """Song, beat file, analysis and markers."""
+        from .operators.analyze import PROGRESS, PROGRESS_FACTOR
+
         layout = self.layout
         settings = settings_of(context.scene)
+        layout.use_property_split = True
+        layout.use_property_decorate = False
         layout.prop(settings, "audio_path")
-        row = layout.row(align=True)
-        row.prop(settings, "beats_path")
-        row.operator("toonbeat.analyze", text="", icon="SOUND")
-        row = layout.row(align=True)
-        row.prop(settings, "with_beat_markers", toggle=True)
-        row.prop(settings, "with_onset_markers", toggle=True)
+        layout.prop(settings, "beats_path")
+        running = PROGRESS.get(context.scene.name)
+        if running is None:
+            layout.operator("toonbeat.analyze", icon="SOUND")
+        else:
+            layout.progress(factor=PROGRESS_FACTOR.get(context.scene.name, 0.0), type="BAR", text=running)
+            layout.label(text="Esc cancels", icon="EVENT_ESC")
+        column = layout.column(heading="Also Mark", align=True)
+        column.prop(settings, "with_beat_markers", text="Beats")
+        column.prop(settings, "with_onset_markers", text="Onsets")
         layout.operator("toonbeat.load_song", icon="MARKER_HLT")
 
 
-class StagePanel(ToonbeatPanel):
+class StageDrawing(ToonbeatPanel):
     """Step 2: characters and backgrounds."""
 
     bl_label = "Stage"
@@ -80,35 +122,42 @@ class StagePanel(ToonbeatPanel):
         """Stage kind, character and background imports."""
         layout = self.layout
         settings = settings_of(context.scene)
-        layout.prop(settings, "stage")
+        layout.use_property_split = True
+        layout.use_property_decorate = False
+        layout.prop(settings, "stage", expand=True)
         if settings.stage == "3d":
             layout.prop(settings, "characters_as")
             layout.prop(settings, "stage_engine")
-        layout.prop(settings, "key_background")
-        layout.operator("toonbeat.import_character", icon="OUTLINER_OB_ARMATURE")
-        layout.operator("toonbeat.import_backgrounds", icon="IMAGE_BACKGROUND")
+        layout.prop(settings, "key_background", text="Key Flat Backgrounds")
+        column = layout.column(align=True)
+        column.operator("toonbeat.import_character", icon="OUTLINER_OB_ARMATURE")
+        column.operator("toonbeat.import_backgrounds", icon="IMAGE_BACKGROUND")
 
 
-class ChoreographyPanel(ToonbeatPanel):
+class ChoreographyDrawing(ToonbeatPanel):
     """Step 3: preset, effects and the bake."""
 
     bl_label = "Choreography"
 
     def draw(self, context: bpy.types.Context) -> None:
-        """Preset, per-effect switches and strengths, Bake."""
+        """Preset, one row per effect (name, preset / on / off, strength), seed, Bake."""
         layout = self.layout
         settings = settings_of(context.scene)
         layout.prop(settings, "preset")
-        grid = layout.grid_flow(columns=3, align=True)
+        column = layout.column(align=True)
         for name in EFFECTS:
-            grid.label(text=EFFECT_LABELS[name])
-            grid.prop(settings, f"{name}_mode", text="")
-            grid.prop(settings, f"{name}_strength", text="")
+            split = column.split(factor=0.4, align=True)
+            split.label(text=EFFECT_LABELS[name])
+            controls = split.split(factor=0.5, align=True)
+            controls.prop(settings, f"{name}_mode", text="")
+            strength = controls.row(align=True)
+            strength.active = getattr(settings, f"{name}_mode") != "OFF"
+            strength.prop(settings, f"{name}_strength", text="")
         layout.prop(settings, "seed")
         layout.operator("toonbeat.bake", icon="KEYINGSET")
 
 
-class RenderPanel(ToonbeatPanel):
+class RenderDrawing(ToonbeatPanel):
     """Step 4: the video."""
 
     bl_label = "Render"
@@ -117,20 +166,66 @@ class RenderPanel(ToonbeatPanel):
         """Output path, quality and the render button."""
         layout = self.layout
         settings = settings_of(context.scene)
+        layout.use_property_split = True
+        layout.use_property_decorate = False
         layout.prop(settings, "output_path")
         layout.prop(settings, "quality")
+        render = context.scene.render
+        layout.label(text=f"{render.resolution_x}x{render.resolution_y}, frames {context.scene.frame_start}"
+                     f"-{context.scene.frame_end}", icon="INFO")
         layout.operator("toonbeat.render_video", icon="RENDER_ANIMATION")
 
 
-def _panel_classes() -> tuple[type, ...]:
-    """One concrete panel per step and per editor (3D View and Sequencer sidebars)."""
-    made = []
-    for space, prefix in (("VIEW_3D", "VIEW3D"), ("SEQUENCE_EDITOR", "SEQUENCER")):
-        for step in (GeneratePanel, SongPanel, StagePanel, ChoreographyPanel, RenderPanel):
-            name = f"TOONBEAT_PT_{prefix.lower()}_{step.__name__.removesuffix('Panel').lower()}"
-            made.append(type(name, (step,), {"bl_space_type": space, "bl_idname": name}))
-    return tuple(made)
+class TOONBEAT_PT_view3d_generate(GenerateDrawing, bpy.types.Panel):
+    bl_space_type = "VIEW_3D"
 
 
-classes = _panel_classes()
+class TOONBEAT_PT_view3d_song(SongDrawing, bpy.types.Panel):
+    bl_space_type = "VIEW_3D"
+
+
+class TOONBEAT_PT_view3d_stage(StageDrawing, bpy.types.Panel):
+    bl_space_type = "VIEW_3D"
+
+
+class TOONBEAT_PT_view3d_choreography(ChoreographyDrawing, bpy.types.Panel):
+    bl_space_type = "VIEW_3D"
+
+
+class TOONBEAT_PT_view3d_render(RenderDrawing, bpy.types.Panel):
+    bl_space_type = "VIEW_3D"
+
+
+class TOONBEAT_PT_sequencer_generate(GenerateDrawing, bpy.types.Panel):
+    bl_space_type = "SEQUENCE_EDITOR"
+
+
+class TOONBEAT_PT_sequencer_song(SongDrawing, bpy.types.Panel):
+    bl_space_type = "SEQUENCE_EDITOR"
+
+
+class TOONBEAT_PT_sequencer_stage(StageDrawing, bpy.types.Panel):
+    bl_space_type = "SEQUENCE_EDITOR"
+
+
+class TOONBEAT_PT_sequencer_choreography(ChoreographyDrawing, bpy.types.Panel):
+    bl_space_type = "SEQUENCE_EDITOR"
+
+
+class TOONBEAT_PT_sequencer_render(RenderDrawing, bpy.types.Panel):
+    bl_space_type = "SEQUENCE_EDITOR"
+
+
+classes = (
+    TOONBEAT_PT_view3d_generate,
+    TOONBEAT_PT_view3d_song,
+    TOONBEAT_PT_view3d_stage,
+    TOONBEAT_PT_view3d_choreography,
+    TOONBEAT_PT_view3d_render,
+    TOONBEAT_PT_sequencer_generate,
+    TOONBEAT_PT_sequencer_song,
+    TOONBEAT_PT_sequencer_stage,
+    TOONBEAT_PT_sequencer_choreography,
+    TOONBEAT_PT_sequencer_render,
+)
 register, unregister = bpy.utils.register_classes_factory(classes)

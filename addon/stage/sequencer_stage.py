@@ -47,15 +47,26 @@ def set_track(scene: bpy.types.Scene, audio_path: Path) -> Any:
     for old in list(with_role(compat.strips(scene), "track")):
         compat.strips(scene).remove(old)
     strip = compat.strips(scene).new_sound("Toonbeat Track", str(audio_path), channel, scene.frame_start)
-    mark(strip, "track", path=str(audio_path))
+    _mark_unselected(strip, "track", path=str(audio_path))
     return strip
 
 
 def song_frames(scene: bpy.types.Scene, duration: float) -> int:
-    """Frames the song lasts at the scene's exact frame rate; also sets the scene's frame range to it."""
+    """Frames the song lasts at the scene's exact frame rate; the scene's frame range becomes the song's
+    the first time, and again only while it is still the range Toonbeat set (never over the artist's)."""
     count = frame_count(duration, scene_rate(scene))
-    scene.frame_end = scene.frame_start + count - 1
+    if scene.get(_FRAME_END_PROPERTY) in (None, scene.frame_end):
+        scene.frame_end = scene.frame_start + count - 1
+        scene[_FRAME_END_PROPERTY] = scene.frame_end
     return count
+
+
+def track_frames(scene: bpy.types.Scene) -> int:
+    """Frames of Toonbeat's song strip, or of the scene's frame range before a song is loaded."""
+    track = next(with_role(compat.strips(scene), "track"), None)
+    if track is None:
+        return int(scene.frame_end - scene.frame_start + 1)
+    return int(track.frame_final_duration)
 
 
 def scene_rate(scene: bpy.types.Scene) -> float:
@@ -76,7 +87,7 @@ def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections
         strip = collection.new_image(f"Toonbeat {label} {index + 1}", str(path), channel, start)
         strip.frame_final_duration = end - start
         _fill_frame(scene, strip, read_png_info(path).width, read_png_info(path).height)
-        mark(strip, "background", label=label, index=index)
+        _mark_unselected(strip, "background", label=label, index=index)
         made.append(strip)
     return made
 
@@ -101,21 +112,22 @@ def add_character(scene: bpy.types.Scene, character: Character, frames: int) -> 
     meta = next(with_role(collection, "character", name=character.name), None)
     if meta is None:
         meta = collection.new_meta(f"Toonbeat {character.name}", _free_character_channel(scene), scene.frame_start)
-        mark(meta, "character", name=character.name)
+        _mark_unselected(meta, "character", name=character.name)
     wanted = {pose.slot for pose in poses}
-    for old in [s for s in compat.meta_strips(meta) if (role_of(s) or {}).get("slot") not in wanted]:
-        compat.meta_strips(meta).remove(old)
+    inside = compat.meta_strips(meta)
+    for old in [s for s in inside if (role_of(s) or {}).get("slot") not in wanted]:
+        inside.remove(old)
     for index, (slot, path) in enumerate((pose.slot, pose.path) for pose in poses):
-        strip = next(with_role(compat.meta_strips(meta), "pose", slot=slot), None)
+        strip = next(with_role(inside, "pose", slot=slot), None)
         if strip is None:
-            strip = compat.meta_strips(meta).new_image(f"{character.name} {slot}", str(path), index + 1, scene.frame_start)
+            strip = inside.new_image(f"{character.name} {slot}", str(path), index + 1, scene.frame_start)
         else:
             strip.directory, strip.elements[0].filename = str(path.parent) + "/", path.name
             strip.channel = index + 1
         strip.frame_final_duration = frames
         strip.blend_type = "ALPHA_OVER"
         strip.blend_alpha = 1.0 if index == 0 else 0.0
-        mark(strip, "pose", character=character.name, slot=slot, index=index)
+        _mark_unselected(strip, "pose", character=character.name, slot=slot, index=index)
         strip[_SHEET_PROPERTY] = {"anchor": list(character.anchor), "scale": character.scale}
     meta.frame_final_duration = frames
     arrange_characters(scene)
@@ -163,7 +175,7 @@ def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]
     flash = ensure_flash_strip(scene, frames, top + 1)
     if camera is None:
         camera = compat.new_effect_strip(scene, "Toonbeat Camera", "ADJUSTMENT", top, scene.frame_start, frames)
-        mark(camera, "camera")
+        _mark_unselected(camera, "camera")
     camera.frame_start = scene.frame_start
     camera.frame_final_duration = frames
     _restack_effects(scene, top)
@@ -178,16 +190,24 @@ def ensure_flash_strip(scene: bpy.types.Scene, frames: int, channel: int) -> Any
         flash.color = (1.0, 1.0, 1.0)
         flash.blend_type = "ADD"
         flash.blend_alpha = 0.0
-        mark(flash, "flash")
+        _mark_unselected(flash, "flash")
     flash.frame_start = scene.frame_start
     flash.frame_final_duration = frames
     return flash
 
 
 _SHEET_PROPERTY = "toonbeat_sheet"
+# The last frame Toonbeat gave the scene's range: while the range still ends there, the artist has not set it.
+_FRAME_END_PROPERTY = "toonbeat_frame_end"
 # The pose image's scale at rest; the bounce multiplies it (scaling the pose strip itself, about the
 # feet, is far cheaper to render than scaling the character's whole meta strip).
 _BASE_SCALE_PROPERTY = "toonbeat_base_scale"
+
+
+def _mark_unselected(strip: Any, role: str, **role_details: Any) -> None:
+    """Tag ``strip`` as Toonbeat's and leave it unselected (Blender selects every strip it adds)."""
+    mark(strip, role, **role_details)
+    strip.select = False
 
 
 def _free_character_channel(scene: bpy.types.Scene) -> int:
