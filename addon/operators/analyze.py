@@ -76,7 +76,7 @@ class TOONBEAT_OT_analyze(bpy.types.Operator):
     def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
         """Follow the analysis; Esc cancels."""
         job = self._job
-        if event.type == "ESC":
+        if event.type == "ESC" and event.value == "PRESS":
             job.cancel()
             self._finish(context)
             self.report({"WARNING"}, "Analysis cancelled")

@@ -64,7 +64,11 @@ def mounted(root: Path, binds: tuple[Path, ...] = ()) -> Iterator[Path]:
         for source, kind in ((Path("/proc"), "proc"), (Path("/sys"), "bind"), (Path("/dev"), "bind"),
                              (Path("/dev/shm"), "tmpfs"), (Path("/tmp"), "tmpfs"), *((b, "bind") for b in binds)):
             target = root / str(source).lstrip("/")
-            target.mkdir(parents=True, exist_ok=True)
+            if source.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.touch()
+            else:
+                target.mkdir(parents=True, exist_ok=True)
             if kind == "bind":
                 _run(["mount", "--bind", str(source), str(target)], quiet=True)
             else:
