@@ -56,7 +56,7 @@ class TOONBEAT_PG_generate(bpy.types.PropertyGroup):
     character_preset: bpy.props.StringProperty(
         name="Character", default="cyborg_dj", search=_fixed_search("cyborg_dj", "robot_drummer"),
         description="Character preset of the generators")
-    character_prompt: bpy.props.StringProperty(name="Description", description="Instead of the preset's prompt")
+    character_prompt: bpy.props.StringProperty(name="Prompt", description="Instead of the character preset's prompt")
     background_preset: bpy.props.StringProperty(
         name="Place", default="industrial_club", search=_fixed_search("industrial_club", "factory", "city"),
         description="Background preset of the generators")

@@ -1,6 +1,6 @@
 """Sidebar panels (a Toonbeat tab) in the 3D View and the Sequencer: one button per step.
 
-Each step's drawing lives in one mixin (``GenerateDrawing``, ``SongDrawing``, ...);
+Each step's drawing lives in one mixin (``GeneratePanel``, ``SongPanel``, ...);
 the registered panels are named classes, one per step and editor, listed in ``classes``.
 """
 
@@ -30,14 +30,15 @@ def wrapped_label(layout: Any, context: bpy.types.Context, text: str, icon: str 
         column.label(text=line, icon=icon if number == 0 else "BLANK1")
 
 
-class ToonbeatPanel:
-    """What every Toonbeat panel shares: the sidebar's Toonbeat tab."""
+class ToonbeatPanel(bpy.types.Panel):
+    """What every Toonbeat panel shares: the sidebar's Toonbeat tab. Only the named panels below, one per
+    step and editor, are registered."""
 
     bl_region_type = "UI"
     bl_category = "Toonbeat"
 
 
-class GenerateDrawing(ToonbeatPanel):
+class GeneratePanel(ToonbeatPanel):
     """Step 0 (optional): music and art from the generators' job service."""
 
     bl_label = "Generate"
@@ -49,10 +50,11 @@ class GenerateDrawing(ToonbeatPanel):
         from .preferences import preferences
 
         layout = self.layout
+        layout.use_property_split = True
+        layout.use_property_decorate = False
         wanted = settings_of(context.scene).generate
-        row = layout.row(align=True)
-        row.label(text=preferences(context).service_url, icon="URL")
-        row.operator("toonbeat.start_service", text="Start", icon="PLAY")
+        layout.label(text=f"Service: {preferences(context).service_url}", icon="URL")
+        layout.operator("toonbeat.start_service", icon="PLAY")
         music = layout.column(align=True)
         for name in ("music_preset", "music_prompt", "music_seconds", "music_bpm", "music_model", "music_seed"):
             music.prop(wanted, name)
@@ -86,7 +88,7 @@ def draw_job(layout: Any, context: bpy.types.Context, index: int, job: Any) -> N
         wrapped_label(box, context, job.message)
 
 
-class SongDrawing(ToonbeatPanel):
+class SongPanel(ToonbeatPanel):
     """Step 1: the song and its beats."""
 
     bl_label = "Song"
@@ -113,7 +115,7 @@ class SongDrawing(ToonbeatPanel):
         layout.operator("toonbeat.load_song", icon="MARKER_HLT")
 
 
-class StageDrawing(ToonbeatPanel):
+class StagePanel(ToonbeatPanel):
     """Step 2: characters and backgrounds."""
 
     bl_label = "Stage"
@@ -128,13 +130,13 @@ class StageDrawing(ToonbeatPanel):
         if settings.stage == "3d":
             layout.prop(settings, "characters_as")
             layout.prop(settings, "stage_engine")
-        layout.prop(settings, "key_background", text="Key Flat Backgrounds")
+        layout.column().prop(settings, "key_background")
         column = layout.column(align=True)
         column.operator("toonbeat.import_character", icon="OUTLINER_OB_ARMATURE")
         column.operator("toonbeat.import_backgrounds", icon="IMAGE_BACKGROUND")
 
 
-class ChoreographyDrawing(ToonbeatPanel):
+class ChoreographyPanel(ToonbeatPanel):
     """Step 3: preset, effects and the bake."""
 
     bl_label = "Choreography"
@@ -157,7 +159,7 @@ class ChoreographyDrawing(ToonbeatPanel):
         layout.operator("toonbeat.bake", icon="KEYINGSET")
 
 
-class RenderDrawing(ToonbeatPanel):
+class RenderPanel(ToonbeatPanel):
     """Step 4: the video."""
 
     bl_label = "Render"
@@ -176,43 +178,43 @@ class RenderDrawing(ToonbeatPanel):
         layout.operator("toonbeat.render_video", icon="RENDER_ANIMATION")
 
 
-class TOONBEAT_PT_view3d_generate(GenerateDrawing, bpy.types.Panel):
+class TOONBEAT_PT_view3d_generate(GeneratePanel):
     bl_space_type = "VIEW_3D"
 
 
-class TOONBEAT_PT_view3d_song(SongDrawing, bpy.types.Panel):
+class TOONBEAT_PT_view3d_song(SongPanel):
     bl_space_type = "VIEW_3D"
 
 
-class TOONBEAT_PT_view3d_stage(StageDrawing, bpy.types.Panel):
+class TOONBEAT_PT_view3d_stage(StagePanel):
     bl_space_type = "VIEW_3D"
 
 
-class TOONBEAT_PT_view3d_choreography(ChoreographyDrawing, bpy.types.Panel):
+class TOONBEAT_PT_view3d_choreography(ChoreographyPanel):
     bl_space_type = "VIEW_3D"
 
 
-class TOONBEAT_PT_view3d_render(RenderDrawing, bpy.types.Panel):
+class TOONBEAT_PT_view3d_render(RenderPanel):
     bl_space_type = "VIEW_3D"
 
 
-class TOONBEAT_PT_sequencer_generate(GenerateDrawing, bpy.types.Panel):
+class TOONBEAT_PT_sequencer_generate(GeneratePanel):
     bl_space_type = "SEQUENCE_EDITOR"
 
 
-class TOONBEAT_PT_sequencer_song(SongDrawing, bpy.types.Panel):
+class TOONBEAT_PT_sequencer_song(SongPanel):
     bl_space_type = "SEQUENCE_EDITOR"
 
 
-class TOONBEAT_PT_sequencer_stage(StageDrawing, bpy.types.Panel):
+class TOONBEAT_PT_sequencer_stage(StagePanel):
     bl_space_type = "SEQUENCE_EDITOR"
 
 
-class TOONBEAT_PT_sequencer_choreography(ChoreographyDrawing, bpy.types.Panel):
+class TOONBEAT_PT_sequencer_choreography(ChoreographyPanel):
     bl_space_type = "SEQUENCE_EDITOR"
 
 
-class TOONBEAT_PT_sequencer_render(RenderDrawing, bpy.types.Panel):
+class TOONBEAT_PT_sequencer_render(RenderPanel):
     bl_space_type = "SEQUENCE_EDITOR"
 
 

@@ -35,7 +35,7 @@ LIGHT = "light"
 EFFECT_OF_TARGET = {
     "pose": "Pose", "scale_x": "Bounce", "scale_y": "Bounce", "offset_x": "Shake", "offset_y": "Shake",
     "zoom": "Zoom", "moving": "Camera", "flash": "Flash",
-    "color_r": "Colour", "color_g": "Colour", "color_b": "Colour",
+    "color_r": "Color", "color_g": "Color", "color_b": "Color",
 }
 BOUNCE_SQUASH = 0.08
 SHAKE_SIZE = 0.012

@@ -10,6 +10,7 @@ Blender quits at the end whatever happened.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -26,6 +27,7 @@ JOB = json.loads(Path(os.environ["TOONBEAT_WINDOW_JOB"]).read_text())
 OUT = Path(JOB["out"])
 PACKAGE = "bl_ext.user_default.toonbeat"
 STEP_TIMEOUT = 300.0
+PREVIEW_END = int(JOB["preview_end"])  # the artist's short preview range
 TAB_INSET = 10  # pixels from the sidebar's outer edge to the middle of its tabs
 TAB_STEP = 15  # pixels between clicks going down the tabs
 
@@ -124,6 +126,12 @@ def toonbeat_module(name: str) -> Any:
     return sys.modules[f"{PACKAGE}.{name}"]
 
 
+def beat_file() -> Path:
+    """Where Analyze writes the song's beats: beside the song."""
+    song = Path(JOB["song"])
+    return song.with_name(f"{song.stem}.beats.json")
+
+
 def wait_until(condition: Callable[[], bool], what: str) -> Iterator[float]:
     """Yield short waits until ``condition`` holds; a failure after ``STEP_TIMEOUT`` seconds."""
     deadline = time.monotonic() + STEP_TIMEOUT
@@ -134,22 +142,10 @@ def wait_until(condition: Callable[[], bool], what: str) -> Iterator[float]:
         yield 0.2
 
 
-def script() -> Iterator[float]:
-    """The artist's session, step by step; each ``yield`` gives the window time to draw (seconds)."""
+def song_buttons(view3d: Any) -> Iterator[float]:
+    """Song: nothing can run before there is a song, then only Analyze."""
     scene = bpy.context.scene
     settings = scene.toonbeat
-    view3d = areas("VIEW_3D")[0]
-    prefs = bpy.context.preferences.addons[PACKAGE].preferences
-    prefs.generators_python = JOB["generators_python"]
-    window = bpy.context.window_manager.windows[0]
-    yield 2.0
-    window.event_simulate(type="ESC", value="PRESS")  # closes the splash screen
-    window.event_simulate(type="ESC", value="RELEASE")
-    yield from show_toonbeat_sidebar(view3d)
-    yield 1.0
-    screenshot(view3d, "panels_empty")
-
-    # Song: nothing can run before there is a song, then only Analyze.
     check(not can_click(view3d, "analyze"), "Analyze is active without a song")
     check(not can_click(view3d, "load_song"), "Load Song is active without a song")
     check(not can_click(view3d, "bake"), "Bake is active without beats")
@@ -158,8 +154,13 @@ def script() -> Iterator[float]:
     check(can_click(view3d, "analyze"), "Analyze is greyed out with a song")
     check(not can_click(view3d, "load_song"), "Load Song is active without beats")
 
-    # Esc cancels analysis and writes nothing.
-    beside = Path(JOB["song"]).with_name(Path(JOB["song"]).stem + ".beats.json")
+
+def esc_cancels_analysis(view3d: Any) -> Iterator[float]:
+    """Esc cancels analysis and writes nothing."""
+    scene = bpy.context.scene
+    settings = scene.toonbeat
+    window = bpy.context.window_manager.windows[0]
+    beside = beat_file()
     click(view3d, "analyze", invoke=True)
     yield 0.3
     check(bool(toonbeat_module("operators.analyze").PROGRESS), "the analysis ended before Esc was pressed")
@@ -170,7 +171,12 @@ def script() -> Iterator[float]:
     check(not beside.exists(), f"cancelled analysis wrote {beside}")
     check(settings.beats_path == "", "cancelled analysis set a beat file")
 
-    # Analyze for real: progress with percent and time left, the window alive all along.
+
+def analysis(view3d: Any) -> Iterator[float]:
+    """Analyze for real: progress with percent and time left, the window alive all along."""
+    scene = bpy.context.scene
+    settings = scene.toonbeat
+    bpy.context.window_manager.windows[0]
     heartbeats_before = len(result["heartbeats"])
     click(view3d, "analyze", invoke=True)
     progress = toonbeat_module("operators.analyze").PROGRESS
@@ -182,19 +188,24 @@ def script() -> Iterator[float]:
         if text not in seen:
             seen.append(text)
         if "%" in text and not screenshot_taken and "left" in text:
+            yield 0.3
             screenshot(view3d, "song_analyzing")
             screenshot_taken = True
         yield 0.05
     result["analysis_progress"] = seen
     check(any("%" in text and "left" in text for text in seen), f"analysis showed no percent and time left: {seen}")
     check(len(result["heartbeats"]) > heartbeats_before + 2, "the window's timers stopped during analysis")
+    beside = beat_file()
     check(settings.beats_path == str(beside), f"analysis did not set the beat file: {settings.beats_path!r}")
     check(beside.exists(), "analysis wrote no beat file")
     yield 0.5
     result["markers"] = sorted((m.frame, m.name) for m in scene.timeline_markers)
     result["frame_range"] = [scene.frame_start, scene.frame_end]
 
-    # Stage: a character and backgrounds.
+
+def stage(view3d: Any) -> Iterator[float]:
+    """Stage: a character and backgrounds."""
+    scene = bpy.context.scene
     click(view3d, "import_character", directory=JOB["character"])
     click(view3d, "import_backgrounds", directory=JOB["backgrounds"])
     yield 0.5
@@ -203,27 +214,37 @@ def script() -> Iterator[float]:
     result["strips"] = sorted(s.name for s in strips)
     result["selected_strips"] = sorted(s.name for s in strips if s.select)
 
-    # Choreography: the artist's short preview range survives Bake.
-    scene.frame_end = 48
+
+def bake(view3d: Any) -> Iterator[float]:
+    """Choreography: the artist's short preview range survives Bake."""
+    scene = bpy.context.scene
+    settings = scene.toonbeat
+    scene.frame_end = PREVIEW_END
     settings.zoom_mode = "ON"
     settings.zoom_strength = 1.5
     click(view3d, "bake")
     yield 0.5
     result["frame_range_after_bake"] = [scene.frame_start, scene.frame_end]
     action = scene.animation_data.action if scene.animation_data else None
-    fcurves = compat.fcurves_of(scene) if action else None
+    fcurves = toonbeat_module("compat").fcurves_of(scene) if action else None
     result["key_groups"] = sorted({f.group.name for f in fcurves if f.group}) if fcurves else []
     result["keys"] = sum(len(f.keyframe_points) for f in fcurves) if fcurves else 0
 
-    # Panels as the artist sees them, in both editors.
+
+def panel_pictures(view3d: Any) -> Iterator[float]:
+    """The panels as the artist sees them; then a click on the Generate panel's header opens it."""
+    window = bpy.context.window_manager.windows[0]
     screenshot(view3d, "panels_view3d")
     sidebar = region_of(view3d, "UI")
-    window.event_simulate(type="MOUSEMOVE", value="NOTHING", x=sidebar.x + 40, y=sidebar.y + sidebar.height - 12)
-    window.event_simulate(type="LEFTMOUSE", value="PRESS", x=sidebar.x + 40, y=sidebar.y + sidebar.height - 12)
-    window.event_simulate(type="LEFTMOUSE", value="RELEASE", x=sidebar.x + 40, y=sidebar.y + sidebar.height - 12)
+    x, y = sidebar.x + 40, sidebar.y + sidebar.height - 12
+    window.event_simulate(type="MOUSEMOVE", value="NOTHING", x=x, y=y)
+    window.event_simulate(type="LEFTMOUSE", value="PRESS", x=x, y=y)
+    window.event_simulate(type="LEFTMOUSE", value="RELEASE", x=x, y=y)
     yield 0.5
 
-    # Generate without a service: a failed job whose whole message says what to do.
+
+def generate_without_service(view3d: Any) -> Iterator[float]:
+    """Generate without a service: a failed job whose whole message says what to do."""
     click(view3d, "generate_music")
     board = toonbeat_module("generation").BOARD
     yield from wait_until(lambda: bool(board.jobs) and not board.jobs[-1].active, "the music job to end")
@@ -232,11 +253,20 @@ def script() -> Iterator[float]:
     yield 0.5
     screenshot(view3d, "panel_generate")
 
-    timeline = areas("DOPESHEET_EDITOR")[0]
-    with bpy.context.temp_override(window=window, area=timeline, region=region_of(timeline, "WINDOW")):
+
+def editor_pictures(view3d: Any) -> Iterator[float]:
+    """The song's markers in a big timeline, the stage in the Sequencer (with its sidebar), the keys in the
+    Graph Editor; ``view3d`` shows each in turn, then the 3D View again."""
+    scene = bpy.context.scene
+    window = bpy.context.window_manager.windows[0]
+    view3d.ui_type = "TIMELINE"
+    yield 0.3
+    scene.frame_end = scene["toonbeat_frame_end"]
+    with bpy.context.temp_override(window=window, area=view3d, region=region_of(view3d, "WINDOW")):
         bpy.ops.action.view_all()
-    yield 0.5
-    screenshot(timeline, "timeline_markers", region=None)
+    yield 1.0
+    screenshot(view3d, "timeline_markers", region=None)
+    scene.frame_end = PREVIEW_END
 
     view3d.ui_type = "SEQUENCE_EDITOR"
     yield 0.3
@@ -250,6 +280,7 @@ def script() -> Iterator[float]:
     view3d.ui_type = "FCURVES"
     yield 0.3
     view3d.spaces.active.dopesheet.show_only_selected = False
+    view3d.spaces.active.show_region_ui = False
     with bpy.context.temp_override(window=window, area=view3d, region=region_of(view3d, "WINDOW")):
         bpy.ops.graph.view_all()
     yield 1.0
@@ -257,7 +288,11 @@ def script() -> Iterator[float]:
     view3d.ui_type = "VIEW_3D"
     yield 0.3
 
-    # Render Video: Blender's own render job, the window alive while it runs.
+
+def render_video(view3d: Any) -> Iterator[float]:
+    """Render Video: Blender's own render job, the window alive while it runs."""
+    scene = bpy.context.scene
+    settings = scene.toonbeat
     settings.output_path = JOB["video"]
     heartbeats_before = len(result["heartbeats"])
     click(view3d, "render_video")
@@ -266,6 +301,23 @@ def script() -> Iterator[float]:
     check(len(result["heartbeats"]) > heartbeats_before + 2, "the window's timers stopped during the render")
     yield 0.5
     bpy.ops.wm.save_as_mainfile(filepath=JOB["blend"])
+
+
+def script() -> Iterator[float]:
+    """The artist's session, step by step; each ``yield`` gives the window time to draw (seconds)."""
+    view3d = areas("VIEW_3D")[0]
+    prefs = bpy.context.preferences.addons[PACKAGE].preferences
+    prefs.generators_python = JOB["generators_python"]
+    window = bpy.context.window_manager.windows[0]
+    yield 2.0
+    window.event_simulate(type="ESC", value="PRESS")  # closes the splash screen
+    window.event_simulate(type="ESC", value="RELEASE")
+    yield from show_toonbeat_sidebar(view3d)
+    yield 1.0
+    screenshot(view3d, "panels_empty")
+    for steps in (song_buttons, esc_cancels_analysis, analysis, stage, bake, panel_pictures,
+                  generate_without_service, editor_pictures, render_video):
+        yield from steps(view3d)
 
 
 def run_script(steps: Iterator[float]) -> Callable[[], float | None]:
@@ -287,7 +339,7 @@ def run_script(steps: Iterator[float]) -> Callable[[], float | None]:
 def finish() -> None:
     """Write what was seen and quit."""
     beats = result["heartbeats"]
-    result["longest_heartbeat_gap"] = max((b - a for a, b in zip(beats, beats[1:], strict=False)), default=None)
+    result["longest_heartbeat_gap"] = max((b - a for a, b in itertools.pairwise(beats)), default=None)
     (OUT / "result.json").write_text(json.dumps(result, indent=1))
     bpy.ops.wm.quit_blender()
 

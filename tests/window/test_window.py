@@ -30,7 +30,7 @@ DRIVE = Path(__file__).with_name("drive.py")
 SONG_SECONDS = 16.0
 FPS = 24
 PREVIEW_END = 48
-SCREEN = "1600x900x24"
+SCREEN = "1600x1100x24"
 FROZEN_SECONDS = 30.0
 WINDOW_TIMEOUT = 900
 
@@ -50,7 +50,7 @@ def session(tmp_path_factory):
         "out": str(out), "song": str(song), "video": str(work / "window.mp4"), "blend": str(work / "scene.blend"),
         "character": str(character_folder(work / "hero")),
         "backgrounds": str(background_folder(work / "backgrounds", labels=("intro", "drop"))),
-        "generators_python": str(generators_python(work)),
+        "generators_python": str(generators_python(work)), "preview_end": PREVIEW_END,
     }
     (work / "job.json").write_text(json.dumps(job))
     env = {"HOME": str(work / "home"), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
