@@ -22,6 +22,8 @@ QUALITY_DESCRIPTIONS = {
     "master": "Near-lossless H.264, for editing further",
 }
 """What each quality does in Render Video; the frame size is always the scene's (Output Properties)."""
+QUALITY_ITEMS = [(name, name.title(), f"{QUALITY_DESCRIPTIONS[name]}; the frame size is the scene's "
+                  "(Output Properties)") for name in QUALITY_PRESETS]
 
 
 def _preset_search(_self: Any, _context: Any, _text: str) -> list[str]:
@@ -109,8 +111,7 @@ class TOONBEAT_PG_scene(bpy.types.PropertyGroup):
     with_onset_markers: bpy.props.BoolProperty(name="Onset Markers", description="Also mark every onset")
     quality: bpy.props.EnumProperty(
         name="Quality",
-        items=[(name, name.title(), f"{QUALITY_DESCRIPTIONS[name]}; the frame size is the scene's "
-                 "(Output Properties)") for name in QUALITY_PRESETS],
+        items=QUALITY_ITEMS,
         default="preview",
         description="How the video is encoded; Render Video keeps the scene's frame size and frame range",
     )

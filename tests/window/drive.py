@@ -344,5 +344,10 @@ def finish() -> None:
     bpy.ops.wm.quit_blender()
 
 
-bpy.app.timers.register(heartbeat, first_interval=0.1, persistent=True)
-bpy.app.timers.register(run_script(script()), first_interval=2.0)
+def start() -> None:
+    """Begin once the window has drawn itself (the first draw compiles shaders, which is not a freeze)."""
+    bpy.app.timers.register(heartbeat, first_interval=0.1, persistent=True)
+    bpy.app.timers.register(run_script(script()), first_interval=2.0)
+
+
+bpy.app.timers.register(start, first_interval=0.5)

@@ -138,7 +138,8 @@ def test_the_window_never_froze(session):
 
 def test_analysis_shows_percent_and_time_left_and_loads_concise_markers(session):
     result = result_of(session)
-    assert any(re.fullmatch(r"Analyzing: \d+%, \d+ s left", text) for text in result["analysis_progress"])
+    assert any(re.fullmatch(r"Analyzing: \d+%, (\d+ s|\d+:\d\d min) left", text)
+               for text in result["analysis_progress"]), result["analysis_progress"]
     names = [name for _, name in result["markers"]]
     assert "Bar 2" in names and "Drop" in names
     assert all(re.fullmatch(r"Bar \d+|[A-Z][a-z]+", name) for name in names), names
