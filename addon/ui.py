@@ -130,7 +130,9 @@ class StagePanel(ToonbeatPanel):
         if settings.stage == "3d":
             layout.prop(settings, "characters_as")
             layout.prop(settings, "stage_engine")
-        layout.column().prop(settings, "key_background")
+        whole_width = layout.column()
+        whole_width.use_property_split = False
+        whole_width.prop(settings, "key_background")
         column = layout.column(align=True)
         column.operator("toonbeat.import_character", icon="OUTLINER_OB_ARMATURE")
         column.operator("toonbeat.import_backgrounds", icon="IMAGE_BACKGROUND")

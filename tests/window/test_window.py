@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +34,7 @@ PREVIEW_END = 48
 SCREEN = "1600x1100x24"
 FROZEN_SECONDS = 30.0
 WINDOW_TIMEOUT = 900
+README_PICTURES = ("panels_view3d", "sequencer", "panel_generate", "graph_editor", "timeline_markers")
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +87,10 @@ def session(tmp_path_factory):
             x, y = shot["box"][:2]
             subprocess.run(["chroot", str(root), "convert", shot["path"], "-crop", f"{width}x{height}+{x}+{y}",
                             "+repage", str(out / f"{name}.cropped.png")], check=True)
+    docs = os.environ.get("TOONBEAT_WINDOW_DOCS")
+    if docs:
+        for name in README_PICTURES:
+            shutil.copyfile(out / f"{name}.cropped.png", Path(docs) / f"{name}.png")
     return {"work": work, "out": out, "logs": logs, "gui_video": gui_video, "headless_video": window_video}
 
 
