@@ -32,7 +32,7 @@ def test_minutes_and_seconds():
 
 @pytest.mark.parametrize(("fraction", "elapsed"), [(-0.1, 1.0), (1.5, 1.0), (0.5, -1.0)])
 def test_impossible_progress_is_a_clear_error(fraction, elapsed):
-    with pytest.raises(ValueError, match="fraction done|elapsed time"):
+    with pytest.raises(ValueError, match=r"fraction done|elapsed time"):
         time_left(fraction, elapsed)
 
 

@@ -42,8 +42,8 @@ def test_strips_toonbeat_makes_last_the_whole_song_even_in_a_short_range(song, t
     meta = stage.add_character(scene, read_character(character_folder(tmp_path / "hero")), stage.track_frames(scene))
     _bake(tb, scene, beats)
     assert meta.frame_final_duration == 192
-    assert next(tb.module("stage.roles").with_role(tb.module("compat").strips(scene), "camera")).frame_final_duration \
-        == 192
+    camera = next(tb.module("stage.roles").with_role(tb.module("compat").strips(scene), "camera"))
+    assert camera.frame_final_duration == 192
 
 
 def test_imported_strips_are_left_unselected_and_the_users_selection_stays(song, tmp_path):
@@ -54,7 +54,8 @@ def test_imported_strips_are_left_unselected_and_the_users_selection_stays(song,
     read_character = tb.module("core.character_sheet").read_character
     stage = tb.module("stage.sequencer_stage")
     stage.add_character(scene, read_character(character_folder(tmp_path / "hero")), 192)
-    images = tb.module("core.backgrounds").read_backgrounds(background_folder(tmp_path / "bg", labels=("intro", "drop")))
+    read_backgrounds = tb.module("core.backgrounds").read_backgrounds
+    images = read_backgrounds(background_folder(tmp_path / "bg", labels=("intro", "drop")))
     stage.layout_backgrounds(scene, images, beats.sections, 192)
     _bake(tb, scene, beats)
     everything = [*compat.strips(scene)]
