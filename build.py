@@ -92,7 +92,7 @@ def test(extra: list[str]) -> int:
     blender_4_2 = ensure_cached_env("bpy-4.2", [[BLENDER_TEST_VERSIONS["4.2"], "numpy<2", *base]])
     audiocraft = ensure_cached_env("audiocraft", AUDIOCRAFT_INSTALL, remove=AUDIOCRAFT_REMOVE)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
-    window_env = {**env, **window_test_setup(blender_5)}
+    window_env = {**env, **window_test_setup(blender_5), "TOONBEAT_LTS_PYTHON": str(blender_4)}
     checks = [
         ("ruff", [str(blender_5), "-m", "ruff", "check", "."], env),
         ("mypy", [str(blender_5), "-m", "mypy"], env),

@@ -1,7 +1,8 @@
 """Toonbeat as an artist uses it: installed from the zip into Debian's Blender 4.3, driven in a real window.
 
 ``python3 build.py test`` makes the Debian root (``tests/window/chroot.py``) and the zip and
-runs this file with ``TOONBEAT_WINDOW_ROOT`` and ``TOONBEAT_ZIP`` set. Blender runs under
+runs this file with ``TOONBEAT_WINDOW_ROOT``, ``TOONBEAT_ZIP`` and ``TOONBEAT_LTS_PYTHON`` (the
+Blender 4.5 environment's Python) set. Blender runs under
 Xvfb in that root, with this checkout, the generators' environment and its Python bound in
 at the same paths, so the Analyze button runs the real analysis. The same scene is then
 rendered by the real binary headless, and by ``blender -b --command toonbeat render``.
@@ -79,6 +80,8 @@ def session(tmp_path_factory):
             window_video.rename(gui_video)
         blender("headless", "-b", job["blend"], "-a")
         blender("help", "-b", "--command", "toonbeat", "--help")
+        lts_blend = save_with_the_lts_module(work)
+        blender("lts_file", "-b", str(lts_blend), "--python-expr", "import bpy; print('opened', bpy.data.version)")
         blender("command", "-b", "--command", "toonbeat", "render", "--audio", str(song),
                 "--beats", str(song.with_name("club.beats.json")), "--characters", job["character"],
                 "--backgrounds", job["backgrounds"], "--out", str(work / "command.mp4"), "--resolution", "320x180")
@@ -100,6 +103,15 @@ def generators_python(work: Path) -> Path:
     wrapper.write_text(f'#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} "$@"\n')
     wrapper.chmod(0o755)
     return wrapper
+
+
+def save_with_the_lts_module(work: Path) -> Path:
+    """A scene saved by Blender 4.5 LTS as a module, the Blender that writes ``out/demo.blend``."""
+    path = work / "lts.blend"
+    subprocess.run([os.environ["TOONBEAT_LTS_PYTHON"], "-c", "import sys, bpy; "
+                    "bpy.ops.wm.save_as_mainfile(filepath=sys.argv[1])", str(path)],
+                   env={**os.environ, "HOME": str(work / "lts-home")}, check=True, capture_output=True)
+    return path
 
 
 def python_binds() -> tuple[Path, ...]:
@@ -179,6 +191,12 @@ def test_the_saved_scene_renders_headless_with_the_real_binary(session):
     done = session["logs"]["headless"]
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
     _assert_video(session["headless_video"], PREVIEW_END / FPS, (1920, 1080))
+
+
+def test_a_scene_saved_by_the_lts_module_opens_in_43_as_out_demo_blend_must(session):
+    done = session["logs"]["lts_file"]
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "opened (4, 5," in done.stdout
 
 
 def test_the_command_line_renders_and_helps(session):
