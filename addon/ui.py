@@ -108,7 +108,7 @@ class SongPanel(ToonbeatPanel):
             layout.operator("toonbeat.analyze", icon="SOUND")
         else:
             layout.progress(factor=PROGRESS_FACTOR.get(context.scene.name, 0.0), type="BAR", text=running)
-            layout.label(text="Esc cancels", icon="EVENT_ESC")
+            layout.label(text="Cancel", icon="EVENT_ESC")
         column = layout.column(heading="Also Mark", align=True)
         column.prop(settings, "with_beat_markers", text="Beats")
         column.prop(settings, "with_onset_markers", text="Onsets")

@@ -35,7 +35,8 @@ PREVIEW_END = 48
 SCREEN = "1600x1100x24"
 FROZEN_SECONDS = 30.0
 WINDOW_TIMEOUT = 900
-README_PICTURES = ("panels_view3d", "sequencer", "panel_generate", "graph_editor", "timeline_markers")
+README_PICTURES = ("panels_view3d", "song_analyzing", "sequencer", "panel_generate", "graph_editor",
+                   "timeline_markers")
 
 
 @pytest.fixture(scope="module")
