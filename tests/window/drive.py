@@ -214,6 +214,13 @@ def stage(view3d: Any) -> Iterator[float]:
     result["strips"] = sorted(s.name for s in strips)
     result["selected_strips"] = sorted(s.name for s in strips if s.select)
 
+    # Load Song again: the same markers, and the range the artist has not touched still fits the song.
+    markers = sorted((m.frame, m.name) for m in scene.timeline_markers)
+    click(view3d, "load_song")
+    yield 0.5
+    check(sorted((m.frame, m.name) for m in scene.timeline_markers) == markers, "Load Song again changed markers")
+    check(len(list(compat.strips(scene))) == len(strips), "Load Song again changed the strips")
+
 
 def bake(view3d: Any) -> Iterator[float]:
     """Choreography: the artist's short preview range survives Bake."""
@@ -245,11 +252,12 @@ def panel_pictures(view3d: Any) -> Iterator[float]:
 
 def generate_without_service(view3d: Any) -> Iterator[float]:
     """Generate without a service: a failed job whose whole message says what to do."""
-    click(view3d, "generate_music")
     board = toonbeat_module("generation").BOARD
-    yield from wait_until(lambda: bool(board.jobs) and not board.jobs[-1].active, "the music job to end")
-    if board.jobs:
-        result["job"] = {"status": board.jobs[-1].status, "message": board.jobs[-1].message}
+    click(view3d, "generate_music")
+    click(view3d, "generate_art", what="character")
+    yield from wait_until(lambda: len(board.jobs) == 2 and not any(job.active for job in board.jobs),
+                          "the music and art jobs to end")
+    result["jobs"] = [{"label": job.label, "status": job.status, "message": job.message} for job in board.jobs]
     yield 0.5
     screenshot(view3d, "panel_generate")
 

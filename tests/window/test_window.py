@@ -179,9 +179,9 @@ def test_bake_keys_the_choreography_and_keeps_the_artists_frame_range(session):
 
 
 def test_generate_without_a_service_fails_with_the_whole_hint(session):
-    job = result_of(session)["job"]
-    assert job["status"] == "failed"
-    assert "toonbeat serve" in job["message"]
+    jobs = result_of(session)["jobs"]
+    assert [job["status"] for job in jobs] == ["failed", "failed"]
+    assert all("toonbeat serve" in job["message"] for job in jobs)
 
 
 def test_render_video_in_the_window_writes_the_artists_range_with_the_song(session):
