@@ -1,4 +1,4 @@
-"""Every difference between Blender 4.2, 4.5 and 5.0 that Toonbeat meets, in one place.
+"""Every difference between the Blender versions Toonbeat meets (4.2 to 5.0), in one place.
 
 Nothing else in Toonbeat asks for ``bpy.app.version``.
 
