@@ -29,7 +29,7 @@ pytestmark = pytest.mark.window
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVE = Path(__file__).with_name("drive.py")
-SONG_SECONDS = 16.0
+SONG_SECONDS = 48.0  # long enough for the analysis to report progress between its first and last line
 FPS = 24
 PREVIEW_END = 48
 SCREEN = "1600x1100x24"
