@@ -9,26 +9,55 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from typing import Any, Protocol
 
 import bpy
 
 from .core.audio_check import check_audio_matches
-from .core.beatfile import BeatData
+from .core.beatfile import BeatData, Section
 from .core.character_sheet import Character
-from .core.choreography import plan_choreography
+from .core.choreography import CastMember, Plan, plan_choreography
 from .core.markers import plan_markers
 from .core.presets import Preset
+from .core.stage_layout import Placement
 from .core.timing import frame_count
 from .stage import sequencer_stage, stage3d
-from .sync.bake import bake_plan
+from .sync.bake import Binding, bake_plan
 from .sync.keys import BakeCount
 from .sync.markers import replace_markers
 
-STAGES: dict[str, ModuleType] = {"sequencer": sequencer_stage, "3d": stage3d}
-"""Stage modules by name. Each provides ``add_character``, ``remove_character``, ``arrange_characters``,
-``layout_backgrounds``, ``ensure_effect_strips``, ``bindings`` and ``cast``; a stage whose keys are not
-all F-Curves (Grease Pencil keyframes) also provides ``bake_frames(scene, plan, rate) -> BakeCount``."""
+
+class Stage(Protocol):
+    """What a stage module (``stage.sequencer_stage``, ``stage.stage3d``) provides; mypy checks both."""
+
+    def add_character(self, scene: bpy.types.Scene, character: Character, frames: int) -> Any:
+        """Put ``character`` on stage, replacing only what Toonbeat made at an earlier import."""
+
+    def remove_character(self, scene: bpy.types.Scene, name: str) -> bool:
+        """Take Toonbeat's character ``name`` off the stage; ``False`` if it is not there."""
+
+    def arrange_characters(self, scene: bpy.types.Scene) -> list[Placement]:
+        """Place the characters for the scene's current frame size."""
+
+    def layout_backgrounds(self, scene: bpy.types.Scene, images: dict[str, Path], sections: Sequence[Section],
+                           frames: int) -> list[Any]:
+        """One background per section (or one for the whole song), replacing Toonbeat's previous ones."""
+
+    def ensure_effect_strips(self, scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]:
+        """The camera and flash the effects drive, made where missing."""
+
+    def bindings(self, scene: bpy.types.Scene) -> list[Binding]:
+        """Every F-Curve property the plan's tracks drive on this stage."""
+
+    def bake_frames(self, scene: bpy.types.Scene, plan: Plan, rate: float) -> BakeCount:
+        """Keys that are not F-Curves (Grease Pencil keyframes), baked from ``plan``."""
+
+    def cast(self, scene: bpy.types.Scene) -> list[CastMember]:
+        """The characters on stage, main character first, with their pose slots."""
+
+
+STAGES: dict[str, Stage] = {"sequencer": sequencer_stage, "3d": stage3d}
+"""Stage modules by name."""
 LAYOUT_SIZE_PROPERTY = "_toonbeat_layout_size"
 
 
@@ -50,7 +79,7 @@ def current_scene(context: bpy.types.Context | None = None) -> bpy.types.Scene:
     return scene
 
 
-def stage_module(name: str) -> ModuleType:
+def stage_module(name: str) -> Stage:
     """The module that builds stage ``name`` (``sequencer`` or ``3d``)."""
     try:
         return STAGES[name]
@@ -92,12 +121,7 @@ def bake(scene: bpy.types.Scene, beats: BeatData, preset: Preset, stage: str,
     rate = sequencer_stage.scene_rate(scene)
     plan = plan_choreography(beats, module.cast(scene), preset, key_spacing=1 / rate, seed=seed)
     count = bake_plan(plan, module.bindings(scene), rate, scene.frame_start)
-    bake_frames = getattr(module, "bake_frames", None)
-    if bake_frames is not None:
-        frames_count = bake_frames(scene, plan, rate)
-        count.written += frames_count.written
-        count.kept += frames_count.kept
-        count.replaced += frames_count.replaced
+    count.add(module.bake_frames(scene, plan, rate))
     return count
 
 

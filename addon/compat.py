@@ -15,8 +15,6 @@ Nothing else in Toonbeat asks for ``bpy.app.version``.
 - EEVEE is ``BLENDER_EEVEE_NEXT`` in 4.2-4.5 and ``BLENDER_EEVEE`` again in 5.0.
 - Materials always have node trees in 5.0 (``Material.use_nodes`` is deprecated); before,
   ``use_nodes`` switches them on.
-- 5.0 segfaults on ``strip.modifiers.new()`` unless the workspace's
-  ``sequencer_scene`` is the strip's scene.
 """
 
 from __future__ import annotations
@@ -42,14 +40,6 @@ def meta_strips(meta: Any) -> Any:
     return meta.strips if hasattr(meta, "strips") else meta.sequences
 
 
-def all_strips(scene: bpy.types.Scene) -> Any:
-    """Every strip of ``scene``, inside meta strips too; empty when there is no sequencer."""
-    editor: Any = scene.sequence_editor
-    if editor is None:
-        return ()
-    return editor.strips_all if hasattr(editor, "strips_all") else editor.sequences_all
-
-
 def new_effect_strip(scene: bpy.types.Scene, name: str, effect_type: str, channel: int,
                      frame_start: int, length: int) -> Any:
     """Add an effect strip of ``length`` frames (COLOR, ADJUSTMENT, ...) starting at ``frame_start``."""
@@ -65,13 +55,6 @@ def use_video_output(image_settings: Any) -> None:
     if VERSION >= (5, 0, 0):
         image_settings.media_type = "VIDEO"
     image_settings.file_format = "FFMPEG"
-
-
-def make_sequencer_scene_current(context: Any, scene: bpy.types.Scene) -> None:
-    """Point the workspace's sequencer at ``scene`` (5.0 needs it before ``strip.modifiers.new``)."""
-    workspace = getattr(context, "workspace", None)
-    if workspace is not None and hasattr(workspace, "sequencer_scene"):
-        workspace.sequencer_scene = scene
 
 
 def grease_pencil_datablocks() -> Any:

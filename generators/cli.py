@@ -14,8 +14,13 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from addon.core.beatfile import BeatFileError
+from addon.core.input_limits import InputLimitError
+from addon.core.overwrite import OverwriteError
 
 from .errors import ToonbeatError
+
+USER_ERRORS = (ToonbeatError, BeatFileError, OverwriteError, InputLimitError)
+"""Problems the user can fix, reported as one line without a traceback."""
 
 
 def _command_modules() -> list[ModuleType]:
@@ -48,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.raw_arguments = arguments[1:]
     try:
         result: int = args.run(args)
-    except (ToonbeatError, BeatFileError) as error:
+    except USER_ERRORS as error:
         print(f"toonbeat: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -15,11 +15,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from addon.core.cli_args import add_overwrite_argument, bounded_int, positive_float
+from addon.core.overwrite import check_output
 from addon.core.video import parse_resolution
 
 from .errors import ToonbeatError
 
 CHARACTERS = (("cyborg_dj", "Cyborg DJ"), ("robot_drummer", "Robot Drummer"))
+MIN_BARS = 12
+"""Two bars each for intro, build, drop, breakdown, drop and outro."""
+MAX_BARS = 1000
 
 
 def add_parser(subparsers: Any) -> None:
@@ -30,14 +35,16 @@ def add_parser(subparsers: Any) -> None:
         "build the Blender scene and render the video. Needs no GPU and no model weights.",
     )
     parser.add_argument("--out-dir", type=Path, default=Path("out"), help="where to write (default: out)")
-    parser.add_argument("--bars", type=int, default=40, help="length of the track in bars (default 40: 75 s)")
-    parser.add_argument("--bpm", type=float, default=128.0, help="tempo (default 128)")
+    parser.add_argument("--bars", type=bounded_int(MIN_BARS, MAX_BARS), default=40,
+                        help=f"length of the track in bars, {MIN_BARS} to {MAX_BARS} (default 40: 75 s)")
+    parser.add_argument("--bpm", type=positive_float, default=128.0, help="tempo (default 128)")
     parser.add_argument("--style", choices=("industrial", "house"), default="industrial", help="drum machine style")
     parser.add_argument("--seed", type=int, default=7, help="seed of the music and the art")
     parser.add_argument("--resolution", default="1280x720", metavar="WxH", help="frame size (default 1280x720)")
-    parser.add_argument("--fps", type=float, default=24.0, help="frame rate (default 24)")
+    parser.add_argument("--fps", type=positive_float, default=24.0, help="frame rate (default 24)")
     parser.add_argument("--preset", default="industrial_headbang", help="choreography preset")
     parser.add_argument("--blender", metavar="PATH", help="the Blender binary to use (default: 'blender' on PATH)")
+    add_overwrite_argument(parser, "files in OUT_DIR")
     parser.set_defaults(run=run)
 
 
@@ -51,11 +58,11 @@ def run(args: argparse.Namespace) -> int:
     from .blender.launcher import run_in_blender
     from .music.drum_machine import synthesize, write_wav
 
-    if args.bars < 12:
-        raise ToonbeatError("--bars must be at least 12: two bars each for intro, build, drop, breakdown, "
-                            "drop and outro")
     width, height = _resolution(args.resolution)
     assets = args.out_dir / "demo"
+    for path in (assets / "track.wav", assets / "track.beats.json", assets / "track.beats.png",
+                 args.out_dir / "demo.mp4"):
+        check_output(path, overwrite=args.overwrite)
     started = time.monotonic()
 
     _step(1, f"Synthesizing a {args.bars}-bar {args.style} track at {args.bpm:g} BPM")
@@ -86,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         "--characters", *map(str, character_folders), "--backgrounds", str(assets / "backgrounds"),
         "--out", str(video), "--blend", str(args.out_dir / "demo.blend"), "--resolution", f"{width}x{height}",
         "--fps", f"{args.fps:g}", "--preset", args.preset, "--seed", str(args.seed),
+        *(["--overwrite"] if args.overwrite else []),
     ], args.blender)
     if code != 0:
         return code

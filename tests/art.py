@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -32,3 +34,14 @@ def background_folder(folder: Path, labels: tuple[str, ...] = ("drop",), size: t
         shade = tuple(min(255, c + 25 * index) for c in color)
         Image.new("RGB", size, shade).save(folder / f"{label}.png")
     return folder
+
+
+def png_header(path: Path, width: int, height: int) -> Path:
+    """A PNG that announces ``width`` x ``height`` pixels in a few dozen bytes (one empty data chunk)."""
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b""))
+                     + chunk(b"IEND", b""))
+    return path

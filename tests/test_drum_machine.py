@@ -24,6 +24,24 @@ from generators.music.drum_machine import (
 SR = 22050
 
 
+def hits(samples: np.ndarray, band_hz: float, kind: str) -> np.ndarray:
+    """Times (seconds) where the audio in a band (``lowpass`` or ``highpass`` at ``band_hz``) jumps up:
+    the hits a listener hears, found from the samples alone."""
+    mono = samples.mean(axis=1)
+    envelope = np.abs(signal.hilbert(signal.sosfilt(signal.butter(4, band_hz, btype=kind, fs=SR, output="sos"), mono)))
+    window = int(0.005 * SR)
+    envelope = np.convolve(envelope, np.ones(window) / window, mode="same")
+    rise = np.maximum(np.diff(envelope, prepend=envelope[0]), 0.0)
+    peaks, _ = signal.find_peaks(rise, height=0.2 * rise.max(), distance=int(0.05 * SR))
+    return peaks / SR
+
+
+def assert_heard_at(heard: np.ndarray, times: tuple[float, ...], within: float = 0.01) -> None:
+    """One hit heard near each of ``times``, and no other."""
+    assert len(heard) == len(times)
+    assert np.max(np.abs(heard - np.array(times))) < within
+
+
 @pytest.fixture(scope="module")
 def short_song():
     return synthesize(bpm=128.0, seed=1, style="house", total_bars=12, sample_rate=SR)
@@ -102,6 +120,15 @@ def test_a_part_can_change_and_ramp_the_tempo():
     assert truth.drops == ()
 
 
+def test_the_kicks_in_the_audio_follow_a_tempo_ramp():
+    parts = [Part("drop", 2, bpm=120.0, snare="none", hats="none", bass=False),
+             Part("drop", 2, bpm=130.0, bpm_end=140.0, snare="none", hats="none", bass=False)]
+    song = synthesize(bpm=100.0, arrangement=parts, style="house", sample_rate=SR)
+    kicks = hits(song.samples, 120.0, "lowpass")
+    assert_heard_at(kicks, song.truth.beats)
+    assert np.diff(kicks)[-1] < np.diff(kicks)[8] < np.diff(kicks)[0]
+
+
 def test_swing_delays_every_second_sixteenth_and_humanizing_leaves_the_truth_on_the_grid():
     parts = [Part("drop", 2, kick="none", snare="none", hats="sixteenths", bass=False, swing=0.5)]
     song = synthesize(bpm=120.0, arrangement=parts, style="house", sample_rate=SR, humanize_ms=4.0)
@@ -111,6 +138,10 @@ def test_swing_delays_every_second_sixteenth_and_humanizing_leaves_the_truth_on_
     assert np.sum(swung_odd < 0.015) == 16
     assert np.all(straight_odd > 0.03)
     assert np.allclose(np.diff(song.truth.beats), 0.5)
+    heard = hits(song.samples, 5000.0, "highpass")
+    assert_heard_at(heard, song.truth.onsets)
+    heard_within_beat = heard % 0.5
+    assert np.sum(np.minimum(np.abs(heard_within_beat - 0.1875), np.abs(heard_within_beat - 0.4375)) < 0.015) == 16
 
 
 def test_unknown_style_is_refused():

@@ -58,3 +58,11 @@ def test_written_png_reads_back_with_the_same_pixels(tmp_path):
     assert read_png_info(tmp_path / "copy.png").color_type == "rgba"
     assert rgba_bytes(Image.open(tmp_path / "copy.png")) == pixels
     assert [p.name for p in tmp_path.iterdir()] == ["copy.png"]
+
+
+def test_the_keyers_docstring_example_runs():
+    import doctest
+
+    from addon.core import keying
+
+    assert doctest.testmod(keying).failed == 0

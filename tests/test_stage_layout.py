@@ -14,7 +14,24 @@ def extent(figure, placement):
 def test_the_main_character_stands_in_the_middle():
     [placement] = place_figures(1920, 1080, [Figure("Hero", 512, 768, (0.5, 1.0))])
     assert placement.ground_x == pytest.approx(960)
-    assert 768 * placement.scale == pytest.approx(0.62 * 1080)
+
+
+def test_the_main_character_stands_equally_tall_in_any_frame_whatever_its_image_size():
+    shares = []
+    for frame_width, frame_height in ((1920, 1080), (1280, 720), (640, 360)):
+        for image_height in (256, 768, 2048):
+            [placement] = place_figures(frame_width, frame_height,
+                                        [Figure("Hero", image_height // 2, image_height, (0.5, 1.0))])
+            height = image_height * placement.scale
+            assert frame_height / 2 < height and placement.ground_y + height < frame_height  # tall, head in frame
+            shares.append(height / frame_height)
+    assert max(shares) == pytest.approx(min(shares))
+
+
+def test_a_sheets_scale_makes_the_character_that_much_smaller():
+    [full] = place_figures(1920, 1080, [Figure("Hero", 300, 600, (0.5, 1.0))])
+    [half] = place_figures(1920, 1080, [Figure("Hero", 300, 600, (0.5, 1.0), scale=0.5)])
+    assert half.scale == pytest.approx(full.scale / 2)
 
 
 def test_several_characters_never_overlap_and_stay_in_frame():

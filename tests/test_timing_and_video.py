@@ -2,7 +2,8 @@
 
 import pytest
 
-from addon.core.timing import frame_count, frame_rate, frame_to_seconds, seconds_to_frame
+from addon.core.choreography import Track
+from addon.core.timing import frame_count, frame_rate, frame_to_seconds, seconds_to_frame, track_frames
 from addon.core.video import fps_and_base, parse_resolution
 
 
@@ -12,6 +13,17 @@ def test_a_beat_lands_on_the_nearest_frame_counting_from_the_first_frame():
     assert seconds_to_frame(0.52, 24.0) == 13
     assert seconds_to_frame(0.53, 24.0) == 14
     assert seconds_to_frame(1.0, 24.0, frame_start=101) == 125
+
+
+def test_a_track_becomes_keys_on_whole_frames_the_later_of_two_on_one_frame_winning():
+    track = Track("hero", "scale_y", "BEZIER", (0.0, 0.5, 0.51, 1.0), (1.0, 2.0, 3.0, 3.0))
+    assert track_frames(track, 24.0, 1, lambda value: value * 10) == ([1.0, 13.0, 25.0], [10.0, 30.0, 30.0])
+
+
+def test_a_constant_track_drops_keys_that_repeat_the_value_before():
+    track = Track("hero", "pose", "CONSTANT", (0.0, 0.5, 1.0, 1.5), (0.0, 0.0, 2.0, 2.0))
+    assert track_frames(track, 24.0, 1, float) == ([1.0, 25.0], [0.0, 2.0])
+    assert track_frames(track, 24.0, 1, float, "LINEAR") == ([1.0, 13.0, 25.0, 37.0], [0.0, 0.0, 2.0, 2.0])
 
 
 def test_ntsc_rates_use_the_exact_rate_not_the_rounded_one():

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .beatfile import BeatData
 from .files import file_sha256
+from .input_limits import unreadable_reason
 
 _UNKNOWN_HASH = "0" * 64
 _DURATION_TOLERANCE = 0.05
@@ -26,13 +27,15 @@ def wav_duration(path: str | Path) -> float | None:
 
 
 def check_audio_matches(audio: str | Path, beats: BeatData) -> None:
-    """Raise ``AudioMismatchError`` (or ``FileNotFoundError``) when ``audio`` is not the file ``beats`` describes.
+    """Raise ``AudioMismatchError`` when ``audio`` is not the file ``beats`` describes
+    (``FileNotFoundError`` when it cannot be read).
 
     Legacy beat files carry no hash and pass unless the WAV is shorter than the last beat.
     """
     path = Path(audio)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such audio file")
+    reason = unreadable_reason(path)
+    if reason is not None:
+        raise FileNotFoundError(f"{path}: cannot read the audio file: {reason}")
     if beats.audio.sha256 != _UNKNOWN_HASH:
         actual = file_sha256(path)
         if actual != beats.audio.sha256:

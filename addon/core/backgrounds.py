@@ -6,6 +6,9 @@ from pathlib import Path
 
 from .png import ImageError, read_png_info
 
+SECTION_LABELS = ("intro", "build", "drop", "breakdown", "outro")
+"""The section labels Toonbeat's analysis gives, so the backgrounds drawn by default: one image each."""
+
 # Where a label has no image of its own, the first of these that exists stands in.
 _STAND_INS = {
     "intro": ("breakdown", "outro", "build"),

@@ -19,11 +19,28 @@ from typing import Any
 
 from . import schema_check
 from .files import write_json_atomically
+from .input_limits import InputLimitError, check_json_depth, unreadable_reason
 
 FORMAT = "toonbeat.beats"
 VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("beats.schema.json")
-SECTION_LABELS = ("intro", "verse", "chorus", "build", "drop", "breakdown", "outro")
+BEATS_PER_BAR = 4
+"""Beats in a bar where nothing says otherwise: the default of the analysis, the drum machine and old files."""
+MAX_FILE_BYTES = 64 << 20
+"""Largest beat file read (a 6-hour song's analysis is under 20 MB)."""
+MAX_DURATION_SECONDS = 6 * 3600.0
+"""Longest song a beat file may describe."""
+MAX_TIMES = 200_000
+"""Most entries in each list of times (beats, downbeats, onsets, drops): 6 hours at 555 per minute."""
+MAX_SECTIONS = 10_000
+MAX_ENERGY_FRAMES = 1_100_000
+"""Most samples per energy band: 6 hours at the analyzer's 50 a second."""
+MAX_ENERGY_RATE = 1000.0
+"""Most energy samples a second."""
+MAX_TEMPO_BPM = 1000.0
+TIME_TOLERANCE_SECONDS = 1e-3
+"""How far past the audio's end a time may fall (rounding), before it is an error."""
+_TIME_LISTS = ("beats", "downbeats", "onsets", "drops")
 
 
 class BeatFileError(ValueError):
@@ -108,10 +125,20 @@ def schema() -> dict[str, Any]:
 
 def load(path: str | os.PathLike[str]) -> BeatData:
     """Read a beat file, upgrading a legacy ``{tempo, beats, onsets}`` file."""
+    reason = unreadable_reason(path)
+    if reason is not None:
+        raise BeatFileError(f"{path}: cannot read the beat file: {reason}")
+    size = os.stat(path).st_size
+    if size > MAX_FILE_BYTES:
+        raise BeatFileError(f"{path}: the beat file is {size:,} bytes; Toonbeat reads beat files of at most "
+                            f"{MAX_FILE_BYTES:,} bytes")
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise BeatFileError(f"{path}: cannot read the beat file ({error.strerror or error})") from error
+    except UnicodeDecodeError as error:
+        raise BeatFileError(f"{path}: not a beat file: the text is not UTF-8 "
+                            f"(byte {error.object[error.start]:#04x} at offset {error.start})") from error
     return loads(text, source=str(path))
 
 
@@ -121,6 +148,8 @@ def loads(text: str, source: str = "<string>") -> BeatData:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise BeatFileError(f"{source}: not valid JSON ({error.msg} at line {error.lineno})") from error
+    except RecursionError as error:
+        raise BeatFileError(f"{source}: JSON nested too deeply to read") from error
     return from_dict(document, source)
 
 
@@ -128,6 +157,11 @@ def from_dict(document: Any, source: str = "<dict>") -> BeatData:
     """Validate a parsed beat file (version 1 or legacy) and turn it into ``BeatData``."""
     if not isinstance(document, dict):
         raise BeatFileError(f"{source}: a beat file is a JSON object, found {type(document).__name__}")
+    try:
+        check_json_depth(document, source)
+    except InputLimitError as error:
+        raise BeatFileError(str(error)) from error
+    _raise_if_too_large(document, source)
     if "format" not in document:
         document = upgrade_legacy(document, source)
     elif document.get("format") == FORMAT and document.get("version") != VERSION:
@@ -179,7 +213,7 @@ def save(data: BeatData, path: str | os.PathLike[str]) -> None:
     write_json_atomically(document, path)
 
 
-def upgrade_legacy(document: dict[str, Any], source: str, beats_per_bar: int = 4) -> dict[str, Any]:
+def upgrade_legacy(document: dict[str, Any], source: str, beats_per_bar: int = BEATS_PER_BAR) -> dict[str, Any]:
     """Turn a ``{tempo, beats, onsets}`` file into a version 1 document.
 
     Downbeats fall on every ``beats_per_bar``-th beat from the first, one
@@ -221,11 +255,45 @@ def _is_number_list(value: Any) -> bool:
     )
 
 
+def _raise_if_too_large(document: dict[str, Any], source: str) -> None:
+    """Count limits, checked before the schema walks every entry."""
+    energy = document.get("energy")
+    counts = [(f"$.{key}", document.get(key), MAX_TIMES) for key in (*_TIME_LISTS, "beat_positions")]
+    counts.append(("$.sections", document.get("sections"), MAX_SECTIONS))
+    if isinstance(energy, dict):
+        counts += [(f"$.energy.{band}", energy.get(band), MAX_ENERGY_FRAMES) for band in ("overall", "low", "mid",
+                                                                                          "high")]
+    for field_name, value, limit in counts:
+        if isinstance(value, list) and len(value) > limit:
+            raise BeatFileError(f"{source}: {field_name} has {len(value):,} entries; "
+                                f"Toonbeat reads at most {limit:,}")
+
+
 def _raise_if_invalid(document: dict[str, Any], source: str) -> None:
-    errors = schema_check.validate(document, schema()) or _consistency_errors(document)
+    errors = (schema_check.validate(document, schema()) or _number_errors(document)
+              or _consistency_errors(document))
     if errors:
         shown = "; ".join(errors[:5]) + (f"; and {len(errors) - 5} more" if len(errors) > 5 else "")
         raise BeatFileError(f"{source}: invalid beat file: {shown}")
+
+
+def _number_errors(document: dict[str, Any]) -> list[str]:
+    """Numbers in range (the schema has already refused NaN and infinities); every time within the audio."""
+    duration = document["audio"]["duration"]
+    if duration > MAX_DURATION_SECONDS:
+        return [f"$.audio.duration: {duration} s is not a song length (at most {MAX_DURATION_SECONDS:g} s)"]
+    errors = []
+    if document["tempo"] > MAX_TEMPO_BPM:
+        errors.append(f"$.tempo: {document['tempo']} BPM is not a tempo (at most {MAX_TEMPO_BPM:g})")
+    if document["energy"]["frame_rate"] > MAX_ENERGY_RATE:
+        errors.append(f"$.energy.frame_rate: {document['energy']['frame_rate']} is not a frame rate "
+                      f"(at most {MAX_ENERGY_RATE:g} a second)")
+    times = [(f"$.{key}[{index}]", time) for key in _TIME_LISTS for index, time in enumerate(document[key])]
+    times += [(f"$.sections[{index}].{end}", section[end]) for index, section in enumerate(document["sections"])
+              for end in ("start", "end")]
+    errors += [f"{where}: {time:g} s is past the end of the audio ({duration:g} s)"
+               for where, time in times if time > duration + TIME_TOLERANCE_SECONDS]
+    return errors
 
 
 def _consistency_errors(document: dict[str, Any]) -> list[str]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .files import write_bytes_atomically
 from .json_files import read_json_object
 
 SHEET_NAME = "character.json"
@@ -103,7 +104,7 @@ def write_sheet(folder: str | Path, name: str, poses: dict[str, list[str]] | Non
         sheet["poses"] = poses
     sheet.update(extra)
     path = Path(folder) / SHEET_NAME
-    path.write_text(json.dumps(sheet, indent=2) + "\n", encoding="utf-8")
+    write_bytes_atomically((json.dumps(sheet, indent=2) + "\n").encode("utf-8"), path)
     return path
 
 

@@ -8,8 +8,11 @@ accept exactly the same arguments.
 from __future__ import annotations
 
 import argparse
+import math
+from collections.abc import Callable
 from pathlib import Path
 
+from .overwrite import OVERWRITE_FLAG
 from .presets import EFFECTS, builtin_preset_names
 from .video import QUALITY_PRESETS, parse_resolution
 
@@ -18,6 +21,8 @@ CHARACTER_KINDS = {"planes": "PLANES", "grease-pencil": "GREASE_PENCIL"}
 """``--characters-as`` choices and the Stage panel's matching setting."""
 ENGINES = {"auto": "AUTO", "eevee": "EEVEE", "workbench": "WORKBENCH"}
 """``--engine`` choices and the Stage panel's matching setting."""
+MAX_REQUESTED_JOBS = 64
+"""Most Blender processes ``--jobs`` may start."""
 
 
 def add_render_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,14 +48,16 @@ def add_render_arguments(parser: argparse.ArgumentParser) -> None:
                         help="preview: 1280x720, fast encoding (CRF 23); final: 1920x1080, x264 medium, CRF 20; "
                         "master: 1920x1080, CRF 17")
     parser.add_argument("--resolution", type=_resolution, metavar="WxH", help="frame size, overrides --quality's")
-    parser.add_argument("--fps", type=_positive_float, default=24.0, metavar="N",
+    parser.add_argument("--fps", type=positive_float, default=24.0, metavar="N",
                         help="frame rate, e.g. 24, 25, 30, 23.976 or 29.97 (default 24)")
     parser.add_argument("--blend", type=Path, metavar="SCENE.blend",
                         help="also save the scene, ready for 'blender -b SCENE.blend -a'")
-    parser.add_argument("--jobs", type=int, default=0, metavar="N",
-                        help="Blender processes rendering pieces in parallel (default: as many as pay off)")
+    parser.add_argument("--jobs", type=bounded_int(0, MAX_REQUESTED_JOBS), default=0, metavar="N",
+                        help=f"Blender processes rendering pieces in parallel, up to {MAX_REQUESTED_JOBS} "
+                        "(default 0: as many as pay off)")
     parser.add_argument("--no-audio-check", dest="check_audio", action="store_false",
                         help="render even if the audio's hash does not match the beat file")
+    add_overwrite_argument(parser, "the video or the .blend")
     add_choreography_arguments(parser)
 
 
@@ -58,7 +65,14 @@ def add_bake_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``bake``: re-bake a saved scene in place, keeping hand edits."""
     parser.add_argument("blend", type=Path, metavar="SCENE.blend", help="the scene to re-bake (saved in place)")
     parser.add_argument("--beats", type=Path, metavar="BEATS.json", help="a new beat file (default: the scene's)")
+    add_overwrite_argument(parser, "a .blend whose scene Toonbeat did not make (baking into it)")
     add_choreography_arguments(parser)
+
+
+def add_overwrite_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--overwrite``: allow writing over files Toonbeat did not make (never over the command's inputs)."""
+    parser.add_argument(OVERWRITE_FLAG, action="store_true",
+                        help=f"replace {what} even if Toonbeat did not make it (inputs are never replaced)")
 
 
 def add_choreography_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,6 +88,19 @@ def add_choreography_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the shake directions")
 
 
+def bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} must be from {low} to {high}")
+        return value
+    return parse
+
+
 def _resolution(text: str) -> tuple[int, int]:
     try:
         return parse_resolution(text)
@@ -81,13 +108,14 @@ def _resolution(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _positive_float(text: str) -> float:
+def positive_float(text: str) -> float:
+    """An argparse type: a finite number above 0."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
     return value
 
 
@@ -95,4 +123,4 @@ def _effect_strength(text: str) -> tuple[str, float]:
     name, separator, value = text.partition("=")
     if not separator or name not in EFFECTS:
         raise argparse.ArgumentTypeError(f"{text!r} is not EFFECT=NUMBER with EFFECT one of {', '.join(EFFECTS)}")
-    return name, _positive_float(value) if value.strip() not in ("0", "0.0") else 0.0
+    return name, positive_float(value) if value.strip() not in ("0", "0.0") else 0.0

@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
+
+from .input_limits import InputLimitError, check_json_depth, unreadable_reason
+
+MAX_JSON_OBJECT_BYTES = 1 << 20
+"""Largest preset or character sheet read (the shipped ones are a few kilobytes)."""
 
 
 def read_json_object(path: Path, what: str, error: type[Exception]) -> dict[str, Any]:
     """The JSON object in ``path``; raises ``error`` naming the file and ``what`` it should hold."""
+    reason = unreadable_reason(path)
+    if reason is not None:
+        raise error(f"{path}: cannot read the {what}: {reason}")
+    if os.stat(path).st_size > MAX_JSON_OBJECT_BYTES:
+        raise error(f"{path}: a {what} is at most {MAX_JSON_OBJECT_BYTES:,} bytes")
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as reason:
-        raise error(f"{path}: cannot read the {what} ({reason})") from reason
+        check_json_depth(document, str(path))
+    except (OSError, json.JSONDecodeError, InputLimitError) as problem:
+        raise error(f"{path}: cannot read the {what} ({problem})") from problem
+    except UnicodeDecodeError as problem:
+        raise error(f"{path}: cannot read the {what}: the text is not UTF-8 "
+                    f"(byte {problem.object[problem.start]:#04x} at offset {problem.start})") from problem
+    except RecursionError as problem:
+        raise error(f"{path}: cannot read the {what}: JSON nested too deeply") from problem
     if not isinstance(document, dict):
         raise error(f"{path}: a {what} is a JSON object")
     return document

@@ -8,11 +8,12 @@ does not silently do nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from .json_files import read_json_object
 
 PRESET_FOLDER = Path(__file__).resolve().parent.parent / "presets"
 EFFECTS = ("pose", "bounce", "shake", "zoom", "push_in", "flash", "strobe", "color")
@@ -96,11 +97,7 @@ def load_preset(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> Pres
             known = ", ".join(builtin_preset_names())
             raise PresetError(f"no preset {str(name_or_path)!r}: give a .json file or one of {known}")
         candidate = found
-    try:
-        document = json.loads(candidate.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise PresetError(f"{candidate}: cannot read the preset ({error})") from error
-    return preset_from_dict(document, str(candidate))
+    return preset_from_dict(read_json_object(candidate, "preset", PresetError), str(candidate))
 
 
 def preset_from_dict(document: Any, source: str) -> Preset:

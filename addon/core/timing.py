@@ -8,6 +8,11 @@ where ``rate = fps / fps_base`` is the scene's exact frame rate (23.976 is
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .choreography import Track
 
 
 def frame_rate(fps: int, fps_base: float = 1.0) -> float:
@@ -30,3 +35,23 @@ def frame_to_seconds(frame: float, rate: float, frame_start: int = 1) -> float:
 def frame_count(duration: float, rate: float) -> int:
     """Frames needed to show ``duration`` seconds (the last partial frame included)."""
     return max(1, math.ceil(duration * rate - 1e-9))
+
+
+def track_frames(track: Track, rate: float, frame_start: int, convert: Callable[[float], float],
+                 interpolation: str | None = None) -> tuple[list[float], list[float]]:
+    """A track's keys on whole frames: keys falling on one frame keep the later; with constant
+    ``interpolation`` (the track's by default) a key that repeats the previous value is dropped."""
+    frames: list[float] = []
+    values: list[float] = []
+    for seconds, raw in zip(track.times, track.values, strict=True):
+        frame = float(seconds_to_frame(seconds, rate, frame_start))
+        value = convert(raw)
+        if frames and frame <= frames[-1]:
+            values[-1] = value
+            continue
+        frames.append(frame)
+        values.append(value)
+    if (interpolation or track.interpolation) == "CONSTANT":
+        kept = [i for i in range(len(values)) if i == 0 or values[i] != values[i - 1]]
+        frames, values = [frames[i] for i in kept], [values[i] for i in kept]
+    return frames, values

@@ -1,6 +1,6 @@
 """Trace a flat-coloured cartoon image into filled polygons, for Grease Pencil characters.
 
-Pure Python (the add-on ships no numpy), fast enough for a 768 px character:
+Pixel work in numpy (Blender bundles it); a 768 px pose takes about 0.3 s:
 
 1. ``quantize``: the image's few flat colours become a palette; every pixel gets a
    label (0 for see-through, ``i + 1`` for palette colour ``i``), anti-aliased
@@ -22,10 +22,10 @@ order), so traced points are in pixels with y up from the bottom edge.
 
 from __future__ import annotations
 
-import sys
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 RGB = tuple[int, int, int]
 Point = tuple[float, float]
@@ -118,8 +118,12 @@ def quantize(rgba: bytes, width: int, height: int, max_colors: int = 24, min_sha
     if len(rgba) != width * height * 4:
         raise ValueError(f"expected {width * height * 4} bytes of RGBA for {width}x{height}, got {len(rgba)}")
     max_colors = min(max_colors, 255)
-    counts = Counter(memoryview(rgba).cast("I"))
-    opaque = [(count, value, _unpack(value)) for value, count in counts.items() if _unpack(value)[3] >= alpha_cutoff]
+    values, inverse, counts = np.unique(np.frombuffer(rgba, np.uint32), return_inverse=True, return_counts=True)
+    channels = values.view(np.uint8).reshape(-1, 4).astype(np.int64)
+    opaque: list[tuple[int, int, tuple[int, int, int, int]]] = []
+    for value, count, (r, g, b, a) in zip(values.tolist(), counts.tolist(), channels.tolist(), strict=True):
+        if a >= alpha_cutoff:
+            opaque.append((count, value, (r, g, b, a)))
     opaque.sort(reverse=True)
     total = sum(count for count, _, _ in opaque)
     palette: list[RGB] = []
@@ -129,19 +133,19 @@ def quantize(rgba: bytes, width: int, height: int, max_colors: int = 24, min_sha
         if not _near_palette((r, g, b), palette, merge_distance):
             palette.append((r, g, b))
     if not palette and opaque:
-        palette.append(opaque[0][2][:3])
-    label_of = {value: TRANSPARENT for value in counts}
+        r, g, b, _a = opaque[0][2]
+        palette.append((r, g, b))
+    label_of = np.zeros(len(values), np.uint8)
     edge_counts = [0] * len(palette)
-    for value, count in counts.items():
-        r, g, b, a = _unpack(value)
-        if palette and a >= _EDGE_ALPHA:
-            nearest = min(range(len(palette)), key=lambda i: _distance((r, g, b), palette[i]))
-            if a >= alpha_cutoff:
-                label_of[value] = 1 + nearest
-            if a < 255:
-                edge_counts[nearest] += count
-    labels = bytearray(map(label_of.__getitem__, memoryview(rgba).cast("I")))
-    return Quantized(labels, palette, edge_counts)
+    if palette:
+        difference = channels[:, None, :3] - np.array(palette, np.int64)[None]
+        nearest = np.argmin(np.einsum("cpk,cpk->cp", difference, difference), axis=1)
+        alpha = channels[:, 3]
+        seen = alpha >= _EDGE_ALPHA
+        label_of = np.where(seen & (alpha >= alpha_cutoff), nearest + 1, TRANSPARENT).astype(np.uint8)
+        soft = seen & (alpha < 255)
+        edge_counts = np.bincount(nearest[soft], weights=counts[soft], minlength=len(palette)).astype(int).tolist()
+    return Quantized(bytearray(label_of[inverse.ravel()].tobytes()), palette, edge_counts)
 
 
 def region_loops(labels: bytes | bytearray, width: int, height: int) -> dict[int, list[list[Point]]]:
@@ -157,10 +161,13 @@ def region_loops(labels: bytes | bytearray, width: int, height: int) -> dict[int
     def add(label: int, start: int, end: int) -> None:
         edges.setdefault(label, {}).setdefault(start, []).append(end)
 
-    outside = bytes(width)
-    below: bytes | bytearray = outside
+    grid = np.zeros((height + 2, width), np.uint8)
+    grid[1:-1] = np.frombuffer(bytes(labels), np.uint8).reshape(height, width)
+    rows = grid.tolist()
+    side_changes = [np.flatnonzero(changed) + 1 for changed in grid[1:-1, 1:] != grid[1:-1, :-1]]
+    row_changes = [np.flatnonzero(changed) for changed in grid[1:] != grid[:-1]]
     for y in range(height + 1):
-        row: bytes | bytearray = labels[y * width:(y + 1) * width] if y < height else outside
+        below, row = rows[y], rows[y + 1]
         if y < height:
             if row[0] != TRANSPARENT:
                 add(row[0], (y + 1) * stride, y * stride)
@@ -168,15 +175,13 @@ def region_loops(labels: bytes | bytearray, width: int, height: int) -> dict[int
             if row[-1] != TRANSPARENT:
                 add(row[-1], y * stride + width, (y + 1) * stride + width)
                 add(TRANSPARENT, (y + 1) * stride + width, y * stride + width)
-            for x in [i for i in range(1, width) if row[i - 1] != row[i]]:
+            for x in side_changes[y].tolist():
                 add(row[x - 1], y * stride + x, (y + 1) * stride + x)
                 add(row[x], (y + 1) * stride + x, y * stride + x)
-        if row != below:
-            base = y * stride
-            for x in [i for i in range(width) if below[i] != row[i]]:
-                add(below[x], base + x + 1, base + x)
-                add(row[x], base + x, base + x + 1)
-        below = row
+        base = y * stride
+        for x in row_changes[y].tolist():
+            add(below[x], base + x + 1, base + x)
+            add(row[x], base + x, base + x + 1)
     return {label: _chain(outgoing, stride) for label, outgoing in edges.items()}
 
 
@@ -254,22 +259,19 @@ def simplify_loop(points: Sequence[Point], tolerance: float) -> list[Point]:
     if count <= 4:
         return list(points)
     first = points[0]
-    far = max(range(count), key=lambda i: (points[i][0] - first[0]) ** 2 + (points[i][1] - first[1]) ** 2)
+    ring = [*points, first]
+    ring_array = np.array(ring, np.float64)
+    far = int(np.argmax(np.sum((ring_array[:count] - ring_array[0]) ** 2, axis=1)))
     keep = [False] * count
     keep[0] = keep[far] = True
-    ring = [*points, first]
     stack = [(0, far), (far, count)]
     while stack:
         start, end = stack.pop()
         if end - start < 2:
             continue
-        worst, worst_distance = start, -1.0
-        a, b = ring[start], ring[end]
-        for i in range(start + 1, end):
-            distance = _segment_distance(ring[i], a, b)
-            if distance > worst_distance:
-                worst, worst_distance = i, distance
-        if worst_distance > tolerance:
+        distances = _segment_distances(ring_array[start + 1:end], ring[start], ring[end])
+        worst = start + 1 + int(np.argmax(distances))
+        if distances[worst - start - 1] > tolerance:
             keep[worst] = True
             stack.append((start, worst))
             stack.append((worst, end))
@@ -301,18 +303,13 @@ def _blend_distance(color: RGB, a: RGB, b: RGB) -> float:
     return float(sum((color[k] - a[k] - t * span[k]) ** 2 for k in range(3)) ** 0.5)
 
 
-def _segment_distance(point: Point, a: Point, b: Point) -> float:
+def _segment_distances(points: np.ndarray, a: Point, b: Point) -> np.ndarray:
+    """Distance of each of ``points`` (``(n, 2)``) from the segment ``a``-``b``."""
     dx, dy = b[0] - a[0], b[1] - a[1]
     length_squared = dx * dx + dy * dy
-    if length_squared == 0:
-        return float(((point[0] - a[0]) ** 2 + (point[1] - a[1]) ** 2) ** 0.5)
-    t = max(0.0, min(1.0, ((point[0] - a[0]) * dx + (point[1] - a[1]) * dy) / length_squared))
-    return float(((point[0] - a[0] - t * dx) ** 2 + (point[1] - a[1] - t * dy) ** 2) ** 0.5)
-
-
-def _unpack(value: int) -> tuple[int, int, int, int]:
-    r, g, b, a = value.to_bytes(4, sys.byteorder)
-    return r, g, b, a
+    x, y = points[:, 0] - a[0], points[:, 1] - a[1]
+    t = np.clip((x * dx + y * dy) / length_squared, 0.0, 1.0) if length_squared else 0.0
+    return np.asarray(np.sqrt((x - t * dx) ** 2 + (y - t * dy) ** 2))
 
 
 def _distance(a: RGB, b: RGB) -> float:

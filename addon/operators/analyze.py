@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import bpy
 
 from ..core.background_process import BackgroundProcess
-from ..core.beatfile import FORMAT
+from ..core.overwrite import is_toonbeat_file
 from ..core.progress import progress_text
 from ..preferences import SET_GENERATORS_PYTHON, preferences, user_data_folder
 from ..properties import settings_of
@@ -25,16 +24,9 @@ PROGRESS_FACTOR: dict[str, float] = {}
 def beat_file_for(audio: Path) -> Path:
     """Where the analysis of ``audio`` goes: beside it, unless a file there is not a Toonbeat beat file."""
     beside = audio.with_name(f"{audio.stem}.beats.json")
-    if not beside.exists() or _is_beat_file(beside):
+    if not beside.exists() or is_toonbeat_file(beside):
         return beside
     return user_data_folder("analysis") / beside.name
-
-
-def _is_beat_file(path: Path) -> bool:
-    try:
-        return bool(json.loads(path.read_text(encoding="utf-8")).get("format") == FORMAT)
-    except (OSError, ValueError, AttributeError):
-        return False
 
 
 class TOONBEAT_OT_analyze(bpy.types.Operator):

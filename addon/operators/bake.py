@@ -33,6 +33,8 @@ class TOONBEAT_OT_bake(bpy.types.Operator):
             backgrounds = read_backgrounds(settings.resolved("backgrounds_path")) if settings.backgrounds_path else None
             count = assemble.bake(scene, beats, settings.preset_with_overrides(), settings.stage, backgrounds,
                                   seed=settings.seed)
+            for warning in count.warnings:
+                self.report({"WARNING"}, warning)
             return f"Baked {count.written} keys; kept {count.kept} of your own"
 
         return run_reporting(self, action)

@@ -8,7 +8,7 @@ from ..assemble import current_scene, stage_module
 from ..core import beatfile
 from ..core.backgrounds import read_backgrounds
 from ..properties import settings_of
-from ..stage.sequencer_stage import track_frames
+from ..stage.sequencer_stage import song_strip_frames
 from .reporting import FolderPicker, run_reporting
 
 
@@ -28,7 +28,7 @@ class TOONBEAT_OT_import_backgrounds(FolderPicker):
         def action() -> str:
             images = read_backgrounds(folder)
             sections = beatfile.load(settings.resolved("beats_path")).sections if settings.beats_path else ()
-            stage_module(settings.stage).layout_backgrounds(scene, images, sections, track_frames(scene))
+            stage_module(settings.stage).layout_backgrounds(scene, images, sections, song_strip_frames(scene))
             settings.backgrounds_path = folder
             return f"{len(images)} background images over {max(len(sections), 1)} sections"
 

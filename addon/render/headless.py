@@ -19,51 +19,76 @@ from ..core import beatfile
 from ..core.backgrounds import read_backgrounds
 from ..core.character_sheet import read_character
 from ..core.cli_args import CHARACTER_KINDS, ENGINES
+from ..core.files import atomic_path
+from ..core.input_limits import unreadable_reason
+from ..core.overwrite import (
+    BLEND_SCENE_PROPERTY,
+    OVERWRITE_FLAG,
+    OverwriteError,
+    check_output,
+    check_writable_in_place,
+    mark_mp4,
+    not_toonbeats,
+)
 from ..core.presets import Preset, apply_overrides, load_preset
 from ..core.video import QUALITY_PRESETS
 from ..preferences import user_preset_folder
 from ..properties import settings_of
 from . import chunks
-from .output import configure_video
+from .output import check_writable, configure_video
 
 
 def render(args: argparse.Namespace) -> int:
-    """Build a scene from the arguments, save it if asked, and render the video."""
+    """Build a scene from the arguments, save it if asked, and render the video.
+
+    With ``--blend`` naming a scene Toonbeat saved before, the scene is opened and built
+    again in place, like ``bake``: what the artist added or edited since stays.
+    """
+    output = check_output(args.out, inputs=_render_inputs(args, "out"), overwrite=args.overwrite, what="video")
+    check_writable(output)
+    # Whether Toonbeat made an existing .blend is known once it is open (see _scene_to_build).
+    blend = args.blend and check_output(args.blend, inputs=_render_inputs(args, "blend"), overwrite=True,
+                                        what="scene")
     preset = choreography_preset(args)
     beats = beatfile.load(args.beats)
     characters = [read_character(folder) for folder in args.characters]
     backgrounds = read_backgrounds(args.backgrounds) if args.backgrounds else None
-    bpy.ops.wm.read_homefile(use_empty=True)
-    scene = assemble.current_scene()
-    scene.name = "Toonbeat"
+    scene = _scene_to_build(blend, args.overwrite)
     quality = QUALITY_PRESETS[args.quality]
-    configure_video(scene, args.out.resolve(), quality, size=args.resolution, rate=args.fps)
+    configure_video(scene, output, quality, size=args.resolution, rate=args.fps)
     settings = settings_of(scene)
     settings.audio_path = str(args.audio.resolve())
     settings.beats_path = str(args.beats.resolve())
     settings.backgrounds_path = str(args.backgrounds.resolve()) if args.backgrounds else ""
     settings.preset = args.preset
     settings.quality = args.quality
-    settings.output_path = str(args.out.resolve())
+    settings.output_path = str(output)
     settings.seed = args.seed
     settings.stage = args.stage
     settings.characters_as = CHARACTER_KINDS[args.characters_as]
     settings.stage_engine = ENGINES[args.engine]
     settings.key_background = args.key_background
+    scene[BLEND_SCENE_PROPERTY] = True
     report = assemble.build_scene(scene, audio=args.audio.resolve(), beats=beats, characters=characters,
                                   backgrounds=backgrounds, preset=preset, stage=args.stage,
                                   check_audio=args.check_audio)
     print(f"Toonbeat: scene built: {report.frames} frames, {report.markers} markers, "
-          f"{report.characters} characters, {report.bake.written} keys", flush=True)
-    if args.blend:
-        save_blend(args.blend)
+          f"{report.characters} characters, {report.bake.written} keys, "
+          f"kept {report.bake.kept} hand-edited keys", flush=True)
+    if blend:
+        save_blend(blend)
     return render_animation(scene, args.jobs)
 
 
 def bake(args: argparse.Namespace) -> int:
     """Re-bake a saved scene in place with a (new) beat file and preset; hand edits stay."""
-    bpy.ops.wm.open_mainfile(filepath=str(args.blend.resolve()))
+    open_blend(args.blend)
+    blend = args.blend.resolve()
     scene = assemble.current_scene()
+    if not (args.overwrite or is_toonbeat_scene(scene)):
+        raise OverwriteError(f"{args.blend}: Toonbeat did not make this scene; pass {OVERWRITE_FLAG} to bake "
+                             "into it and save over the file")
+    check_writable_in_place(blend)
     settings = settings_of(scene)
     if args.beats:
         settings.beats_path = str(args.beats.resolve())
@@ -73,9 +98,56 @@ def bake(args: argparse.Namespace) -> int:
     backgrounds = read_backgrounds(settings.resolved("backgrounds_path")) if settings.backgrounds_path else None
     settings.preset = args.preset
     count = assemble.bake(scene, beats, choreography_preset(args), settings.stage, backgrounds, seed=args.seed)
+    for warning in count.warnings:
+        print(f"Toonbeat: warning: {warning}", flush=True)
     print(f"Toonbeat: baked {count.written} keys, kept {count.kept} hand-edited keys", flush=True)
-    save_blend(args.blend)
+    scene[BLEND_SCENE_PROPERTY] = True
+    save_blend(blend)
     return 0
+
+
+def is_toonbeat_scene(scene: bpy.types.Scene) -> bool:
+    """Whether Toonbeat built ``scene``: ``render`` marked it, or the add-on's panels gave it a beat file."""
+    return bool(scene.get(BLEND_SCENE_PROPERTY)) or bool(settings_of(scene).beats_path)
+
+
+def open_blend(path: Path) -> None:
+    """Open the .blend at ``path``; ``ValueError`` naming the file when it cannot be read or is no .blend."""
+    reason = unreadable_reason(path)
+    if reason is not None:
+        raise ValueError(f"{path}: cannot open the scene: {reason}")
+    try:
+        bpy.ops.wm.open_mainfile(filepath=str(path))
+    except RuntimeError as error:
+        raise ValueError(f"{path}: not a .blend file Blender can open ({str(error).strip()})") from None
+
+
+def _scene_to_build(blend: Path | None, overwrite: bool) -> bpy.types.Scene:
+    """The scene ``render`` builds: the one saved in ``blend`` when Toonbeat made it, else a new one.
+
+    A .blend Toonbeat did not make is replaced only with ``--overwrite``.
+    """
+    if blend is not None and blend.exists():
+        open_blend(blend)
+        scene = assemble.current_scene()
+        if is_toonbeat_scene(scene):
+            print(f"Toonbeat: building into the saved scene {blend}; edits made since stay", flush=True)
+            return scene
+        if not overwrite:
+            raise not_toonbeats(blend)
+    bpy.ops.wm.read_homefile(use_empty=True)
+    scene = assemble.current_scene()
+    scene.name = "Toonbeat"
+    return scene
+
+
+def _render_inputs(args: argparse.Namespace, written: str) -> list[Path]:
+    """The files a render reads or also writes, which its output ``written`` must not be."""
+    paths = [args.audio, args.beats, *args.characters]
+    paths += [path for path in (args.backgrounds, args.out if written == "blend" else args.blend) if path]
+    if Path(args.preset).suffix == ".json":
+        paths.append(Path(args.preset))
+    return paths
 
 
 def choreography_preset(args: argparse.Namespace) -> Preset:
@@ -88,7 +160,10 @@ def save_blend(path: Path) -> None:
     """Save the current file to ``path`` (its folder is created if missing)."""
     path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    try:
+        bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    except RuntimeError as error:
+        raise OSError(f"{path}: cannot save the scene ({str(error).strip()})") from None
     print(f"Toonbeat: saved {path}", flush=True)
 
 
@@ -100,21 +175,33 @@ def render_animation(scene: bpy.types.Scene, jobs: int = 0) -> int:
     total = scene.frame_end - scene.frame_start + 1
     jobs = jobs or chunks.automatic_jobs(total)
     progress = _Progress(total)
-    if jobs > 1:
-        print(f"Toonbeat: rendering {total} frames in {jobs} processes", flush=True)
-        chunks.render_in_chunks(scene, jobs, progress.report)
-    else:
-        bpy.context.preferences.system.memory_cache_limit = chunks.CACHE_MB
-        bpy.app.handlers.render_write.append(progress.frame_written)
+    output = scene.render.filepath
+    with atomic_path(bpy.path.abspath(output)) as temporary:
+        scene.render.filepath = str(temporary)
         try:
-            bpy.ops.render.render(animation=True, scene=scene.name)
+            _render_frames(scene, jobs, progress)
         finally:
-            bpy.app.handlers.render_write.remove(progress.frame_written)
+            scene.render.filepath = output
+        mark_mp4(temporary)
     seconds = time.monotonic() - progress.started
     duration = total * scene.render.fps_base / scene.render.fps
     print(f"Toonbeat: wrote {scene.render.filepath} ({duration:.1f} s of video) in {seconds:.1f} s, "
           f"{total / seconds:.1f} frames per second, {duration / seconds:.2f}x real time", flush=True)
     return 0
+
+
+def _render_frames(scene: bpy.types.Scene, jobs: int, progress: _Progress) -> None:
+    """Render the animation to the scene's output path, in ``jobs`` processes."""
+    if jobs > 1:
+        print(f"Toonbeat: rendering {progress.total} frames in {jobs} processes", flush=True)
+        chunks.render_in_chunks(scene, jobs, progress.report)
+        return
+    bpy.context.preferences.system.memory_cache_limit = chunks.CACHE_MB
+    bpy.app.handlers.render_write.append(progress.frame_written)
+    try:
+        bpy.ops.render.render(animation=True, scene=scene.name)
+    finally:
+        bpy.app.handlers.render_write.remove(progress.frame_written)
 
 
 class _Progress:

@@ -25,29 +25,54 @@ Everything that differs between the two kinds of Grease Pencil is in
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Hashable, Sequence
+from typing import Any, Protocol
 
 import bpy
 
 from .. import compat
 from ..core.character_sheet import Character
 from ..core.choreography import Track
+from ..core.edits import dump_record, read_record, rebake
+from ..core.timing import track_frames
 from ..core.tracing import HOLE, RGB, Tracing, trace
-from ..sync.bake import track_frames
 from ..sync.keys import BakeCount
 from . import grease_pencil_legacy, grease_pencil_v3
 from .images import PoseImage, read_pixels
 from .roles import details, mark, role_of, with_role
 
-keyframes = grease_pencil_v3 if compat.HAS_GREASE_PENCIL_V3 else grease_pencil_legacy
+
+class Keyframes(Protocol):
+    """The keyframe and stroke primitives of one kind of Grease Pencil; mypy checks both modules."""
+
+    def content(self, frame: Any) -> Hashable:
+        """What ``frame`` shows, comparable within this session."""
+
+    def shown(self, frame: Any, poses: dict[str, Hashable]) -> str | None:
+        """What the bake record keeps of ``frame`` to recognise it untouched (``poses``: slot to ``content``)."""
+
+    def copy_frame(self, layer: Any, source: int, number: int) -> Any:
+        """A keyframe at ``number`` showing the drawing of the keyframe at ``source``."""
+
+    def remove_frame(self, layer: Any, number: int) -> None:
+        """Remove the keyframe at ``number``."""
+
+    def replace_strokes(self, frame: Any, counts: Sequence[int], positions: Sequence[float],
+                        materials: Sequence[int], radius: float) -> None:
+        """Replace the strokes of ``frame`` by closed, filled ones of ``counts`` points each."""
+
+
+BACKENDS: dict[bool, Keyframes] = {True: grease_pencil_v3, False: grease_pencil_legacy}
+"""The primitives of Grease Pencil v3 (``True``) and legacy Grease Pencil."""
+keyframes = BACKENDS[compat.HAS_GREASE_PENCIL_V3]
 """The keyframe and stroke primitives of this Blender's Grease Pencil."""
 
 LAYER_NAME = "Poses"
 OUTLINE_RADIUS = 0.75
 """Half the width of the outline around each filled stroke, in image pixels."""
 RECORD_PROPERTY = "_toonbeat_pose_frames"
+RECORD_CHANNEL = "poses"
+"""The record's one channel: frame to what the switch shows (``keyframes.shown``)."""
 
 
 def trace_poses(poses: Sequence[PoseImage]) -> list[Tracing]:
@@ -118,42 +143,25 @@ def bake_pose_frames(drawing: Any, track: Track, rate: float, frame_start: int) 
     layer = pose_layer(drawing)
     library = {slot: number for slot, number in dict(info["library"]).items() if _frame_at(layer, number) is not None}
     poses = {slot: keyframes.content(_frame_at(layer, number)) for slot, number in library.items()}
+    shows = {slot: keyframes.shown(_frame_at(layer, number), poses) for slot, number in library.items()}
     library_frames = set(library.values())
-    existing = {frame.frame_number: keyframes.shown(frame, poses)
-                for frame in layer.frames if frame.frame_number not in library_frames}
-    record = _read_record(drawing)
-    recorded = dict(zip(record.get("frames", []), record.get(keyframes.RECORD_KEY, []), strict=True))
-    untouched = [number for number, shows in existing.items() if shows is not None and recorded.get(number) == shows]
-    artist = set(existing) - set(untouched)
-    deleted = set(record.get("deleted", [])) | {number for number in recorded if number not in existing}
-    for number in untouched:
-        keyframes.remove_frame(layer, number)
+    found = [(frame.frame_number, keyframes.shown(frame, poses))
+             for frame in layer.frames if frame.frame_number not in library_frames]
+    record = read_record(drawing.get(RECORD_PROPERTY))
     frames, values = track_frames(track, rate, frame_start, float)
-    written: dict[int, tuple[str, str | None]] = {}
-    for frame, value in zip(frames, values, strict=True):
-        number, slot = round(frame), slots[min(max(round(value), 0), len(slots) - 1)]
-        if number in artist or number in deleted or number in library_frames or slot not in library:
-            continue
-        switch = keyframes.copy_frame(layer, library[slot], number)
-        written[number] = slot, keyframes.shown(switch, poses)
-    _write_record(drawing, written, deleted)
-    return BakeCount(written=len(written), kept=len(artist), replaced=len(untouched))
-
-
-def _write_record(drawing: Any, written: dict[int, tuple[str, str | None]], deleted: set[int]) -> None:
-    """Record the switches written (frame to slot and what it shows) and the ones the artist deleted."""
-    record = {"frames": list(written), "slots": [slot for slot, _ in written.values()], "deleted": sorted(deleted)}
-    record[keyframes.RECORD_KEY] = [shows for _, shows in written.values()]  # on v3 the slots again
-    drawing[RECORD_PROPERTY] = json.dumps(record)
-
-
-def _read_record(drawing: Any) -> dict[str, Any]:
-    text = drawing.get(RECORD_PROPERTY)
-    try:
-        record = json.loads(text) if isinstance(text, str) else {}
-    except json.JSONDecodeError:
-        record = {}
-    return record if isinstance(record, dict) else {}
+    switches = [(number, slots[min(max(round(value), 0), len(slots) - 1)])
+                for number, value in zip(map(round, frames), values, strict=True)]
+    new = [(number, shows[slot]) for number, slot in switches if number not in library_frames and slot in library]
+    result = rebake(found, record.get(RECORD_CHANNEL), new)
+    for (number, _), mine in zip(found, result.toonbeat, strict=True):
+        if mine:
+            keyframes.remove_frame(layer, number)
+    slot_of = dict(switches)
+    for number, _ in result.write:
+        keyframes.copy_frame(layer, library[slot_of[round(number)]], round(number))
+    drawing[RECORD_PROPERTY] = dump_record({RECORD_CHANNEL: result.record})
+    return BakeCount(written=len(result.write), kept=result.kept, replaced=result.replaced,
+                     warnings=[f"{drawing.name}: {problem}" for problem in record.problems])
 
 
 def _frame_at(layer: Any, number: int) -> Any:

@@ -14,8 +14,6 @@ from array import array
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-RECORD_KEY = "prints"
-"""What the bake record stores per switch to recognise it untouched: a fingerprint of its strokes."""
 RADIUS_PER_WIDTH = 1 / 2000
 """A legacy stroke's radius in object units per unit of ``line_width * pressure``."""
 MAX_LINE_WIDTH = 1000

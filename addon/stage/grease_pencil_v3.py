@@ -9,9 +9,6 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-RECORD_KEY = "slots"
-"""What the bake record stores per switch to recognise it untouched: the pose slot it instances."""
-
 
 def content(frame: Any) -> int:
     """What ``frame`` shows, for this session: its drawing (frames themselves move as keyframes are added)."""

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import bpy
+import numpy as np
 
 from ..core.character_sheet import Character
 from ..core.keying import KEYING_VERSION, TOLERANCE, border_color, has_transparency, key_out
@@ -104,46 +104,27 @@ def _read_pixels(filepath: str, _size: int, _modified: int) -> Pixels:
         width, height = int(size[0]), int(size[1])
         if width == 0 or height == 0:
             raise ImageError(f"{path}: Blender cannot read the image")
-        values = array("f", bytes(4 * width * height * 4))
+        values = np.empty(4 * width * height, np.float32)
         image.pixels.foreach_get(values)
-        rgba = _float_pixels_to_bytes(values) if image.is_float else bytes(map(_BYTE_OF.__getitem__, values))
+        rgba = _float_pixels_to_bytes(values) if image.is_float else _to_bytes(values)
     finally:
         bpy.data.images.remove(image)
     return Pixels(width, height, rgba)
 
 
-class _ByteOf(dict[float, int]):
-    """0..1 display values to 0..255, remembered (a byte image has at most 256 distinct values)."""
-
-    def __missing__(self, value: float) -> int:
-        byte = max(0, min(255, round(value * 255)))
-        self[value] = byte
-        return byte
+def _to_bytes(values: np.ndarray) -> bytes:
+    """0..1 display values as 0..255 bytes."""
+    return np.clip(np.round(values.astype(np.float64) * 255), 0, 255).astype(np.uint8).tobytes()
 
 
-class _SrgbByteOf(dict[float, int]):
-    """Linear 0..1 values to sRGB-encoded 0..255, remembered."""
-
-    def __missing__(self, value: float) -> int:
-        value = max(0.0, min(1.0, value))
-        encoded = 12.92 * value if value <= 0.0031308 else 1.055 * value ** (1 / 2.4) - 0.055
-        byte = round(encoded * 255)
-        self[value] = byte
-        return byte
-
-
-_BYTE_OF = _ByteOf()
-
-
-def _float_pixels_to_bytes(values: array) -> bytes:
+def _float_pixels_to_bytes(values: np.ndarray) -> bytes:
     """Blender's float pixels (linear, alpha premultiplied) as straight sRGB bytes."""
-    srgb = _SrgbByteOf()
-    out = bytearray(len(values))
-    for index in range(0, len(values), 4):
-        alpha = values[index + 3]
-        if alpha <= 0.0:
-            continue
-        for channel in range(3):
-            out[index + channel] = srgb[min(1.0, values[index + channel] / alpha)]
-        out[index + 3] = _BYTE_OF[alpha]
-    return bytes(out)
+    pixels = values.astype(np.float64).reshape(-1, 4)
+    alpha = pixels[:, 3:]
+    seen = alpha[:, 0] > 0.0
+    linear = np.clip(np.divide(pixels[:, :3], alpha, out=np.zeros_like(pixels[:, :3]), where=alpha > 0.0), 0.0, 1.0)
+    encoded = np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055)
+    out = np.zeros(pixels.shape, np.uint8)
+    out[seen, :3] = np.round(encoded[seen] * 255)
+    out[seen, 3] = np.clip(np.round(alpha[seen, 0] * 255), 0, 255)
+    return out.tobytes()

@@ -24,11 +24,12 @@ from .. import compat
 from ..core.backgrounds import background_for
 from ..core.beatfile import Section
 from ..core.character_sheet import Character
-from ..core.choreography import CAMERA, LIGHT, CastMember
+from ..core.choreography import CAMERA, LIGHT, CastMember, Plan
 from ..core.png import read_png_info
 from ..core.stage_layout import Figure, Placement, place_figures
 from ..core.timing import frame_count, seconds_to_frame
 from ..sync.bake import Binding
+from ..sync.keys import BakeCount
 from .images import keying_enabled, prepare_poses
 from .roles import details, is_toonbeat, mark, role_of, with_role
 
@@ -61,7 +62,7 @@ def song_frames(scene: bpy.types.Scene, duration: float) -> int:
     return count
 
 
-def track_frames(scene: bpy.types.Scene) -> int:
+def song_strip_frames(scene: bpy.types.Scene) -> int:
     """Frames of Toonbeat's song strip, or of the scene's frame range before a song is loaded."""
     track = next(with_role(compat.strips(scene), "track"), None)
     if track is None:
@@ -308,6 +309,11 @@ def _is_still(moving: float) -> float:
 def _is_dark(flash: float) -> float:
     """The flash strip is muted while it shows nothing, so the sequencer skips blending it."""
     return 1.0 if flash <= 1e-4 else 0.0
+
+
+def bake_frames(_scene: bpy.types.Scene, _plan: Plan, _rate: float) -> BakeCount:
+    """Nothing: every key of the sequencer stage is an F-Curve key (see ``bindings``)."""
+    return BakeCount()
 
 
 def cast(scene: bpy.types.Scene) -> list[CastMember]:

@@ -231,10 +231,7 @@ def bake_frames(scene: bpy.types.Scene, plan: Plan, rate: float) -> BakeCount:
         track = plan.track(details(root)["name"], "pose")
         for drawing in with_role(root.children, "drawing"):
             if track is not None:
-                count = grease_pencil.bake_pose_frames(drawing, track, rate, scene.frame_start)
-                total.written += count.written
-                total.kept += count.kept
-                total.replaced += count.replaced
+                total.add(grease_pencil.bake_pose_frames(drawing, track, rate, scene.frame_start))
     return total
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import bpy
 
-from ..core.choreography import Plan, Track
-from ..core.timing import seconds_to_frame
+from ..core.choreography import Plan
+from ..core.timing import track_frames
 from .keys import BakeCount, CurveKeys, bake_target
 
 
@@ -56,31 +56,8 @@ def bake_plan(plan: Plan, bindings: Sequence[Binding], rate: float, frame_start:
             interpolation = binding.interpolation or track.interpolation
             frames, values = track_frames(track, rate, frame_start, binding.convert, interpolation)
             curves.append(CurveKeys(binding.path, binding.index, track.group, interpolation, frames, values))
-        count = bake_target(group[0].target, group[0].owner, curves)
-        total.written += count.written
-        total.kept += count.kept
-        total.replaced += count.replaced
+        total.add(bake_target(group[0].target, group[0].owner, curves))
     return total
-
-
-def track_frames(track: Track, rate: float, frame_start: int, convert: Callable[[float], float],
-                 interpolation: str | None = None) -> tuple[list[float], list[float]]:
-    """A track's keys on whole frames: keys falling on one frame keep the later; with constant
-    ``interpolation`` (the track's by default) a key that repeats the previous value is dropped."""
-    frames: list[float] = []
-    values: list[float] = []
-    for seconds, raw in zip(track.times, track.values, strict=True):
-        frame = float(seconds_to_frame(seconds, rate, frame_start))
-        value = convert(raw)
-        if frames and frame <= frames[-1]:
-            values[-1] = value
-            continue
-        frames.append(frame)
-        values.append(value)
-    if (interpolation or track.interpolation) == "CONSTANT":
-        kept = [i for i in range(len(values)) if i == 0 or values[i] != values[i - 1]]
-        frames, values = [frames[i] for i in kept], [values[i] for i in kept]
-    return frames, values
 
 
 def _set_value(binding: Binding, value: float) -> None:

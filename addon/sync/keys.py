@@ -1,40 +1,29 @@
 """Write Toonbeat's keyframes in bulk, and re-bake without losing the artist's edits.
 
-How re-baking keeps hand edits
-------------------------------
 Every animated target (an object, or a sequencer strip) remembers the keys
 Toonbeat last wrote on it, per property, in a hidden custom property
-(``_toonbeat_keys``, a JSON text). On the next bake, each existing key is compared
-with that record:
+(``_toonbeat_keys``). On the next bake, ``core.edits`` sorts the existing keys
+out: Toonbeat's untouched keys are replaced; the artist's added, moved or changed
+keys stay exactly as they are (value, handles, interpolation, easing), with no new
+key within half a frame of them; a recorded key the artist deleted stays deleted.
+Keys a property had before Toonbeat ever baked it count as the artist's.
 
-- a key at a recorded frame with its recorded value is Toonbeat's, untouched: it
-  is replaced by the new bake;
-- any other key was added, moved or changed by the artist: it stays exactly as it
-  is (value, handles, interpolation, easing), and the new bake writes no key
-  within half a frame of it;
-- a recorded key that is gone was deleted (or moved away) by the artist: the frame
-  is remembered as deleted, and later bakes write no key there either.
-
-Keys a property had before Toonbeat ever baked it count as the artist's. All
-reading and writing goes through ``foreach_get`` / ``foreach_set``: thousands of
-keys take milliseconds.
+All reading and writing goes through ``foreach_get`` / ``foreach_set``: thousands
+of keys take milliseconds.
 """
 
 from __future__ import annotations
 
-import bisect
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import bpy
 
 from .. import compat
+from ..core.edits import ChannelRecord, Recorded, dump_record, read_record, rebake
 
 RECORD_PROPERTY = "_toonbeat_keys"
-_FRAME_TOLERANCE = 1e-3
-_VALUE_TOLERANCE = 1e-5
 _KEY_FIELDS_2D = ("co", "handle_left", "handle_right")
 _KEY_FIELDS_ENUM = ("interpolation", "handle_left_type", "handle_right_type", "easing", "type")
 _KEY_FIELDS_FLOAT = ("back", "amplitude", "period")
@@ -59,6 +48,15 @@ class BakeCount:
     written: int = 0
     kept: int = 0
     replaced: int = 0
+    warnings: list[str] = field(default_factory=list)
+    """Records of earlier bakes that could not be read (``core.edits``), for the artist to hear about."""
+
+    def add(self, other: BakeCount) -> None:
+        """Count what ``other`` did too."""
+        self.written += other.written
+        self.kept += other.kept
+        self.replaced += other.replaced
+        self.warnings += other.warnings
 
 
 def bake_target(target: Any, owner: bpy.types.ID, curves: Sequence[CurveKeys]) -> BakeCount:
@@ -68,51 +66,41 @@ def bake_target(target: Any, owner: bpy.types.ID, curves: Sequence[CurveKeys]) -
     ``owner`` is its scene). Properties Toonbeat baked before but ``curves`` no
     longer names lose their untouched Toonbeat keys.
     """
-    record = _read_record(target)
-    count = BakeCount()
-    new_record: dict[str, dict[str, list[float]]] = {}
+    record = read_record(target.get(RECORD_PROPERTY))
+    count = BakeCount(warnings=[f"{target.name}: {problem}" for problem in record.problems])
+    new_record: dict[str, ChannelRecord] = {}
     for curve in curves:
-        key = f"{curve.path}|{curve.index}"
-        new_record[key] = _bake_curve(target, owner, curve, record.pop(key, None), count)
-    for key, stale in record.items():
-        path, index = key.rsplit("|", 1)
-        empty = CurveKeys(path, int(index), "", "CONSTANT", (), ())
-        _bake_curve(target, owner, empty, stale, count)
-    target[RECORD_PROPERTY] = json.dumps(new_record, separators=(",", ":"))
+        channel = f"{curve.path}|{curve.index}"
+        new_record[channel] = _bake_curve(target, owner, curve, record.get(channel), count)
+    for channel, stale in record.channels.items():
+        if channel not in new_record:
+            path, index = channel.rsplit("|", 1)
+            _bake_curve(target, owner, CurveKeys(path, int(index), "", "CONSTANT", (), ()), stale, count)
+    target[RECORD_PROPERTY] = dump_record(new_record)
     return count
 
 
-def forget_target(target: Any, owner: bpy.types.ID) -> BakeCount:
-    """Remove every untouched Toonbeat key from ``target``; the artist's keys stay."""
-    return bake_target(target, owner, ())
-
-
-def _bake_curve(target: Any, owner: bpy.types.ID, curve: CurveKeys,
-                recorded: dict[str, list[float]] | None, count: BakeCount) -> dict[str, list[float]]:
+def _bake_curve(target: Any, owner: bpy.types.ID, curve: CurveKeys, recorded: Recorded,
+                count: BakeCount) -> ChannelRecord:
     data_path = _full_path(target, curve.path)
     fcurve = _find_fcurve(owner, data_path, curve.index)
     existing = _read_keys(fcurve) if fcurve is not None else _empty_keys()
-    artist = _artist_key_mask(existing["co"], recorded)
-    deleted = _deleted_frames(existing["co"], recorded)
-    artist_frames = sorted(existing["co"][2 * i] for i in range(len(artist)) if artist[i])
-    new_frames: list[float] = []
-    new_values: list[float] = []
-    for frame, value in zip(curve.frames, curve.values, strict=True):
-        if _near_any(frame, artist_frames, 0.5) or _near_any(frame, deleted, 0.5):
-            continue
-        new_frames.append(float(frame))
-        new_values.append(float(value))
-    count.kept += sum(artist)
-    count.replaced += len(artist) - sum(artist)
-    count.written += len(new_frames)
-    if fcurve is None and not new_frames:
-        return {"frames": [], "values": [], "deleted": deleted}
+    co = existing["co"]
+    found = list(zip(co[0::2], co[1::2], strict=True))
+    new = [(float(frame), float(value)) for frame, value in zip(curve.frames, curve.values, strict=True)]
+    result = rebake(found, recorded, new)
+    count.kept += result.kept
+    count.replaced += result.replaced
+    count.written += len(result.write)
+    if fcurve is None and not result.write:
+        return result.record
     if fcurve is None:
         fcurve = compat.ensure_fcurve(owner, data_path, curve.index, curve.group)
-    _write_keys(fcurve, _select(existing, artist), new_frames, new_values, curve.interpolation)
+    artist = [not mine for mine in result.toonbeat]
+    _write_keys(fcurve, _select(existing, artist), result.record, curve.interpolation)
     if len(fcurve.keyframe_points) == 0:
         compat.remove_fcurve(owner, fcurve)
-    return {"frames": new_frames, "values": new_values, "deleted": deleted}
+    return result.record
 
 
 def _full_path(target: Any, path: str) -> str:
@@ -128,17 +116,6 @@ def _full_path(target: Any, path: str) -> str:
 def _find_fcurve(owner: bpy.types.ID, data_path: str, index: int) -> bpy.types.FCurve | None:
     fcurves = compat.fcurves_of(owner)
     return None if fcurves is None else fcurves.find(data_path, index=index)
-
-
-def _read_record(target: Any) -> dict[str, dict[str, list[float]]]:
-    text = target.get(RECORD_PROPERTY)
-    if not isinstance(text, str):
-        return {}
-    try:
-        record = json.loads(text)
-    except json.JSONDecodeError:
-        return {}
-    return record if isinstance(record, dict) else {}
 
 
 def _empty_keys() -> dict[str, list[Any]]:
@@ -165,39 +142,6 @@ def _read_keys(fcurve: bpy.types.FCurve) -> dict[str, list[Any]]:
     return keys
 
 
-def _artist_key_mask(co: list[float], recorded: dict[str, list[float]] | None) -> list[bool]:
-    """True for each existing key that is not an untouched Toonbeat key."""
-    count = len(co) // 2
-    if recorded is None:
-        return [True] * count
-    generated = {_frame_slot(f): v for f, v in zip(recorded.get("frames", []), recorded.get("values", []), strict=True)}
-    mask = []
-    for i in range(count):
-        value = generated.get(_frame_slot(co[2 * i]))
-        untouched = value is not None and abs(co[2 * i + 1] - value) <= _VALUE_TOLERANCE * max(1.0, abs(value))
-        mask.append(not untouched)
-    return mask
-
-
-def _deleted_frames(co: list[float], recorded: dict[str, list[float]] | None) -> list[float]:
-    """Recorded Toonbeat frames with no key left on them, plus frames deleted before."""
-    if recorded is None:
-        return []
-    existing = {_frame_slot(frame) for frame in co[0::2]}
-    gone = [f for f in recorded.get("frames", []) if _frame_slot(f) not in existing]
-    return sorted(set(recorded.get("deleted", [])) | set(gone))
-
-
-def _frame_slot(frame: float) -> int:
-    """``frame`` on a grid of ``_FRAME_TOLERANCE``, so equal frames compare equal as dictionary keys."""
-    return round(frame / _FRAME_TOLERANCE)
-
-
-def _near_any(frame: float, sorted_frames: Sequence[float], tolerance: float) -> bool:
-    index = bisect.bisect_left(sorted_frames, frame - tolerance)
-    return index < len(sorted_frames) and sorted_frames[index] <= frame + tolerance
-
-
 def _select(keys: dict[str, list[Any]], mask: list[bool]) -> dict[str, list[Any]]:
     chosen: dict[str, list[Any]] = {}
     for name, values in keys.items():
@@ -206,14 +150,15 @@ def _select(keys: dict[str, list[Any]], mask: list[bool]) -> dict[str, list[Any]
     return chosen
 
 
-def _write_keys(fcurve: bpy.types.FCurve, kept: dict[str, list[Any]], frames: list[float],
-                values: list[float], interpolation: str) -> None:
-    """Replace all keys of ``fcurve`` by the ``kept`` keys plus new keys at ``frames``."""
+def _write_keys(fcurve: bpy.types.FCurve, kept: dict[str, list[Any]], new: ChannelRecord,
+                interpolation: str) -> None:
+    """Replace all keys of ``fcurve`` by the ``kept`` keys plus the ``new`` ones."""
     points = fcurve.keyframe_points
     kept_count = len(kept["co"]) // 2
+    frames = new.frames
     points.clear()
     points.add(kept_count + len(frames))
-    co = kept["co"] + [c for pair in zip(frames, values, strict=True) for c in pair]
+    co = kept["co"] + [c for pair in zip(frames, new.values, strict=True) for c in pair]
     points.foreach_set("co", co)
     enum_value = _enum_number("interpolation", interpolation)
     points.foreach_set("interpolation", kept["interpolation"] + [enum_value] * len(frames))

@@ -1,21 +1,24 @@
 """Timeline markers for bars, sections, drops (and optionally beats and onsets).
 
-Toonbeat remembers the markers it made as ``(name, frame)`` pairs in the scene's
-hidden ``_toonbeat_markers`` property. Re-importing removes exactly those that are
-still there unchanged and adds the new ones: markers the user made, renamed or
-moved are never touched.
+Toonbeat remembers the markers it made (frame and name) in the scene's hidden
+``_toonbeat_markers`` property. Re-importing removes exactly those that are still
+there unchanged (``core.edits``) and adds the new ones: markers the user made,
+renamed or moved are never touched.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 from collections.abc import Iterable
 
 import bpy
 
+from ..core.edits import ChannelRecord, dump_record, read_record, untouched
 from ..core.markers import Marker
 
 RECORD_PROPERTY = "_toonbeat_markers"
+RECORD_CHANNEL = "markers"
+logger = logging.getLogger(__name__)
 
 
 def replace_markers(scene: bpy.types.Scene, markers: Iterable[Marker]) -> tuple[int, int]:
@@ -23,23 +26,18 @@ def replace_markers(scene: bpy.types.Scene, markers: Iterable[Marker]) -> tuple[
 
     Returns ``(added, removed)``.
     """
-    removed = remove_markers(scene)
-    made = []
+    markers = list(markers)
+    record = read_record(scene.get(RECORD_PROPERTY))
+    for problem in record.problems:
+        logger.warning("%s: %s", scene.name, problem)
+    found = list(scene.timeline_markers)
+    mine = untouched([(m.frame, m.name) for m in found], record.get(RECORD_CHANNEL),
+                     [(m.frame, m.name) for m in markers])
+    doomed = [old for old, toonbeat in zip(found, mine, strict=True) if toonbeat]
+    for old in doomed:
+        scene.timeline_markers.remove(old)
     for marker in markers:
         scene.timeline_markers.new(marker.name, frame=marker.frame)
-        made.append([marker.name, marker.frame])
-    scene[RECORD_PROPERTY] = json.dumps(made, separators=(",", ":"))
-    return len(made), removed
-
-
-def remove_markers(scene: bpy.types.Scene) -> int:
-    """Remove the markers Toonbeat made that the user has not renamed or moved."""
-    try:
-        recorded = {(name, frame) for name, frame in json.loads(scene.get(RECORD_PROPERTY, "[]"))}
-    except (TypeError, ValueError):
-        recorded = set()
-    doomed = [m for m in scene.timeline_markers if (m.name, m.frame) in recorded]
-    for marker in doomed:
-        scene.timeline_markers.remove(marker)
-    scene[RECORD_PROPERTY] = "[]"
-    return len(doomed)
+    made = ChannelRecord(tuple(m.frame for m in markers), tuple(m.name for m in markers))
+    scene[RECORD_PROPERTY] = dump_record({RECORD_CHANNEL: made})
+    return len(markers), len(doomed)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from addon.core.beatfile import AudioInfo, BeatData
+from addon.core.beatfile import BEATS_PER_BAR, AudioInfo, BeatData
 from addon.core.files import file_sha256
 
 from . import audio, beats, downbeats, energy, features, onsets, sections, tempo
@@ -113,7 +113,7 @@ def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) 
         tempo=round(60.0 / period, 3),
         beats=tuple(np.round(beat_times, 4).tolist()),
         beat_positions=tuple(int(p) for p in beat_positions),
-        beats_per_bar=downbeats.BEATS_PER_BAR,
+        beats_per_bar=BEATS_PER_BAR,
         downbeats=tuple(np.round(downbeat_times, 4).tolist()),
         onsets=tuple(np.round(onsets.onset_times(envelopes), 4).tolist()),
         sections=tuple(section_list),
@@ -131,7 +131,7 @@ def beat_salience(envelopes: onsets.OnsetEnvelopes) -> np.ndarray:
 
 def _bar_lines(downbeat_times: np.ndarray, beat_period: float, duration: float) -> np.ndarray:
     """Bar lines (seconds): the downbeats, plus the end of the last bar (or of the song)."""
-    bar = downbeats.BEATS_PER_BAR * beat_period
+    bar = BEATS_PER_BAR * beat_period
     if len(downbeat_times) == 0:
         return np.arange(0.0, duration + bar, bar)
     last_end = min(duration, downbeat_times[-1] + bar)

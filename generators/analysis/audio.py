@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from addon.core.input_limits import unreadable_reason
 from generators.errors import ToonbeatError
 
 MIN_DURATION = 2.0
@@ -51,10 +52,11 @@ class AudioSource:
 def open_audio(path: str | os.PathLike[str]) -> AudioSource:
     """Check that ``path`` is an audio file at least ``MIN_DURATION`` long and describe it."""
     source = Path(path)
-    if not source.exists():
-        raise ToonbeatError(f"{source}: no such file")
     if source.is_dir():
         raise ToonbeatError(f"{source}: is a folder, not an audio file")
+    reason = unreadable_reason(source)
+    if reason is not None:
+        raise ToonbeatError(f"{source}: {reason}")
     if source.stat().st_size == 0:
         raise ToonbeatError(f"{source}: the file is empty")
     try:

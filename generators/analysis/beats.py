@@ -20,6 +20,8 @@ import warnings
 import numpy as np
 from scipy import ndimage
 
+from addon.core.beatfile import BEATS_PER_BAR
+
 TIGHTNESS = 30.0
 """Cost of a beat interval that differs from the local period, per unit of absolute log-ratio."""
 
@@ -28,8 +30,6 @@ STEADY_TOLERANCE = 0.012
 
 LOCAL_BEATS = 8
 """Beats on either side whose intervals give the local interval."""
-
-BEATS_PER_BAR = 4
 
 SPLIT_RATIO = 0.75
 """Halfway points this salient relative to the beats mean the beats are twice too slow."""

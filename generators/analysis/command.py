@@ -9,6 +9,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from addon.core.cli_args import add_overwrite_argument
+from addon.core.overwrite import check_output
+
 HELP = "analyze songs: tempo, beats, downbeats, sections, drops, energy -> beat JSON"
 
 DESCRIPTION = """\
@@ -36,6 +39,7 @@ def add_parser(subparsers: Any) -> None:
         metavar="PNG",
         help="also draw waveform, energy, beats, sections and drops to this PNG (a folder for several songs)",
     )
+    add_overwrite_argument(parser, "a beat file or plot")
     parser.add_argument("--progress", action="store_true",
                         help="print a line at every percent done (the add-on's Analyze button reads them)")
     parser.set_defaults(run=run)
@@ -51,13 +55,14 @@ def run(args: argparse.Namespace) -> int:
 
     songs: list[Path] = args.songs
     batch = len(songs) > 1 or args.output.is_dir()
-    targets = _output_names(songs)
+    names = _output_names(songs)
+    targets = {song: _targets(args, names[song], batch) for song in songs}
+    for json_path, plot_path in targets.values():
+        for path in filter(None, (json_path, plot_path)):
+            check_output(path, inputs=songs, overwrite=args.overwrite, what="beat file or plot")
     failures = 0
     for number, song in enumerate(songs, start=1):
-        json_path = args.output / f"{targets[song]}.json" if batch else args.output
-        plot_path = None
-        if args.plot is not None:
-            plot_path = args.plot / f"{targets[song]}.png" if batch else args.plot
+        json_path, plot_path = targets[song]
         started = time.perf_counter()
         try:
             data = analyze_file(song, progress=_PercentPrinter() if args.progress else None)
@@ -80,6 +85,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"toonbeat: {failures} of {len(songs)} songs failed", file=sys.stderr)
         return 1
     return 0
+
+
+def _targets(args: argparse.Namespace, name: str, batch: bool) -> tuple[Path, Path | None]:
+    """The beat file and the plot (if asked for) written for the song named ``name``."""
+    json_path = args.output / f"{name}.json" if batch else args.output
+    plot_path = None
+    if args.plot is not None:
+        plot_path = args.plot / f"{name}.png" if batch else args.plot
+    return json_path, plot_path
 
 
 def _output_names(songs: list[Path]) -> dict[Path, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-BEATS_PER_BAR = 4
+from addon.core.beatfile import BEATS_PER_BAR
 
 
 def beat_features(levels: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:

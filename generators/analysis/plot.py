@@ -10,6 +10,7 @@ from scipy import ndimage
 
 from addon.core.beatfile import BeatData
 from addon.core.files import atomic_path
+from addon.core.overwrite import MADE_BY, PNG_SOFTWARE_KEY
 
 SECTION_COLOURS = {
     "intro": "#cfe8ff",
@@ -93,4 +94,5 @@ def _smooth(values: np.ndarray, width: float) -> np.ndarray:
 
 def _save_atomically(figure: object, target: Path) -> None:
     with atomic_path(target) as temporary:
-        figure.savefig(temporary, format="png", dpi=100)  # type: ignore[attr-defined]
+        figure.savefig(temporary, format="png", dpi=100,  # type: ignore[attr-defined]
+                       metadata={PNG_SOFTWARE_KEY: MADE_BY})

@@ -8,6 +8,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from addon.core.cli_args import add_overwrite_argument
+from addon.core.overwrite import check_output
+
 from ..errors import ToonbeatError
 
 BACKENDS = ("diffusers", "procedural")
@@ -72,6 +75,7 @@ def _common(parser: argparse.ArgumentParser, default_output: str) -> None:
     parser.add_argument("--width", type=int, help="generation width in pixels, a multiple of 8")
     parser.add_argument("--height", type=int, help="generation height in pixels, a multiple of 8")
     parser.add_argument("--style", help="style JSON file (default: the shipped presets/style.json)")
+    add_overwrite_argument(parser, "a PNG or JSON file in the output")
 
 
 def run_character(args: argparse.Namespace) -> int:
@@ -82,6 +86,8 @@ def run_character(args: argparse.Namespace) -> int:
     name = args.name or preset.name
     secondaries = [] if args.no_secondary else (args.secondary or list(preset.secondary))
     output = Path(args.output)
+    for folder in [output / name, *(output / secondary for secondary in secondaries)]:
+        _check_may_write(_files_in(folder), args.overwrite)
     if args.backend == "procedural":
         from .procedural import draw_character
 
@@ -111,10 +117,12 @@ def run_character(args: argparse.Namespace) -> int:
 def run_backgrounds(args: argparse.Namespace) -> int:
     """Draw one background per label."""
     labels = tuple(label.strip() for label in args.labels.split(",") if label.strip())
+    output = Path(args.output)
+    _check_may_write([output / f"{label}.png" for label in labels] + [output / "backgrounds.json"], args.overwrite)
     if args.backend == "procedural":
         from .procedural import draw_backgrounds
 
-        written = draw_backgrounds(Path(args.output), labels=labels, size=args.size or (1920, 1080), seed=args.seed,
+        written = draw_backgrounds(output, labels=labels, size=args.size or (1920, 1080), seed=args.seed,
                                    theme=args.preset)
         print(f"wrote {', '.join(str(path) for path in written.values())}")
         return 0
@@ -128,10 +136,23 @@ def run_backgrounds(args: argparse.Namespace) -> int:
     request = BackgroundRequest(scene=scene, style=load_style(args.style), labels=labels, seed=args.seed,
                                 width=args.width, height=args.height, size=args.size, steps=args.steps,
                                 guidance=args.guidance, tileable=args.tileable)
-    written = make_backgrounds(_load(args), request, args.output, progress=_show)
+    written = make_backgrounds(_load(args), request, output, progress=_show)
     print(file=sys.stderr)
     print(f"wrote {', '.join(str(path) for path in written.values())}")
     return 0
+
+
+def _files_in(folder: Path) -> list[Path]:
+    """The PNG and JSON files already in a character folder Toonbeat is about to draw into."""
+    if folder.exists() and not folder.is_dir():
+        raise ToonbeatError(f"{folder}: is a file; the character is drawn into a folder of that name")
+    return [path for path in folder.glob("*") if path.suffix.lower() in (".png", ".json")] if folder.exists() else []
+
+
+def _check_may_write(paths: list[Path], overwrite: bool) -> None:
+    """Refuse (naming the file and ``--overwrite``) to draw over art Toonbeat did not make."""
+    for path in paths:
+        check_output(path, overwrite=overwrite, what="image")
 
 
 def _load(args: argparse.Namespace) -> Any:

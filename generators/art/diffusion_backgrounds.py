@@ -16,13 +16,14 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from addon.core.backgrounds import SECTION_LABELS
+
 from ..errors import ToonbeatError
+from ..images import toonbeat_png_info
 from ..version import toonbeat_version
 from .diffusion import ArtPipelines, ImageRequest, generate_image
 from .diffusion_characters import ArtProgress, ProgressCallback
 from .presets import BackgroundPreset, Style
-
-SECTION_LABELS = ("intro", "build", "drop", "breakdown", "outro")
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def make_backgrounds(pipes: ArtPipelines, request: BackgroundRequest, folder: st
                 height=height, steps=request.steps, guidance=request.guidance), on_step=on_step, cancel=cancel)
             if request.size:
                 image = image.resize(request.size, Image.Resampling.LANCZOS)
-            image.convert("RGB").save(staging / f"{label}.png")
+            image.convert("RGB").save(staging / f"{label}.png", pnginfo=toonbeat_png_info())
         side = {"format": "toonbeat.backgrounds", "version": 1, "scene": request.scene.name, "prompts": prompts,
                 "negative_prompt": request.style.negative, "seed": request.seed, "model": pipes.spec.model,
                 "model_kind": pipes.kind, "tileable": request.tileable, "size": [width, height],

@@ -26,6 +26,7 @@ import numpy as np
 from addon.core.character_sheet import write_sheet
 
 from ..errors import ToonbeatError
+from ..images import toonbeat_png_info
 from ..version import toonbeat_version
 from .diffusion import ArtPipelines, ImageRequest, generate_image
 from .keying import key_background, opaque_box
@@ -158,7 +159,7 @@ def _write_folder(target: Path, images: dict[str, np.ndarray], write_sheet_into:
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:
         for pose, rgba in images.items():
-            Image.fromarray(rgba, "RGBA").save(staging / f"{pose}.png")
+            Image.fromarray(rgba, "RGBA").save(staging / f"{pose}.png", pnginfo=toonbeat_png_info())
         write_sheet_into(staging)
         target.mkdir(exist_ok=True)
         for path in staging.iterdir():

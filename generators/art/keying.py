@@ -1,10 +1,10 @@
-"""Background removal for characters drawn on a simple background, in numpy.
+"""Background removal for characters drawn on a simple background.
 
-The prompts ask for a plain background, so the background is the colour found along
-the image's border. Pixels close to that colour *and connected to the border* are
-background (a flood fill, so a white shirt inside a black outline stays). Around
-it, a narrow band gets a soft alpha from how much background colour each pixel
-holds, and that colour is taken back out so no halo remains.
+The prompts ask for a plain background, so the background is the median colour
+along the image's border (a diffusion model's "plain" background is never exactly
+flat). Keying itself is the add-on's keyer (``addon.core.keying``): pixels close to
+that colour *and connected to the border* go (a white shirt inside a black outline
+stays), and the edge gets a soft alpha with the background colour taken out.
 
 Images are ``(height, width, 3)`` or ``(height, width, 4)`` uint8 arrays; the result
 is ``(height, width, 4)`` uint8 RGBA.
@@ -13,7 +13,8 @@ is ``(height, width, 4)`` uint8 RGBA.
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
+
+from addon.core.keying import TOLERANCE, key_pixels
 
 
 def border_colour(rgb: np.ndarray) -> np.ndarray:
@@ -22,46 +23,21 @@ def border_colour(rgb: np.ndarray) -> np.ndarray:
     return np.asarray(np.median(ring, axis=0))
 
 
-def key_background(image: np.ndarray, tolerance: float = 0.12, edge_px: int = 2) -> np.ndarray:
-    """Cut the border-connected plain background out of ``image``.
-
-    Background is every pixel within ``tolerance`` of the border colour that a flood
-    fill from the border reaches. In the ``edge_px`` wide band around it, alpha is
-    how far each pixel has moved from the background towards the nearest solid
-    foreground colour, and that share of background colour is taken back out.
+def key_background(image: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray:
+    """Cut the border-connected plain background (the ``border_colour``) out of ``image``.
 
     Parameters
     ----------
     image : np.ndarray, shape ``(height, width, 3 or 4)``, uint8
     tolerance : float
         colour distance (RGB, 0..1 per channel, Euclidean) under which a pixel is background.
-    edge_px : int
-        width in pixels of the soft edge.
 
     Returns
     -------
-    np.ndarray, shape ``(height, width, 4)``, uint8 RGBA with the background transparent.
+    np.ndarray, shape ``(height, width, 4)``, uint8 RGBA with the background transparent
+    (``addon.core.keying.key_pixels``, the add-on's keyer).
     """
-    rgb = image[..., :3].astype(np.float64) / 255
-    background = border_colour(image[..., :3])
-    labels, _ = ndimage.label(np.linalg.norm(rgb - background, axis=-1) < tolerance)
-    border_labels = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    keyed = np.isin(labels, border_labels[border_labels > 0])
-    edge = ndimage.binary_dilation(keyed, iterations=edge_px) & ~keyed
-    solid = ~(keyed | edge)
-    alpha = np.where(keyed, 0.0, 1.0)
-    if edge.any() and solid.any():
-        _, (rows, columns) = ndimage.distance_transform_edt(~solid, return_indices=True)
-        towards = rgb[rows[edge], columns[edge]] - background
-        moved = rgb[edge] - background
-        share = np.einsum("ij,ij->i", moved, towards) / np.maximum(np.einsum("ij,ij->i", towards, towards), 1e-9)
-        alpha[edge] = np.clip(share, 0.0, 1.0)
-        unmixed = (rgb[edge] - (1 - alpha[edge, None]) * background) / np.maximum(alpha[edge, None], 1e-3)
-        rgb[edge] = np.clip(unmixed, 0.0, 1.0)
-    if image.shape[-1] == 4:
-        alpha = np.minimum(alpha, image[..., 3] / 255)
-    rgba = np.concatenate([rgb, alpha[..., None]], axis=-1)
-    return np.round(rgba * 255).astype(np.uint8)
+    return key_pixels(image, border_colour(image[..., :3]) * 255, tolerance)
 
 
 def opaque_box(rgba: np.ndarray, threshold: int = 8) -> tuple[int, int, int, int] | None:

@@ -22,10 +22,12 @@ from pathlib import Path
 
 from PIL import Image, ImageColor
 
+from addon.core.backgrounds import SECTION_LABELS
 from addon.core.character_sheet import Character, read_character, write_sheet
 from addon.core.files import atomic_path
 
 from ..errors import ToonbeatError
+from ..images import toonbeat_png_info
 from .characters.cyborg_dj import CyborgDJ
 from .characters.figure import Figure, trim_width
 from .characters.poses import POSES, variant
@@ -36,7 +38,6 @@ from .scenes.mood import mood_for
 
 DESIGNS: dict[str, type[Figure]] = {"cyborg_dj": CyborgDJ, "robot_drummer": RobotDrummer}
 """Character designs by name: the main character and a secondary one in the same style."""
-SECTION_LABELS = ("intro", "build", "drop", "breakdown", "outro")
 ColorSpec = str | Sequence[int]
 """A colour as ``"#rrggbb"`` (or any CSS colour name) or as three 0..255 numbers."""
 
@@ -166,6 +167,6 @@ def _save_png(image: Image.Image, path: Path) -> None:
     """Write a PNG through a temporary file, so a failed write never leaves half an image."""
     try:
         with atomic_path(path) as temporary:
-            image.save(temporary, format="PNG")
+            image.save(temporary, format="PNG", pnginfo=toonbeat_png_info())
     except OSError as error:
         raise ToonbeatError(f"{path}: cannot write the image ({error.strerror or error})") from error

@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 from typing import Any
+
+from addon.core.cli_args import add_overwrite_argument
+from addon.core.overwrite import check_output
 
 from .backends import BACKENDS, MODEL_SIZES
 
@@ -42,15 +46,20 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--lufs", type=float, default=-14.0, help="integrated loudness target (default: %(default)s)")
     parser.add_argument("--true-peak", type=float, default=-1.0,
                         help="true-peak ceiling in dBTP (default: %(default)s)")
+    add_overwrite_argument(parser, "a WAV or side file")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Generate the track; progress goes to stderr."""
     from .backends import MusicModelSpec, Sampling
-    from .musicgen import MusicProgress, MusicRequest, generate_track
+    from .musicgen import SIDE_FILE_SUFFIX, MusicProgress, MusicRequest, generate_track
     from .presets import build_prompt, load_preset
 
+    output = Path(args.output)
+    inputs = [Path(path) for path in (args.melody, args.preset) if path and Path(path).suffix]
+    for path in (output, output.with_suffix(SIDE_FILE_SUFFIX)):
+        check_output(path, inputs=inputs, overwrite=args.overwrite, what="track")
     preset_name = args.preset or (None if args.prompt else "industrial")
     preset = load_preset(preset_name) if preset_name else None
     request = MusicRequest(

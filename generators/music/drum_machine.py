@@ -21,16 +21,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import soundfile
 from scipy import signal
 
-from addon.core.beatfile import AudioInfo, BeatData, Section
-from addon.core.files import atomic_path, file_sha256
+from addon.core.beatfile import BEATS_PER_BAR, AudioInfo, BeatData, Section
+from addon.core.files import file_sha256
 
 from . import drum_voices as voices
+from . import wav
 
 STYLES = ("house", "techno", "industrial")
-BEATS_PER_BAR = 4
 STEPS_PER_BEAT = 4
 PEAK_LEVEL = 0.89
 """Peak sample value of a finished song (about -1 dBFS)."""
@@ -482,8 +481,7 @@ def _check_style(style: str) -> None:
 
 def write_wav(path: str | os.PathLike[str], samples: np.ndarray, sample_rate: int) -> None:
     """Write ``samples`` (float, ``(n,)`` or ``(n, channels)``) as 16-bit PCM WAV, atomically."""
-    with atomic_path(path) as temporary:
-        soundfile.write(temporary, np.clip(samples, -1.0, 1.0), sample_rate, subtype="PCM_16", format="WAV")
+    wav.write_wav(path, samples, sample_rate, subtype="PCM_16")
 
 
 def ground_truth_beat_data(song: Song, wav_path: str | os.PathLike[str]) -> BeatData:

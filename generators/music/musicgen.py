@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from addon.core.files import atomic_path, write_json_atomically
+from addon.core.files import write_json_atomically
 
 from ..errors import CancelledError, ToonbeatError
 from ..version import toonbeat_version
@@ -226,10 +226,9 @@ def resample(audio: np.ndarray, sr_from: int, sr_to: int) -> np.ndarray:
 
 def _write_atomically(wav: Path, side_file: Path, audio: np.ndarray, sr: int, side: dict[str, Any]) -> None:
     """The WAV through a temporary file renamed into place, then the side file the same way."""
-    import soundfile
+    from .wav import write_wav
 
-    with atomic_path(wav) as temporary:
-        soundfile.write(temporary, audio.T, sr, subtype="PCM_24", format="WAV")
+    write_wav(wav, audio.T, sr, subtype="PCM_24")
     write_json_atomically(side, side_file)
 
 

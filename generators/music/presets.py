@@ -6,9 +6,10 @@ file of the same shape can be given by path instead of a name.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
+
+from addon.core.json_files import read_json_object
 
 from ..errors import ToonbeatError
 
@@ -35,11 +36,11 @@ def load_preset(name_or_path: str) -> MusicPreset:
     path = Path(name_or_path) if name_or_path.endswith(".json") else PRESET_FOLDER / f"{name_or_path}.json"
     if not path.is_file():
         raise ToonbeatError(f"{path}: no such music preset (shipped: {', '.join(preset_names())})")
+    data = read_json_object(path, "music preset", ToonbeatError)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
         return MusicPreset(name=str(data.get("name", path.stem)), description=str(data.get("description", "")),
                            prompt=str(data["prompt"]), bpm=float(data["bpm"]))
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError) as error:
         raise ToonbeatError(f"{path}: a music preset needs a 'prompt' text and a 'bpm' number ({error})") from error
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from addon.core.backgrounds import SECTION_LABELS
+
 from .cache import ModelCache
 from .params import Field
 
@@ -73,7 +75,7 @@ ART_FIELDS = (
     Field("poses", "array", "poses to draw (default: idle, dance, headbang, walk)", items="string"),
     Field("secondary", "array", "secondary character presets (default: the preset's)", items="string"),
     Field("labels", "array", "section labels for backgrounds", items="string",
-          default=["intro", "build", "drop", "breakdown", "outro"]),
+          default=list(SECTION_LABELS)),
     Field("size", "array", "final background size [width, height]", items="integer"),
     Field("tileable", "boolean", "make backgrounds tile seamlessly", default=False),
     Field("model", "string", "hub id, pipeline folder or checkpoint file on the service"),

@@ -38,7 +38,7 @@ def drawn(scene, tb, tmp_path):
         tb.module("assemble").bake(scene, beats, chosen, "3d", images)
         plan = tb.module("core.choreography").plan_choreography(
             beats, tb.module("stage.stage3d").cast(scene), chosen, key_spacing=1 / 24)
-        frames, slots = tb.module("sync.bake").track_frames(plan.track("hero", "pose"), 24.0, 1, float)
+        frames, slots = tb.module("core.timing").track_frames(plan.track("hero", "pose"), 24.0, 1, float)
         return [int(f) for f in frames], [round(s) for s in slots]
 
     drawing = tb.module("stage.stage3d").stage_scene(scene).objects["hero drawing"]
@@ -213,3 +213,19 @@ def test_see_through_holes_are_cut_out_by_a_holdout_material(drawn, tmp_path):
     [frame] = library(tb, ring).values()
     used = [ring.data.materials[s.material_index].grease_pencil for s in strokes_of(frame)]
     assert [m.use_fill_holdout for m in used] == [False, True]
+
+
+
+def test_a_corrupt_record_warns_and_loses_no_pose_keyframe(drawn):
+    """Recovering: every switch found stays (those the new bake writes again exactly are rewritten as
+    they were), and the record is whole again afterwards."""
+    _, tb, drawing, bake = drawn
+    frames, _ = bake()
+    before = switches(tb, drawing)
+    drawing["_toonbeat_pose_frames"] = '{"poses": {"frames": [1, 13'
+    minimal_frames, _ = bake("minimal")
+    after = switches(tb, drawing)
+    assert {frame: after.get(frame) for frame in before} == before
+    assert set(minimal_frames) - set(frames) <= set(after)
+    record = tb.module("core.edits").read_record(drawing["_toonbeat_pose_frames"])
+    assert record.problems == []

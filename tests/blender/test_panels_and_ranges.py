@@ -39,7 +39,8 @@ def test_strips_toonbeat_makes_last_the_whole_song_even_in_a_short_range(song, t
     scene.frame_end = 48
     read_character = tb.module("core.character_sheet").read_character
     stage = tb.module("stage.sequencer_stage")
-    meta = stage.add_character(scene, read_character(character_folder(tmp_path / "hero")), stage.track_frames(scene))
+    hero = read_character(character_folder(tmp_path / "hero"))
+    meta = stage.add_character(scene, hero, stage.song_strip_frames(scene))
     _bake(tb, scene, beats)
     assert meta.frame_final_duration == 192
     camera = next(tb.module("stage.roles").with_role(tb.module("compat").strips(scene), "camera"))

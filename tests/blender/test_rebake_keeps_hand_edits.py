@@ -113,3 +113,18 @@ def test_poses_switch_exactly_on_beat_frames(baked):
     scene.frame_set(1 + 8 * 24 + 1)
     visible = [s.name for s in scene.sequence_editor.strips_all["Toonbeat hero"].strips if s.blend_alpha > 0.5]
     assert len(visible) == 1
+
+
+def test_a_corrupt_record_warns_and_keeps_every_key_that_differs_from_the_new_bake(baked):
+    scene, tb, rebake = baked
+    flash_strip = scene.sequence_editor.strips_all["Toonbeat Flash"]
+    before = keys(curve(scene, tb, "Toonbeat Flash", "blend_alpha"))
+    flash_strip["_toonbeat_keys"] = '{"blend_alpha|0": {"frames": [1, 13'
+
+    count = rebake("industrial_headbang")
+
+    [warning] = count.warnings
+    assert warning.startswith("Toonbeat Flash: ") and "cannot be read" in warning
+    after = keys(curve(scene, tb, "Toonbeat Flash", "blend_alpha"))
+    assert all(after[frame] == pytest.approx(value) for frame, value in before.items())
+    assert tb.module("core.edits").read_record(flash_strip["_toonbeat_keys"]).problems == []

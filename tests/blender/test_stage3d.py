@@ -115,7 +115,7 @@ def test_a_workbench_render_shows_each_pose_from_its_switch_frame_on(stage3d, tm
     cast = tb.module("stage.stage3d").cast(scene)
     plan = tb.module("core.choreography").plan_choreography(beats, cast, tb.module("core.presets").apply_overrides(
         tb.module("core.presets").load_preset("minimal"), **POSES_ONLY), key_spacing=1 / 24)
-    frames, slots = tb.module("sync.bake").track_frames(plan.track("hero", "pose"), 24.0, 1, float)
+    frames, slots = tb.module("core.timing").track_frames(plan.track("hero", "pose"), 24.0, 1, float)
     assert len(frames) >= 2
     switch, before, after = int(frames[1]), cast[0].slots[round(slots[0])], cast[0].slots[round(slots[1])]
     assert before != after
