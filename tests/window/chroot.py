@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 SUITE = "trixie"
-PACKAGES = ("blender", "xvfb", "xauth", "imagemagick", "ffmpeg")
+# Debian packages Blender without numpy (a recommendation), which the add-on needs as every Blender build has it.
+PACKAGES = ("blender", "python3-numpy", "xvfb", "xauth", "imagemagick", "ffmpeg")
 CACHE = Path(os.environ.get("TOONBEAT_WINDOW_CACHE", Path.home() / ".cache" / "toonbeat" / "window"))
 FALLBACK_MIRROR = "http://deb.debian.org/debian"
 
