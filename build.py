@@ -3,13 +3,17 @@
 
     python3 build.py          build dist/toonbeat-<version>.zip and validate it with Blender's validator
     python3 build.py demo     set everything up, then make out/demo.mp4 and out/demo.blend
-    python3 build.py test     set everything up, then run lint, type checks and the tests on Blender 4.5 and 5.0
+    python3 build.py test     set everything up, then run lint, type checks and the tests on Blender 4.5 and 5.0,
+                              and the window test: the zip installed into Debian's Blender 4.3, driven under Xvfb
 
 Setting up means: the Debian libraries Blender needs and ffmpeg (through apt-get),
 a ``.venv`` in the checkout with Toonbeat and Blender as a Python module, and for
 the tests one environment per Blender version, cached under
 ``~/.cache/toonbeat/envs`` and keyed by their requirements (rebuilt whenever the
-cache is missing or incomplete). Every step is skipped when already done.
+cache is missing or incomplete), and for the window test a Debian 13 root with
+Blender 4.3 and Xvfb made by debootstrap, cached under ``~/.cache/toonbeat/window``
+the same way (it needs root, as CI has, for debootstrap, chroot and mount). Every
+step is skipped when already done.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ APT_PACKAGES = ("ffmpeg", "libx11-6", "libxrender1", "libxfixes3", "libxi6", "li
 BLENDER_TEST_VERSIONS = {"5.0": "bpy==5.0.1", "4.5": "bpy>=4.5,<4.6", "4.2": "bpy>=4.2,<4.3"}
 # PyPI's 4.2 wheel is built without audio, so on 4.2 only the tests that load no song run: Grease Pencil's.
 BLENDER_4_2_TESTS = "tests/blender/test_grease_pencil.py"
+# Debian's Blender 4.3 in a real window (tests/window): the panels as an artist clicks them.
+WINDOW_TESTS = "tests/window"
 # The melody model's chroma needs torchaudio, which the audiocraft environment has beside transformers.
 MELODY_TESTS = "tests/test_music_melody.py"
 # The CPU build of PyTorch for the tests; users with a GPU install the CUDA build themselves.
@@ -88,25 +94,40 @@ def test(extra: list[str]) -> int:
     blender_4_2 = ensure_cached_env("bpy-4.2", [[BLENDER_TEST_VERSIONS["4.2"], "numpy<2", *base]])
     audiocraft = ensure_cached_env("audiocraft", AUDIOCRAFT_INSTALL, remove=AUDIOCRAFT_REMOVE)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    window_env = {**env, **window_test_setup(blender_5), "TOONBEAT_LTS_PYTHON": str(blender_4)}
     checks = [
-        ("ruff", [str(blender_5), "-m", "ruff", "check", "."]),
-        ("mypy", [str(blender_5), "-m", "mypy"]),
+        ("ruff", [str(blender_5), "-m", "ruff", "check", "."], env),
+        ("mypy", [str(blender_5), "-m", "mypy"], env),
         ("pytest on Blender 5.0 and the generators", [str(blender_5), "-m", "pytest", "-m", "not audiocraft",
-                                                      f"--ignore={MELODY_TESTS}", *extra]),
+                                                      f"--ignore={MELODY_TESTS}", f"--ignore={WINDOW_TESTS}",
+                                                      *extra], env),
         ("pytest on Blender 4.5", [str(blender_4), "-m", "pytest", "-m", "blender", f"--ignore={MELODY_TESTS}",
-                                   *extra]),
-        ("pytest on Blender 4.2 (Grease Pencil)", [str(blender_4_2), "-m", "pytest", BLENDER_4_2_TESTS, *extra]),
+                                   *extra], env),
+        ("pytest on Blender 4.2 (Grease Pencil)", [str(blender_4_2), "-m", "pytest", BLENDER_4_2_TESTS, *extra], env),
         ("pytest with audiocraft", [str(audiocraft), "-m", "pytest", "-m", "audiocraft",
-                                    "tests/test_music_audiocraft.py", *extra]),
-        ("pytest: MusicGen melody through transformers", [str(audiocraft), "-m", "pytest", MELODY_TESTS, *extra]),
+                                    "tests/test_music_audiocraft.py", *extra], env),
+        ("pytest: MusicGen melody through transformers", [str(audiocraft), "-m", "pytest", MELODY_TESTS, *extra],
+         env),
+        ("window test: Blender 4.3 in Xvfb", [str(blender_5), "-m", "pytest", WINDOW_TESTS, *extra], window_env),
     ]
     failed = []
-    for name, command in checks:
+    for name, command, command_env in checks:
         _banner(name)
-        if run(command, env=env, check=False) != 0:
+        if run(command, env=command_env, check=False) != 0:
             failed.append(name)
     _banner("all checks passed" if not failed else f"failed: {', '.join(failed)}")
     return 1 if failed else 0
+
+
+def window_test_setup(python: Path) -> dict[str, str]:
+    """The Debian root with Blender 4.3 and the freshly built zip, for ``tests/window``."""
+    from tests.window import chroot
+
+    if os.geteuid() != 0:
+        raise SystemExit("the window test needs root (debootstrap, chroot and mount): run 'sudo python3 build.py test'")
+    root = chroot.ensure_root()
+    package = build_extension(DIST, python)
+    return {"TOONBEAT_WINDOW_ROOT": str(root), "TOONBEAT_ZIP": str(package)}
 
 
 def build_extension(out_dir: Path, python: Path) -> Path:

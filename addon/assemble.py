@@ -20,6 +20,7 @@ from .core.choreography import CastMember, Plan, plan_choreography
 from .core.markers import plan_markers
 from .core.presets import Preset
 from .core.stage_layout import Placement
+from .core.timing import frame_count
 from .stage import sequencer_stage, stage3d
 from .sync.bake import Binding, bake_plan
 from .sync.keys import BakeCount
@@ -108,10 +109,10 @@ def bake(scene: bpy.types.Scene, beats: BeatData, preset: Preset, stage: str,
     """Lay the stage out for the scene's current size and bake ``preset``'s choreography onto it.
 
     Backgrounds are laid out per section again; characters are placed again; keys
-    the artist edited stay (see ``sync.keys``).
+    the artist edited stay (see ``sync.keys``); the scene's frame range stays as it is.
     """
     module = stage_module(stage)
-    frames = sequencer_stage.song_frames(scene, beats.duration)
+    frames = frame_count(beats.duration, sequencer_stage.scene_rate(scene))
     module.arrange_characters(scene)
     if backgrounds:
         module.layout_backgrounds(scene, backgrounds, beats.sections, frames)

@@ -1,8 +1,9 @@
-"""Every difference between Blender 4.2, 4.5 and 5.0 that Toonbeat meets, in one place.
+"""Every difference between the Blender versions Toonbeat meets (4.2 to 5.0), in one place.
 
 Nothing else in Toonbeat asks for ``bpy.app.version``.
 
-- Strips: ``sequence_editor.strips`` since 4.4, ``sequences`` before (removed in 5.0).
+- Strips: ``sequence_editor.strips`` since 4.4, ``sequences`` before (removed in 5.0); the same
+  for the strips inside a meta strip (``meta.strips`` / ``meta.sequences``).
   ``new_effect`` takes ``length=`` in 5.0 and ``frame_end=`` before.
 - Actions: slotted actions with layers and channelbags since 4.4; ``Action.fcurves``
   before (removed in 5.0).
@@ -32,6 +33,11 @@ def strips(scene: bpy.types.Scene) -> Any:
     """The top-level strips of ``scene``'s sequencer, created if missing."""
     editor: Any = scene.sequence_editor or scene.sequence_editor_create()
     return editor.strips if hasattr(editor, "strips") else editor.sequences
+
+
+def meta_strips(meta: Any) -> Any:
+    """The strips inside the meta strip ``meta``."""
+    return meta.strips if hasattr(meta, "strips") else meta.sequences
 
 
 def new_effect_strip(scene: bpy.types.Scene, name: str, effect_type: str, channel: int,

@@ -51,6 +51,7 @@ class Job(JobRecord):
     pending: Future[Any] | None = field(default=None, kw_only=True)
     next_poll: float = field(default=0.0, kw_only=True)
     unreachable_since: float | None = field(default=None, kw_only=True)
+    started: float = field(default_factory=time.monotonic, kw_only=True)
 
     @property
     def active(self) -> bool:
@@ -315,7 +316,7 @@ def apply_result(job: Job) -> str:
         settings.audio_path = str(track)
         BOARD.submit(bpy.context, "analysis", {}, "beats", f"Analysis of {track.name}", upload=track,
                      scene=scene.name)
-        return f"{track} is the song; analysing it"
+        return f"{track} is the song; analyzing it"
     if job.purpose == "beats":
         beats_path = job.result_folder / "beats.json"
         settings.beats_path = str(beats_path)

@@ -9,6 +9,9 @@ import bpy
 
 ROOT_PACKAGE = __package__ or "toonbeat"
 DEFAULT_SERVICE_URL = "http://127.0.0.1:8765"
+SET_GENERATORS_PYTHON = ("Set the Generators Python in Toonbeat's preferences: the Python of the environment "
+                         "where you ran 'pip install toonbeat[gen]'")
+"""The one install hint, shown wherever the generators are needed and not set up."""
 
 
 class TOONBEAT_AP_preferences(bpy.types.AddonPreferences):
@@ -19,11 +22,11 @@ class TOONBEAT_AP_preferences(bpy.types.AddonPreferences):
     generators_python: bpy.props.StringProperty(
         name="Generators Python",
         subtype="FILE_PATH",
-        description="Python of the environment where Toonbeat's generators are installed "
-        "(pip install toonbeat); used to analyse songs and to start a local service",
+        description="Python of the environment where you ran 'pip install toonbeat[gen]'; "
+        "used to analyze songs and to start a local service",
     )
     service_url: bpy.props.StringProperty(
-        name="Service address",
+        name="Service Address",
         default=DEFAULT_SERVICE_URL,
         description="Toonbeat job service ('toonbeat serve'); another machine needs a token and online access",
     )

@@ -13,9 +13,18 @@ from .core.video import QUALITY_PRESETS
 from .preferences import user_preset_folder
 
 EFFECT_LABELS = {
-    "pose": "Poses", "bounce": "Bounce", "shake": "Shake", "zoom": "Zoom punch", "push_in": "Push-in",
-    "flash": "Flash", "strobe": "Strobe", "color": "Section colours", "pulse": "Light pulse",
+    "pose": "Poses", "bounce": "Bounce", "shake": "Shake", "zoom": "Zoom Punch", "push_in": "Push-In",
+    "flash": "Flash", "strobe": "Strobe", "color": "Section Colors", "pulse": "Light Pulse",
 }
+
+QUALITY_DESCRIPTIONS = {
+    "preview": "Fast H.264 encoding at medium quality",
+    "final": "H.264 at high quality",
+    "master": "Near-lossless H.264, for editing further",
+}
+"""What each quality does in Render Video; the frame size is always the scene's (Output Properties)."""
+QUALITY_ITEMS = [(name, name.title(), f"{QUALITY_DESCRIPTIONS[name]}; the frame size is the scene's "
+                  "(Output Properties)") for name in QUALITY_PRESETS]
 
 
 def _preset_search(_self: Any, _context: Any, _text: str) -> list[str]:
@@ -51,7 +60,7 @@ class TOONBEAT_PG_generate(bpy.types.PropertyGroup):
     character_preset: bpy.props.StringProperty(
         name="Character", default="cyborg_dj", search=_fixed_search("cyborg_dj", "robot_drummer"),
         description="Character preset of the generators")
-    character_prompt: bpy.props.StringProperty(name="Description", description="Instead of the preset's prompt")
+    character_prompt: bpy.props.StringProperty(name="Prompt", description="Instead of the character preset's prompt")
     background_preset: bpy.props.StringProperty(
         name="Place", default="industrial_club", search=_fixed_search("industrial_club", "factory", "city"),
         description="Background preset of the generators")
@@ -88,7 +97,7 @@ class TOONBEAT_PG_scene(bpy.types.PropertyGroup):
         default="sequencer",
     )
     characters_as: bpy.props.EnumProperty(
-        name="Characters as",
+        name="Characters As",
         items=[("PLANES", "Image Planes", "One flat, unlit plane per pose image"),
                ("GREASE_PENCIL", "Grease Pencil", "Each pose traced into filled strokes you can redraw")],
         default="PLANES",
@@ -103,7 +112,7 @@ class TOONBEAT_PG_scene(bpy.types.PropertyGroup):
         description="Render engine of the 3D stage",
     )
     key_background: bpy.props.BoolProperty(
-        name="Key flat backgrounds", default=True,
+        name="Key Flat Backgrounds", default=True,
         description="Make the flat background of pose images without transparency see-through "
         "(a keyed copy is made; your file stays as it is)",
     )
@@ -111,14 +120,16 @@ class TOONBEAT_PG_scene(bpy.types.PropertyGroup):
         name="Preset", default="house_bounce", search=_preset_search,
         description="Choreography preset: a built-in or your own name, or a .json file (copy one to start)",
     )
-    with_beat_markers: bpy.props.BoolProperty(name="Beat markers", description="Also mark every beat")
-    with_onset_markers: bpy.props.BoolProperty(name="Onset markers", description="Also mark every onset")
+    with_beat_markers: bpy.props.BoolProperty(name="Beat Markers", description="Also mark every beat")
+    with_onset_markers: bpy.props.BoolProperty(name="Onset Markers", description="Also mark every onset")
     quality: bpy.props.EnumProperty(
         name="Quality",
-        items=[(name, name.title(), f"{p.width}x{p.height}") for name, p in QUALITY_PRESETS.items()],
+        items=QUALITY_ITEMS,
         default="preview",
+        description="How the video is encoded; Render Video keeps the scene's frame size and frame range",
     )
-    output_path: bpy.props.StringProperty(name="Video", subtype="FILE_PATH", default="//toonbeat.mp4")
+    output_path: bpy.props.StringProperty(name="Video", subtype="FILE_PATH", default="//toonbeat.mp4",
+                                          description="The MP4 to write (// is the .blend file's folder)")
     seed: bpy.props.IntProperty(name="Seed", min=0, description="Seed of the shake directions")
     generate: bpy.props.PointerProperty(type=TOONBEAT_PG_generate)
 

@@ -1,15 +1,38 @@
-"""Sidebar panels (a Toonbeat tab) in the 3D View and the Sequencer: one button per step."""
+"""Sidebar panels (a Toonbeat tab) in the 3D View and the Sequencer: one button per step.
+
+Each step's drawing lives in one mixin (``GeneratePanel``, ``SongPanel``, ...);
+the registered panels are named classes, one per step and editor, listed in ``classes``.
+"""
 
 from __future__ import annotations
+
+import textwrap
+import time
+from typing import Any
 
 import bpy
 
 from .core.presets import EFFECTS
+from .core.progress import progress_text
 from .properties import EFFECT_LABELS, settings_of
+
+# Width of a character of the interface font at a UI scale of 1, in pixels (for wrapping long messages).
+_CHARACTER_WIDTH = 7.0
+
+
+def wrapped_label(layout: Any, context: bpy.types.Context, text: str, icon: str = "NONE") -> None:
+    """``text`` as whole lines that fit the region's width, so a long message is read to its end."""
+    region_width = getattr(context.region, "width", 300)
+    scale = context.preferences.system.ui_scale
+    columns = max(int((region_width - 40 * scale) / (_CHARACTER_WIDTH * scale)), 16)
+    column = layout.column(align=True)
+    for number, line in enumerate(textwrap.wrap(text, columns) or [""]):
+        column.label(text=line, icon=icon if number == 0 else "BLANK1")
 
 
 class ToonbeatPanel(bpy.types.Panel):
-    """What every Toonbeat panel shares: the sidebar tab. Only the concrete panels below are registered."""
+    """What every Toonbeat panel shares: the sidebar's Toonbeat tab. Only the named panels below, one per
+    step and editor, are registered."""
 
     bl_region_type = "UI"
     bl_category = "Toonbeat"
@@ -27,29 +50,45 @@ class GeneratePanel(ToonbeatPanel):
         from .preferences import preferences
 
         layout = self.layout
+        layout.use_property_split = True
+        layout.use_property_decorate = False
         wanted = settings_of(context.scene).generate
-        row = layout.row(align=True)
-        row.label(text=preferences(context).service_url, icon="URL")
-        row.operator("toonbeat.start_service", text="", icon="PLAY")
+        layout.label(text=f"Service: {preferences(context).service_url}", icon="URL")
+        layout.operator("toonbeat.start_service", icon="PLAY")
         music = layout.column(align=True)
         for name in ("music_preset", "music_prompt", "music_seconds", "music_bpm", "music_model", "music_seed"):
             music.prop(wanted, name)
-        music.operator("toonbeat.generate_music", icon="SOUND")
+        music.operator("toonbeat.generate_music", text="Generate Music", icon="SOUND")
         art = layout.column(align=True)
         for name in ("art_backend", "character_preset", "character_prompt", "background_preset", "art_model",
-                     "art_seed"):
+                     "art_seed", "art_loras", "art_config", "art_ip_adapter", "art_key_tolerance"):
             art.prop(wanted, name)
         row = art.row(align=True)
-        row.operator("toonbeat.generate_art", text="Characters", icon="OUTLINER_OB_ARMATURE").what = "character"
-        row.operator("toonbeat.generate_art", text="Backgrounds", icon="IMAGE_BACKGROUND").what = "backgrounds"
+        row.operator("toonbeat.generate_art", text="Generate Characters", icon="OUTLINER_OB_ARMATURE").what = (
+            "character")
+        art.operator("toonbeat.generate_art", text="Generate Backgrounds", icon="IMAGE_BACKGROUND").what = (
+            "backgrounds")
         for index, job in enumerate(BOARD.jobs):
-            box = layout.box()
-            row = box.row()
-            row.label(text=job.label)
-            if job.active:
-                row.operator("toonbeat.cancel_job", text="", icon="X").index = index
-            box.progress(factor=job.progress if job.status != "done" else 1.0, type="BAR",
-                         text=f"{job.status}: {job.message}"[:80])
+            draw_job(layout, context, index, job)
+        if BOARD.jobs:
+            layout.operator("toonbeat.clear_jobs", icon="TRASH")
+
+
+def draw_job(layout: Any, context: bpy.types.Context, index: int, job: Any) -> None:
+    """One job: its name, a cancel button while it runs, its progress with time left, its whole message."""
+    box = layout.box()
+    row = box.row()
+    row.label(text=job.label, icon="ERROR" if job.status == "failed" else "NONE")
+    if job.retryable:
+        row.operator("toonbeat.retry_job", text="", icon="FILE_REFRESH").index = index
+    if job.active:
+        row.operator("toonbeat.cancel_job", text="", icon="X").index = index
+        box.progress(factor=job.progress, type="BAR",
+                     text=progress_text(job.status.title(), job.progress or None, time.monotonic() - job.started))
+    else:
+        box.label(text=job.status.title(), icon="CHECKMARK" if job.status == "done" else "CANCEL")
+    if job.message:
+        wrapped_label(box, context, job.message)
 
 
 class SongPanel(ToonbeatPanel):
@@ -59,15 +98,23 @@ class SongPanel(ToonbeatPanel):
 
     def draw(self, context: bpy.types.Context) -> None:
         """Song, beat file, analysis and markers."""
+        from .operators.analyze import PROGRESS, PROGRESS_FACTOR
+
         layout = self.layout
         settings = settings_of(context.scene)
+        layout.use_property_split = True
+        layout.use_property_decorate = False
         layout.prop(settings, "audio_path")
-        row = layout.row(align=True)
-        row.prop(settings, "beats_path")
-        row.operator("toonbeat.analyze", text="", icon="SOUND")
-        row = layout.row(align=True)
-        row.prop(settings, "with_beat_markers", toggle=True)
-        row.prop(settings, "with_onset_markers", toggle=True)
+        layout.prop(settings, "beats_path")
+        running = PROGRESS.get(context.scene.name)
+        if running is None:
+            layout.operator("toonbeat.analyze", icon="SOUND")
+        else:
+            layout.progress(factor=PROGRESS_FACTOR.get(context.scene.name, 0.0), type="BAR", text=running)
+            layout.label(text="Cancel", icon="EVENT_ESC")
+        column = layout.column(heading="Also Mark", align=True)
+        column.prop(settings, "with_beat_markers", text="Beats")
+        column.prop(settings, "with_onset_markers", text="Onsets")
         layout.operator("toonbeat.load_song", icon="MARKER_HLT")
 
 
@@ -80,13 +127,18 @@ class StagePanel(ToonbeatPanel):
         """Stage kind, character and background imports."""
         layout = self.layout
         settings = settings_of(context.scene)
-        layout.prop(settings, "stage")
+        layout.use_property_split = True
+        layout.use_property_decorate = False
+        layout.prop(settings, "stage", expand=True)
         if settings.stage == "3d":
             layout.prop(settings, "characters_as")
             layout.prop(settings, "stage_engine")
-        layout.prop(settings, "key_background")
-        layout.operator("toonbeat.import_character", icon="OUTLINER_OB_ARMATURE")
-        layout.operator("toonbeat.import_backgrounds", icon="IMAGE_BACKGROUND")
+        whole_width = layout.column()
+        whole_width.use_property_split = False
+        whole_width.prop(settings, "key_background")
+        column = layout.column(align=True)
+        column.operator("toonbeat.import_character", icon="OUTLINER_OB_ARMATURE")
+        column.operator("toonbeat.import_backgrounds", icon="IMAGE_BACKGROUND")
 
 
 class ChoreographyPanel(ToonbeatPanel):
@@ -95,15 +147,19 @@ class ChoreographyPanel(ToonbeatPanel):
     bl_label = "Choreography"
 
     def draw(self, context: bpy.types.Context) -> None:
-        """Preset, per-effect switches and strengths, Bake."""
+        """Preset, one row per effect (name, preset / on / off, strength), seed, Bake."""
         layout = self.layout
         settings = settings_of(context.scene)
         layout.prop(settings, "preset")
-        grid = layout.grid_flow(columns=3, align=True)
+        column = layout.column(align=True)
         for name in EFFECTS:
-            grid.label(text=EFFECT_LABELS[name])
-            grid.prop(settings, f"{name}_mode", text="")
-            grid.prop(settings, f"{name}_strength", text="")
+            split = column.split(factor=0.4, align=True)
+            split.label(text=EFFECT_LABELS[name])
+            controls = split.split(factor=0.5, align=True)
+            controls.prop(settings, f"{name}_mode", text="")
+            strength = controls.row(align=True)
+            strength.active = getattr(settings, f"{name}_mode") != "OFF"
+            strength.prop(settings, f"{name}_strength", text="")
         layout.prop(settings, "seed")
         layout.operator("toonbeat.bake", icon="KEYINGSET")
 
@@ -117,20 +173,66 @@ class RenderPanel(ToonbeatPanel):
         """Output path, quality and the render button."""
         layout = self.layout
         settings = settings_of(context.scene)
+        layout.use_property_split = True
+        layout.use_property_decorate = False
         layout.prop(settings, "output_path")
         layout.prop(settings, "quality")
+        render = context.scene.render
+        layout.label(text=f"{render.resolution_x}x{render.resolution_y}, frames {context.scene.frame_start}"
+                     f"-{context.scene.frame_end}", icon="INFO")
         layout.operator("toonbeat.render_video", icon="RENDER_ANIMATION")
 
 
-def _panel_classes() -> tuple[type, ...]:
-    """One concrete panel per step and per editor (3D View and Sequencer sidebars)."""
-    made = []
-    for space, prefix in (("VIEW_3D", "VIEW3D"), ("SEQUENCE_EDITOR", "SEQUENCER")):
-        for step in (GeneratePanel, SongPanel, StagePanel, ChoreographyPanel, RenderPanel):
-            name = f"TOONBEAT_PT_{prefix.lower()}_{step.__name__.removesuffix('Panel').lower()}"
-            made.append(type(name, (step,), {"bl_space_type": space, "bl_idname": name}))
-    return tuple(made)
+class TOONBEAT_PT_view3d_generate(GeneratePanel):
+    bl_space_type = "VIEW_3D"
 
 
-classes = _panel_classes()
+class TOONBEAT_PT_view3d_song(SongPanel):
+    bl_space_type = "VIEW_3D"
+
+
+class TOONBEAT_PT_view3d_stage(StagePanel):
+    bl_space_type = "VIEW_3D"
+
+
+class TOONBEAT_PT_view3d_choreography(ChoreographyPanel):
+    bl_space_type = "VIEW_3D"
+
+
+class TOONBEAT_PT_view3d_render(RenderPanel):
+    bl_space_type = "VIEW_3D"
+
+
+class TOONBEAT_PT_sequencer_generate(GeneratePanel):
+    bl_space_type = "SEQUENCE_EDITOR"
+
+
+class TOONBEAT_PT_sequencer_song(SongPanel):
+    bl_space_type = "SEQUENCE_EDITOR"
+
+
+class TOONBEAT_PT_sequencer_stage(StagePanel):
+    bl_space_type = "SEQUENCE_EDITOR"
+
+
+class TOONBEAT_PT_sequencer_choreography(ChoreographyPanel):
+    bl_space_type = "SEQUENCE_EDITOR"
+
+
+class TOONBEAT_PT_sequencer_render(RenderPanel):
+    bl_space_type = "SEQUENCE_EDITOR"
+
+
+classes = (
+    TOONBEAT_PT_view3d_generate,
+    TOONBEAT_PT_view3d_song,
+    TOONBEAT_PT_view3d_stage,
+    TOONBEAT_PT_view3d_choreography,
+    TOONBEAT_PT_view3d_render,
+    TOONBEAT_PT_sequencer_generate,
+    TOONBEAT_PT_sequencer_song,
+    TOONBEAT_PT_sequencer_stage,
+    TOONBEAT_PT_sequencer_choreography,
+    TOONBEAT_PT_sequencer_render,
+)
 register, unregister = bpy.utils.register_classes_factory(classes)

@@ -43,7 +43,7 @@ def check_audio_matches(audio: str | Path, beats: BeatData) -> None:
             length = f" ({duration:.2f} s against {beats.audio.duration:.2f} s)" if duration is not None else ""
             raise AudioMismatchError(
                 f"{path} does not match its beat file: the beat file was made from other audio{length}; "
-                "analyse this file again"
+                "analyze this file again"
             )
         return
     duration = wav_duration(path)

@@ -46,7 +46,7 @@ LIGHT = "light"
 EFFECT_OF_TARGET = {
     "pose": "Pose", "cycle": "Timing", "scale_x": "Bounce", "scale_y": "Bounce",
     "offset_x": "Shake", "offset_y": "Shake", "zoom": "Zoom", "moving": "Camera", "flash": "Flash",
-    "color_r": "Colour", "color_g": "Colour", "color_b": "Colour", "pulse": "Pulse",
+    "color_r": "Color", "color_g": "Color", "color_b": "Color", "pulse": "Pulse",
 }
 BOUNCE_SQUASH = 0.08
 SHAKE_SIZE = 0.012

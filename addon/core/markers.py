@@ -1,9 +1,9 @@
 """Which timeline markers a beat file gives, as plain ``(name, frame)`` data.
 
-Bars are named by number (``Bar 17``), section starts by label, drops ``DROP``.
-Beats (``·``) and onsets (``'``) are optional: a song has thousands. Events that
-land on the same frame share one marker, names joined (``drop DROP Bar 17``), so
-the timeline stays readable.
+One short name per frame, the most telling event there naming it: a drop is
+``Drop``, a section start its label (``Intro``, ``Breakdown``), any other bar its
+number (``Bar 9``). Beats (``·``) and onsets (``'``) are optional (a song has
+thousands) and only mark frames nothing else marks.
 """
 
 from __future__ import annotations
@@ -25,17 +25,17 @@ class Marker:
 def plan_markers(beats: BeatData, rate: float, frame_start: int = 1, *,
                  with_beats: bool = False, with_onsets: bool = False) -> list[Marker]:
     """Markers for ``beats`` at the scene frame ``rate``, song start at ``frame_start``."""
-    events: list[tuple[float, str]] = [(s.start, s.label) for s in beats.sections]
-    events += [(t, "DROP") for t in beats.drops]
-    events += [(t, f"Bar {n}") for n, t in enumerate(beats.downbeats, start=1)]
+    # Lower numbers name a frame first: a drop, then a section start, a bar, a beat, an onset.
+    events: list[tuple[int, float, str]] = [(0, t, "Drop") for t in beats.drops]
+    events += [(1, s.start, s.label.replace("_", " ").title()) for s in beats.sections]
+    events += [(2, t, f"Bar {n}") for n, t in enumerate(beats.downbeats, start=1)]
     if with_beats:
-        downbeats = set(beats.downbeats)
-        events += [(t, "·") for t in beats.beats if t not in downbeats]
+        events += [(3, t, "·") for t in beats.beats]
     if with_onsets:
-        events += [(t, "'") for t in beats.onsets]
-    names_by_frame: dict[int, list[str]] = {}
-    for seconds, name in events:
-        names = names_by_frame.setdefault(seconds_to_frame(seconds, rate, frame_start), [])
-        if name not in names:
-            names.append(name)
-    return [Marker(" ".join(names), frame) for frame, names in sorted(names_by_frame.items())]
+        events += [(4, t, "'") for t in beats.onsets]
+    name_by_frame: dict[int, tuple[int, str]] = {}
+    for rank, seconds, name in events:
+        frame = seconds_to_frame(seconds, rate, frame_start)
+        if frame not in name_by_frame or rank < name_by_frame[frame][0]:
+            name_by_frame[frame] = (rank, name)
+    return [Marker(name, frame) for frame, (_, name) in sorted(name_by_frame.items())]

@@ -189,6 +189,6 @@ def _colors(raw: Any, source: str) -> dict[str, tuple[float, float, float]]:
     for label, rgb in raw.items():
         if not (isinstance(rgb, list) and len(rgb) == 3 and all(
                 isinstance(c, (int, float)) and not isinstance(c, bool) and 0 <= c <= 1 for c in rgb)):
-            raise PresetError(f"{source}: section colour {label!r} must be [r, g, b] with values from 0 to 1")
+            raise PresetError(f"{source}: section color {label!r} must be [r, g, b] with values from 0 to 1")
         colors[label] = (float(rgb[0]), float(rgb[1]), float(rgb[2]))
     return colors

@@ -1,7 +1,8 @@
-"""Analyse: find the song's beats with Toonbeat's generators, in the background."""
+"""Analyze: find the song's beats with Toonbeat's generators, in the background."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +10,16 @@ import bpy
 
 from ..core.background_process import BackgroundProcess
 from ..core.overwrite import is_toonbeat_file
+from ..core.progress import progress_text
 from ..library.folder import keep
-from ..preferences import preferences, user_data_folder
+from ..preferences import SET_GENERATORS_PYTHON, preferences, user_data_folder
 from ..properties import settings_of
+
+PROGRESS: dict[str, str] = {}
+"""What each scene's running analysis shows in the Song panel ("Analyzing: 42%, 12 s left"), by scene name."""
+
+PROGRESS_FACTOR: dict[str, float] = {}
+"""The fraction done of each scene's running analysis, by scene name."""
 
 
 def beat_file_for(audio: Path) -> Path:
@@ -23,10 +31,10 @@ def beat_file_for(audio: Path) -> Path:
 
 
 class TOONBEAT_OT_analyze(bpy.types.Operator):
-    """Analyse the song's beats, bars, sections and drops with Toonbeat's generators (Esc cancels)"""
+    """Find the song's beats, bars, sections and drops with Toonbeat's generators and load them (Esc cancels)"""
 
     bl_idname = "toonbeat.analyze"
-    bl_label = "Analyse Song"
+    bl_label = "Analyze Song"
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
@@ -37,18 +45,22 @@ class TOONBEAT_OT_analyze(bpy.types.Operator):
         """Start the analysis and watch it from a timer."""
         python = preferences(context).generators_python
         if not python:
-            self.report({"ERROR"}, "Set the generators' Python in Toonbeat's preferences (pip install toonbeat)")
+            self.report({"ERROR"}, SET_GENERATORS_PYTHON)
             return {"CANCELLED"}
         settings = settings_of(context.scene)
         audio = settings.resolved("audio_path")
         self._output = beat_file_for(audio)
         try:
             job = BackgroundProcess([bpy.path.abspath(python), "-m", "generators", "analyze", str(audio),
-                                     "-o", str(self._output)])
+                                     "-o", str(self._output), "--progress"])
         except OSError as error:
             self.report({"ERROR"}, f"Cannot start the generators' Python {python}: {error}")
             return {"CANCELLED"}
         self._job = job
+        self._started = time.monotonic()
+        self._scene = context.scene.name
+        PROGRESS[self._scene] = progress_text("Analyzing", None, 0.0)
+        PROGRESS_FACTOR[self._scene] = 0.0
         self._timer = context.window_manager.event_timer_add(0.1, window=context.window)
         context.window_manager.progress_begin(0, 100)
         context.window_manager.modal_handler_add(self)
@@ -57,7 +69,7 @@ class TOONBEAT_OT_analyze(bpy.types.Operator):
     def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
         """Follow the analysis; Esc cancels."""
         job = self._job
-        if event.type == "ESC":
+        if event.type == "ESC" and event.value == "PRESS":
             job.cancel()
             self._finish(context)
             self.report({"WARNING"}, "Analysis cancelled")
@@ -67,7 +79,10 @@ class TOONBEAT_OT_analyze(bpy.types.Operator):
         code = job.poll()
         if job.progress is not None:
             context.window_manager.progress_update(int(job.progress * 100))
-        context.workspace.status_text_set(f"Toonbeat: {job.last_line}"[:120])
+            PROGRESS_FACTOR[self._scene] = job.progress
+        PROGRESS[self._scene] = progress_text("Analyzing", job.progress, time.monotonic() - self._started)
+        context.workspace.status_text_set(f"Toonbeat: {PROGRESS[self._scene]}")
+        _redraw_sidebars(context)
         if code is None:
             return {"RUNNING_MODAL"}
         self._finish(context)
@@ -85,3 +100,13 @@ class TOONBEAT_OT_analyze(bpy.types.Operator):
         context.window_manager.event_timer_remove(self._timer)
         context.window_manager.progress_end()
         context.workspace.status_text_set(None)
+        PROGRESS.pop(self._scene, None)
+        PROGRESS_FACTOR.pop(self._scene, None)
+        _redraw_sidebars(context)
+
+
+def _redraw_sidebars(context: Any) -> None:
+    """Redraw the sidebars of the window, where the Song panel shows the progress."""
+    for area in context.window.screen.areas:
+        if area.type in ("VIEW_3D", "SEQUENCE_EDITOR"):
+            area.tag_redraw()

@@ -11,7 +11,8 @@ from ..core import beatfile
 from ..core.backgrounds import read_backgrounds
 from ..library.folder import keep
 from ..properties import settings_of
-from .reporting import FolderPicker, run_reporting, song_frames
+from ..stage.sequencer_stage import song_strip_frames
+from .reporting import FolderPicker, run_reporting
 
 
 class TOONBEAT_OT_import_backgrounds(FolderPicker):
@@ -30,7 +31,7 @@ class TOONBEAT_OT_import_backgrounds(FolderPicker):
         def action() -> str:
             images = read_backgrounds(folder)
             sections = beatfile.load(settings.resolved("beats_path")).sections if settings.beats_path else ()
-            stage_module(settings.stage).layout_backgrounds(scene, images, sections, song_frames(scene))
+            stage_module(settings.stage).layout_backgrounds(scene, images, sections, song_strip_frames(scene))
             settings.backgrounds_path = folder
             keep(context, "backgrounds", Path(folder))
             return f"{len(images)} background images over {max(len(sections), 1)} sections"

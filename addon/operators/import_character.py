@@ -10,7 +10,8 @@ from ..assemble import current_scene, stage_module
 from ..core.character_sheet import read_character
 from ..library.folder import keep
 from ..properties import settings_of
-from .reporting import FolderPicker, run_reporting, song_frames
+from ..stage.sequencer_stage import song_strip_frames
+from .reporting import FolderPicker, run_reporting
 
 
 class TOONBEAT_OT_import_character(FolderPicker):
@@ -28,7 +29,7 @@ class TOONBEAT_OT_import_character(FolderPicker):
 
         def action() -> str:
             character = read_character(folder)
-            stage_module(settings.stage).add_character(scene, character, song_frames(scene))
+            stage_module(settings.stage).add_character(scene, character, song_strip_frames(scene))
             settings.character_path = folder
             keep(context, "character", Path(folder))
             return f"{character.name}: {len(character.poses)} poses on the {settings.stage} stage; bake to animate"

@@ -27,8 +27,3 @@ class FolderPicker(bpy.types.Operator):
         """Open the file browser; Blender calls ``execute`` with the chosen folder."""
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
-
-
-def song_frames(scene: bpy.types.Scene) -> int:
-    """Frames in the scene's range: the song's length once it is loaded."""
-    return int(scene.frame_end - scene.frame_start + 1)

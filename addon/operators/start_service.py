@@ -9,7 +9,7 @@ import bpy
 from ..core.background_process import BackgroundProcess
 from ..core.service_client import is_local
 from ..generation import BOARD
-from ..preferences import preferences, user_data_folder
+from ..preferences import SET_GENERATORS_PYTHON, preferences, user_data_folder
 
 
 class TOONBEAT_OT_start_service(bpy.types.Operator):
@@ -22,7 +22,7 @@ class TOONBEAT_OT_start_service(bpy.types.Operator):
         """Start the service process unless Toonbeat already runs one."""
         prefs = preferences(context)
         if not prefs.generators_python:
-            self.report({"ERROR"}, "Set the generators' Python in Toonbeat's preferences (pip install toonbeat[gen])")
+            self.report({"ERROR"}, SET_GENERATORS_PYTHON)
             return {"CANCELLED"}
         if not is_local(prefs.service_url):
             self.report({"ERROR"}, f"{prefs.service_url} is another machine: start the service there")

@@ -52,15 +52,26 @@ def set_track(scene: bpy.types.Scene, audio_path: Path) -> Any:
     for old in list(with_role(compat.strips(scene), "track")):
         compat.strips(scene).remove(old)
     strip = compat.strips(scene).new_sound("Toonbeat Track", str(audio_path), channel, scene.frame_start)
-    mark(strip, "track", path=str(audio_path))
+    _mark_unselected(strip, "track", path=str(audio_path))
     return strip
 
 
 def song_frames(scene: bpy.types.Scene, duration: float) -> int:
-    """Frames the song lasts at the scene's exact frame rate; also sets the scene's frame range to it."""
+    """Frames the song lasts at the scene's exact frame rate; the scene's frame range becomes the song's
+    the first time, and again only while it is still the range Toonbeat set (never over the artist's)."""
     count = frame_count(duration, scene_rate(scene))
-    scene.frame_end = scene.frame_start + count - 1
+    if scene.get(_FRAME_END_PROPERTY) in (None, scene.frame_end):
+        scene.frame_end = scene.frame_start + count - 1
+        scene[_FRAME_END_PROPERTY] = scene.frame_end
     return count
+
+
+def song_strip_frames(scene: bpy.types.Scene) -> int:
+    """Frames of Toonbeat's song strip, or of the scene's frame range before a song is loaded."""
+    track = next(with_role(compat.strips(scene), "track"), None)
+    if track is None:
+        return int(scene.frame_end - scene.frame_start + 1)
+    return int(track.frame_final_duration)
 
 
 def scene_rate(scene: bpy.types.Scene) -> float:
@@ -81,7 +92,7 @@ def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections
         strip = collection.new_image(f"Toonbeat {label} {index + 1}", str(path), channel, start)
         strip.frame_final_duration = end - start
         _fill_frame(scene, strip, read_png_info(path).width, read_png_info(path).height)
-        mark(strip, "background", label=label, index=index)
+        _mark_unselected(strip, "background", label=label, index=index)
         made.append(strip)
     return made
 
@@ -111,9 +122,9 @@ def add_character(scene: bpy.types.Scene, character: Character, frames: int) -> 
     meta = next(with_role(collection, "character", name=character.name), None)
     if meta is None:
         meta = collection.new_meta(f"Toonbeat {character.name}", _free_character_channel(scene), scene.frame_start)
-        mark(meta, "character", name=character.name)
+        _mark_unselected(meta, "character", name=character.name)
     wanted = {pose.slot for pose in poses}
-    slots = {str((role_of(s) or {}).get("slot")) for s in meta.strips}
+    slots = {str((role_of(s) or {}).get("slot")) for s in compat.meta_strips(meta)}
     for slot in slots - wanted:
         _remove_slot(meta, slot)
     reference_height = read_png_info(poses[0].path).height
@@ -126,7 +137,7 @@ def add_character(scene: bpy.types.Scene, character: Character, frames: int) -> 
         strip.blend_type = "ALPHA_OVER"
         strip.blend_alpha = 1.0 if index == 0 else 0.0
         clip_folder = str(pose.clip.folder) if pose.clip else ""
-        mark(strip, "pose", character=character.name, slot=pose.slot, index=index, clip=clip_folder)
+        _mark_unselected(strip, "pose", character=character.name, slot=pose.slot, index=index, clip=clip_folder)
         strip[_SHEET_PROPERTY] = {"anchor": list(character.anchor), "scale": character.scale,
                                   "height": reference_height}
     meta.frame_final_duration = frames
@@ -136,12 +147,13 @@ def add_character(scene: bpy.types.Scene, character: Character, frames: int) -> 
 
 def _still_strip(scene: bpy.types.Scene, meta: Any, name: str, pose: PoseImage, index: int) -> Any:
     """The image strip showing a still pose (an animated pose's strips of this slot make way for it)."""
-    strip = next(with_role(meta.strips, "pose", slot=pose.slot), None)
+    strip = next(with_role(compat.meta_strips(meta), "pose", slot=pose.slot), None)
     if strip is not None and strip.type != "IMAGE":
         _remove_slot(meta, pose.slot)
         strip = None
     if strip is None:
-        strip = meta.strips.new_image(f"{name} {pose.slot}", str(pose.path), 2 * index + 2, scene.frame_start)
+        strip = compat.meta_strips(meta).new_image(f"{name} {pose.slot}", str(pose.path), 2 * index + 2,
+                                                   scene.frame_start)
     else:
         strip.directory, strip.elements[0].filename = str(pose.path.parent) + "/", pose.path.name
         strip.channel = 2 * index + 2
@@ -156,14 +168,15 @@ def _clip_strip(scene: bpy.types.Scene, meta: Any, name: str, pose: PoseImage, i
     paths = pose.clip.cycle_frame_paths()
     if len({path.parent for path in paths}) != 1:
         raise ImageError(f"{pose.clip.folder}: the sequencer needs all frames of a clip in one folder")
-    strip = next(with_role(meta.strips, "pose", slot=pose.slot), None)
+    strip = next(with_role(compat.meta_strips(meta), "pose", slot=pose.slot), None)
     source = getattr(strip, "input_1", None)
     if source is None:
         _remove_slot(meta, pose.slot)
-        source = meta.strips.new_image(f"{name} {pose.slot} frames", str(paths[0]), 2 * index + 1, scene.frame_start)
-        mark(source, "frames", character=name, slot=pose.slot)
+        source = compat.meta_strips(meta).new_image(f"{name} {pose.slot} frames", str(paths[0]), 2 * index + 1,
+                                                    scene.frame_start)
+        _mark_unselected(source, "frames", character=name, slot=pose.slot)
         strip = compat.new_effect_strip(scene, f"{name} {pose.slot}", "SPEED", 2 * index + 2, scene.frame_start,
-                                        1, into=meta.strips, input1=source)
+                                        1, into=compat.meta_strips(meta), input1=source)
         strip.speed_control = "FRAME_NUMBER"
     _show_frames(source, paths)
     source.channel, strip.channel = 2 * index + 1, 2 * index + 2
@@ -186,9 +199,9 @@ def _show_frames(source: Any, paths: Sequence[Path]) -> None:
 
 def _remove_slot(meta: Any, slot: str) -> None:
     """Remove the strips of pose ``slot``: a Speed strip before its input (removing the input takes it too)."""
-    found = [s for s in meta.strips if (role_of(s) or {}).get("slot") == slot]
+    found = [s for s in compat.meta_strips(meta) if (role_of(s) or {}).get("slot") == slot]
     for old in sorted(found, key=lambda s: getattr(s, "input_1", None) is None):
-        meta.strips.remove(old)
+        compat.meta_strips(meta).remove(old)
 
 
 def remove_character(scene: bpy.types.Scene, name: str) -> bool:
@@ -208,13 +221,13 @@ def arrange_characters(scene: bpy.types.Scene) -> list[Placement]:
     width, height = frame_size(scene)
     figures = []
     for meta in metas:
-        first = min(with_role(meta.strips, "pose"), key=lambda s: s.channel)
+        first = min(with_role(compat.meta_strips(meta), "pose"), key=lambda s: s.channel)
         info = read_png_info(_strip_path(first))
         sheet = first[_SHEET_PROPERTY].to_dict()
         figures.append(Figure(details(meta)["name"], info.width, info.height, tuple(sheet["anchor"]), sheet["scale"]))
     placements = place_figures(width, height, figures)
     for meta, placement in zip(metas, placements, strict=True):
-        for strip in with_role(meta.strips, "pose"):
+        for strip in with_role(compat.meta_strips(meta), "pose"):
             _place_image(scene, strip, placement)
         meta.transform.origin = (placement.ground_x / width, placement.ground_y / height)
     _restack_effects(scene, stage_channel(scene) + 2 + len(metas))
@@ -232,7 +245,7 @@ def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]
     flash = ensure_flash_strip(scene, frames, top + 1)
     if camera is None:
         camera = compat.new_effect_strip(scene, "Toonbeat Camera", "ADJUSTMENT", top, scene.frame_start, frames)
-        mark(camera, "camera")
+        _mark_unselected(camera, "camera")
     camera.frame_start = scene.frame_start
     camera.frame_final_duration = frames
     _restack_effects(scene, top)
@@ -247,16 +260,24 @@ def ensure_flash_strip(scene: bpy.types.Scene, frames: int, channel: int) -> Any
         flash.color = (1.0, 1.0, 1.0)
         flash.blend_type = "ADD"
         flash.blend_alpha = 0.0
-        mark(flash, "flash")
+        _mark_unselected(flash, "flash")
     flash.frame_start = scene.frame_start
     flash.frame_final_duration = frames
     return flash
 
 
 _SHEET_PROPERTY = "toonbeat_sheet"
+# The last frame Toonbeat gave the scene's range: while the range still ends there, the artist has not set it.
+_FRAME_END_PROPERTY = "toonbeat_frame_end"
 # The pose image's scale at rest; the bounce multiplies it (scaling the pose strip itself, about the
 # feet, is far cheaper to render than scaling the character's whole meta strip).
 _BASE_SCALE_PROPERTY = "toonbeat_base_scale"
+
+
+def _mark_unselected(strip: Any, role: str, **role_details: Any) -> None:
+    """Tag ``strip`` as Toonbeat's and leave it unselected (Blender selects every strip it adds)."""
+    mark(strip, role, **role_details)
+    strip.select = False
 
 
 def _free_character_channel(scene: bpy.types.Scene) -> int:
@@ -316,7 +337,7 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
     found: list[Binding] = []
     for meta in with_role(compat.strips(scene), "character"):
         name = details(meta)["name"]
-        for strip in with_role(meta.strips, "pose"):
+        for strip in with_role(compat.meta_strips(meta), "pose"):
             index = details(strip)["index"]
             found.append(Binding(strip, scene, "blend_alpha", 0, name, "pose",
                                  _shows_slot(index), 1.0 if index == 0 else 0.0))
@@ -389,7 +410,7 @@ def cast(scene: bpy.types.Scene) -> list[CastMember]:
     """The characters on the sequencer stage, main character first, each with its pose slots in order."""
     members = []
     for meta in sorted(with_role(compat.strips(scene), "character"), key=lambda m: m.channel):
-        poses = sorted(with_role(meta.strips, "pose"), key=lambda s: details(s)["index"])
+        poses = sorted(with_role(compat.meta_strips(meta), "pose"), key=lambda s: details(s)["index"])
         clips = [_clip_of(strip) for strip in poses]
         members.append(CastMember(details(meta)["name"], tuple(details(s)["slot"] for s in poses),
                                   tuple(clip.timing if clip else CycleTiming() for clip in clips)))

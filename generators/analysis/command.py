@@ -40,6 +40,8 @@ def add_parser(subparsers: Any) -> None:
         help="also draw waveform, energy, beats, sections and drops to this PNG (a folder for several songs)",
     )
     add_overwrite_argument(parser, "a beat file or plot")
+    parser.add_argument("--progress", action="store_true",
+                        help="print a line at every percent done (the add-on's Analyze button reads them)")
     parser.set_defaults(run=run)
 
 
@@ -63,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         json_path, plot_path = targets[song]
         started = time.perf_counter()
         try:
-            data = analyze_file(song)
+            data = analyze_file(song, progress=_PercentPrinter() if args.progress else None)
             beatfile.save(data, json_path)
             if plot_path is not None:
                 plot_beats(data, plot_path)
@@ -103,3 +105,16 @@ def _output_names(songs: list[Path]) -> dict[Path, str]:
             taken[song.stem] += 1
             names[song] = song.stem if taken[song.stem] == 1 else f"{song.stem}-{taken[song.stem]}"
     return names
+
+
+class _PercentPrinter:
+    """Prints ``<stage> <n>%`` each time the analysis passes another whole percent."""
+
+    def __init__(self) -> None:
+        self.printed = -1
+
+    def __call__(self, fraction: float, stage: str) -> None:
+        percent = int(fraction * 100)
+        if percent > self.printed:
+            self.printed = percent
+            print(f"{stage} {percent}%", flush=True)

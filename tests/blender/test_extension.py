@@ -39,7 +39,7 @@ def test_one_click_per_step_builds_an_animated_scene(scene, tmp_path):
     settings.audio_path, settings.beats_path = str(wav), str(beats_json)
     assert bpy.ops.toonbeat.load_song() == {"FINISHED"}
     assert scene.frame_end == 144
-    assert any(m.name.startswith("drop") for m in scene.timeline_markers)
+    assert any(m.name == "Drop" for m in scene.timeline_markers)
     folder = character_folder(tmp_path / "hero")
     assert bpy.ops.toonbeat.import_character(directory=str(folder)) == {"FINISHED"}
     assert bpy.ops.toonbeat.import_backgrounds(directory=str(background_folder(tmp_path / "bg"))) == {"FINISHED"}

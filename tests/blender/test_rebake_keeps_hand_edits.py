@@ -89,7 +89,7 @@ def test_keys_are_grouped_per_effect_and_use_the_right_interpolation(baked):
     fcurves = tb.module("compat").fcurves_of(scene)
     groups = {fc.group.name for fc in fcurves if fc.group}
     assert {"Toonbeat Pose (hero)", "Toonbeat Bounce (hero)", "Toonbeat Shake", "Toonbeat Zoom",
-            "Toonbeat Flash", "Toonbeat Colour"} <= groups
+            "Toonbeat Flash", "Toonbeat Color"} <= groups
     pose = curve(scene, tb, "hero idle", "blend_alpha")
     assert {k.interpolation for k in pose.keyframe_points} == {"CONSTANT"}
     bounce = curve(scene, tb, "hero dance", "transform.scale_y")
