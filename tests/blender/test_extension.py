@@ -22,10 +22,11 @@ def test_the_zip_holds_the_manifest_and_the_add_on_but_no_caches(extension_zip):
 
 def test_operators_and_panels_are_registered_in_both_sidebars(toonbeat):
     for operator in ("analyze", "load_song", "import_character", "import_backgrounds", "bake", "render_video",
-                     "start_service", "generate_music", "generate_art", "cancel_job"):
+                     "start_service", "generate_music", "generate_art", "cancel_job", "retry_job", "clear_jobs",
+                     "library_refresh", "library_add_to_scene"):
         assert hasattr(bpy.ops.toonbeat, operator)
     panels = [getattr(bpy.types, name) for name in dir(bpy.types) if name.startswith("TOONBEAT_PT_")]
-    assert len(panels) == 10
+    assert len(panels) == 12  # Generate, Song, Stage, Choreography, Render, Library in each sidebar
     assert {cls.bl_space_type for cls in panels} == {"VIEW_3D", "SEQUENCE_EDITOR"}
     assert all(cls.bl_category == "Toonbeat" for cls in panels)
     steps = {"TOONBEAT_OT_load_song", "TOONBEAT_OT_import_character", "TOONBEAT_OT_bake"}
