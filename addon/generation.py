@@ -28,6 +28,7 @@ from .core.background_process import BackgroundProcess
 from .core.backgrounds import read_backgrounds
 from .core.character_sheet import read_character
 from .core.job_records import JobRecord, load_records, save_records
+from .core.progress import progress_text
 from .core.service_client import ServiceClient, ServiceError, ServiceUnavailableError, ServiceWorker
 from .library.folder import keep
 from .preferences import preferences, user_data_folder
@@ -167,6 +168,7 @@ class JobBoard:
             self.save()
         try:
             _redraw_panels()
+            _show_in_status_bar([job for job in self.jobs if job.active])
         except Exception:  # a window closing mid-redraw is no reason to stop following jobs
             LOG.exception("Toonbeat: redrawing the panels")
         if any(job.active for job in self.jobs):
@@ -346,6 +348,20 @@ def _result_folder(kind: str) -> Path:
     if bpy.data.filepath:
         return Path(bpy.path.abspath("//toonbeat_generated")) / name
     return user_data_folder("generated") / name
+
+
+def _show_in_status_bar(active: list[Job]) -> None:
+    """The first running job's progress and time left in every window's status bar; cleared when none runs."""
+    text = None
+    if active:
+        job = active[0]
+        text = f"Toonbeat: {job.label}: " + progress_text(job.status.title(), job.progress or None,
+                                                          time.monotonic() - job.started)
+        if len(active) > 1:
+            text += f" (+{len(active) - 1} more)"
+    window_manager = bpy.context.window_manager
+    for window in window_manager.windows if window_manager else ():
+        window.workspace.status_text_set(text)
 
 
 def _redraw_panels() -> None:

@@ -24,6 +24,7 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -66,7 +67,7 @@ def interpolate_dis(first: np.ndarray, second: np.ndarray, t: float) -> np.ndarr
         return first.copy()
     if t >= 1.0:
         return second.copy()
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    dis: Any = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)  # the stubs of 4.x and 5.x differ
     dis.setPatchSize(DIS_PATCH_PX)  # smaller, denser patches than the preset's 12 / 4: flat cartoon
     dis.setPatchStride(DIS_STRIDE_PX)  # shapes have little texture to match, and thin outlines
     dis.setFinestScale(0)  # refine down to full resolution, where the outlines are
