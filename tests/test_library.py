@@ -204,3 +204,16 @@ def test_an_entry_from_another_library_keeps_its_name(tmp_path: Path, tmp_in: Pa
     home, added = library.add(tmp_path / "home", "character", cloud.folder)
     assert added and home.reference == "character:neon-dj@v1"
     assert "entry.json" not in home.files
+
+
+def test_generating_with_library_adds_what_was_drawn_and_a_second_run_adds_a_version(tmp_path: Path, capsys) -> None:
+    lib = tmp_path / "lib"
+    common = ["--backend", "procedural", "--no-secondary", "--height-px", "160", "--library", str(lib)]
+    assert cli.main(["art", "character", "-o", str(tmp_path / "a"), *common]) == 0
+    assert cli.main(["art", "character", "-o", str(tmp_path / "b"), "--seed", "5", *common]) == 0
+    assert [e.reference for e in library.entries(lib)] == ["character:cyborg-dj@v1", "character:cyborg-dj@v2"]
+    assert cli.main(["art", "backgrounds", "--backend", "procedural", "--labels", "intro,drop", "--size", "320x180",
+                     "-o", str(tmp_path / "bg"), "--library", str(lib)]) == 0
+    backgrounds = library.find(lib, "backgrounds:industrial-club")
+    assert sorted(backgrounds.sections) == ["drop", "intro"]
+    assert "added" in capsys.readouterr().out

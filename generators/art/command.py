@@ -18,6 +18,7 @@ from addon.core.cli_args import add_overwrite_argument
 from addon.core.overwrite import check_output
 
 from ..errors import ToonbeatError
+from ..library.command import add_keep_argument, keep
 from ..parameters import add_arguments, choices_of, from_arguments
 from .params import ArtParams, BackgroundParams, CharacterParams
 
@@ -36,6 +37,7 @@ def add_parser(subparsers: Any) -> None:
     character.add_argument("-o", "--output", default="out/characters", help="output folder (default: %(default)s)")
     add_arguments(character, CharacterParams)
     add_overwrite_argument(character, "a PNG or JSON file in the output")
+    add_keep_argument(character, "each character drawn")
     character.add_argument("--no-secondary", action="store_true", help="draw only the main character")
     character.set_defaults(run=run_character)
 
@@ -44,6 +46,7 @@ def add_parser(subparsers: Any) -> None:
     backgrounds.add_argument("-o", "--output", default="out/backgrounds", help="output folder (default: %(default)s)")
     add_arguments(backgrounds, BackgroundParams)
     add_overwrite_argument(backgrounds, "a PNG or JSON file in the output")
+    add_keep_argument(backgrounds, "the backgrounds")
     backgrounds.set_defaults(run=run_backgrounds)
 
 
@@ -74,6 +77,7 @@ def run_character(args: argparse.Namespace) -> int:
     for folder in draw_characters(params, Path(args.output), load_pipes=_load, progress=_show):
         print(file=sys.stderr)
         print(f"wrote {folder}")
+        keep(args, "character", folder)
     return 0
 
 
@@ -86,6 +90,7 @@ def run_backgrounds(args: argparse.Namespace) -> int:
     written = draw_backgrounds(params, Path(args.output), load_pipes=_load, progress=_show)
     print(file=sys.stderr)
     print(f"wrote {', '.join(str(path) for path in written.values())}")
+    keep(args, "backgrounds", output, name=params.preset if Path(params.preset).suffix == "" else "")
     return 0
 
 

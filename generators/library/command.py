@@ -68,6 +68,19 @@ def add_library_argument(parser: argparse.ArgumentParser) -> None:
                         help=f"the library folder (default: ${library.LIBRARY_ENV}, else {library.default_library()})")
 
 
+def add_keep_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--library [DIR]`` on a command that makes something: put ``what`` into the library as well."""
+    parser.add_argument("--library", nargs="?", const="", default=None, metavar="DIR",
+                        help=f"also add {what} to Toonbeat's library (DIR, else ${library.LIBRARY_ENV}, "
+                             f"else {library.default_library()}); a new version, never overwriting")
+
+
+def keep(args: argparse.Namespace, kind: str, source: Path, **details: Any) -> None:
+    """Add ``source`` to the library when the command line asked for it (``--library``)."""
+    if args.library is not None:
+        store(Path(args.library) if args.library else library.default_library(), kind, source, **details)
+
+
 def library_of(args: argparse.Namespace) -> Path:
     """The library folder the command line names."""
     return Path(args.library) if args.library else library.default_library()

@@ -14,6 +14,7 @@ from typing import Any
 from addon.core.cli_args import add_overwrite_argument
 from addon.core.overwrite import check_output
 
+from ..library.command import add_keep_argument, keep
 from ..parameters import add_arguments, from_arguments
 from .params import MusicParams, music_request
 
@@ -27,6 +28,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("-o", "--output", default="out/track.wav", help="WAV to write (default: %(default)s)")
     add_arguments(parser, MusicParams)
     add_overwrite_argument(parser, "a WAV or side file")
+    add_keep_argument(parser, "the track, analyzed (its beat file beside it)")
     parser.set_defaults(run=run)
 
 
@@ -56,4 +58,18 @@ def run(args: argparse.Namespace) -> int:
     print(file=sys.stderr)
     print(f"wrote {result.wav} ({result.seconds:.1f} s, {result.loudness.output_lufs:.1f} LUFS, "
           f"{result.loudness.output_true_peak_db:.1f} dBTP) and {result.side_file}")
+    if args.library is not None:
+        _keep_analyzed(args, Path(result.wav))
     return 0
+
+
+def _keep_analyzed(args: argparse.Namespace, wav: Path) -> None:
+    """Analyze the new track (a song in the library comes with its beats) and add both to the library."""
+    from addon.core import beatfile
+
+    from ..analysis.analyze import analyze_file
+
+    beats_path = wav.with_suffix(".beats.json")
+    check_output(beats_path, inputs=[wav], overwrite=args.overwrite, what="beat file")
+    beatfile.save(analyze_file(wav), beats_path)
+    keep(args, "song", wav, beats=beats_path)

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..art.command import add_model_arguments
 from ..errors import ToonbeatError
+from ..library.command import add_keep_argument, keep
 from .backends import BACKENDS, DEFAULT_MOTION_ADAPTER
 from .clips import KINDS
 from .cycles import CYCLES
@@ -43,6 +44,7 @@ def add_parser(subparsers: Any) -> None:
     clip.add_argument("--name", help="clip name (default: the move, or 'shot')")
     clip.add_argument("--frames", type=int, default=16, help="frames in the clip (default: %(default)s)")
     clip.add_argument("--fps", type=float, default=24.0, help="frames per second (default: %(default)s)")
+    add_keep_argument(clip, "the clip")
     clip.add_argument("--width", type=int, default=512, help="pixels, a multiple of 8 (default: %(default)s)")
     clip.add_argument("--height", type=int, default=512, help="pixels, a multiple of 8 (default: %(default)s)")
     clip.add_argument("--steps", type=int, default=25, help="denoising steps (default: %(default)s)")
@@ -114,6 +116,7 @@ def run_clip(args: argparse.Namespace) -> int:
     print(file=sys.stderr)
     hits = json.loads((folder / "clip.json").read_text(encoding="utf-8"))["hit_frames"]
     print(f"wrote {folder} ({args.frames} frames, hits at frames {hits})")
+    keep(args, "clip", folder)
     return 0
 
 
