@@ -61,7 +61,8 @@ def test_a_service_restart_is_waited_for_and_the_job_it_had_queued_still_lands_i
         board.tick()
         time.sleep(0.02)
     first.stop()  # the music job is interrupted; the art job waits in the queue on disk
-    for _ in range(5):
+    deadline = time.monotonic() + 30.0  # the jobs notice at their next poll, a second or two apart
+    while "waiting for the service" not in art.message and time.monotonic() < deadline:
         board.tick()
         time.sleep(0.1)
     assert art.active and "waiting for the service" in art.message
