@@ -39,6 +39,10 @@ TERNARY_SWITCH = 1.3
 AUDIBLE_DB = 40.0
 """Frames within this many dB of the song's loud level (95th percentile) count as audible."""
 
+SPECTRAL_PHASE_METER = 4
+"""In this meter the bar phase comes from the spectrum's bar-to-bar change (``downbeats.spectral_positions``),
+which held out better than the network's downbeats; the network still decides the meter."""
+
 Progress = Callable[[float, str], None]
 """Called with the fraction done (0..1) and what the analysis is doing."""
 
@@ -82,9 +86,12 @@ def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) 
     beat_times = np.clip(beat_frames(spectrogram, envelopes) / spectrogram.frame_rate, 0.0, spectrogram.duration)
     chance = downbeats.downbeat_chance(beat_times, activations.activations(spectrogram))
     bars = downbeats.bar_positions(chance)
+    levels = onsets.band_levels(spectrogram.power)
+    if bars.beats_per_bar == SPECTRAL_PHASE_METER:
+        positions = downbeats.spectral_positions(levels, beat_times * spectrogram.frame_rate, bars.beats_per_bar)
+        bars = downbeats.Bars(positions, bars.beats_per_bar)
     downbeat_times = beat_times[bars.positions == 1]
     song_tempo = tempo_of(beat_times)
-    levels = onsets.band_levels(spectrogram.power)
     bar_lines = _bar_lines(downbeat_times, bars.beats_per_bar * 60.0 / song_tempo, spectrogram.duration)
     low_bands = spectrogram.band_low_hz < onsets.GROUPS_HZ["low"][1]
     bar_description = sections.bar_features(envelopes, levels, low_bands, bar_lines)

@@ -100,3 +100,31 @@ def _viterbi(log_down: np.ndarray, log_other: np.ndarray, meter: int) -> tuple[f
         positions[index] = state + 1
         state = int(back[index, state])
     return float(score.max()), positions
+
+
+def spectral_positions(levels: np.ndarray, beat_frames: np.ndarray, beats_per_bar: int) -> np.ndarray:
+    """Each beat's bar position from where the spectrum changes most, bar against bar.
+
+    Music changes on bar lines (chords, bass notes, sections, crashes): the mean
+    levels (frames x bands) of the bar after each beat are compared with the bar
+    before it, and the bar phase whose beats change most is the downbeat phase.
+    On held-out real music and on the synthetic set in 4/4 this places bar lines
+    better than the network's downbeat chance, which decides the meter.
+    """
+    edges = np.clip(np.round(beat_frames).astype(int), 0, len(levels))
+    if len(edges) < 2:
+        return np.arange(len(edges)) % beats_per_bar + 1
+    period = int(np.median(np.diff(edges)))
+    edges = np.concatenate([edges, [min(len(levels), edges[-1] + period)]])
+    sums = np.vstack([np.zeros((1, levels.shape[1])), np.cumsum(levels, axis=0)])
+    features = (sums[edges[1:]] - sums[edges[:-1]]) / np.maximum(np.diff(edges), 1)[:, None]
+    count = len(features)
+    totals = np.vstack([np.zeros((1, features.shape[1])), np.cumsum(features, axis=0)])
+    index = np.arange(count)
+    after_end, before_start = np.minimum(index + beats_per_bar, count), np.maximum(index - beats_per_bar, 0)
+    after = (totals[after_end] - totals[index]) / np.maximum(after_end - index, 1)[:, None]
+    before = (totals[index] - totals[before_start]) / np.maximum(index - before_start, 1)[:, None]
+    complete = (index >= beats_per_bar) & (index + beats_per_bar <= count)
+    novelty = np.where(complete, np.linalg.norm(after - before, axis=1), 0.0)
+    phase = int(np.argmax([novelty[start::beats_per_bar].mean() for start in range(beats_per_bar)]))
+    return (index - phase) % beats_per_bar + 1
