@@ -159,10 +159,14 @@ class JobBoard:
             before = (job.status, job.id)
             try:
                 self._step(job, now)
+            except ServiceError as error:  # the service said no or is not there: the message says what to do
+                LOG.warning("Toonbeat job %s: %s", job.label, error)
+                job.status, job.pending = "failed", None
+                job.message = str(error)
             except Exception as error:  # one job's surprise must not stop the timer that follows the others
                 LOG.exception("Toonbeat job %s", job.label)
                 job.status, job.pending = "failed", None
-                job.message = f"{type(error).__name__}: {error}" if not isinstance(error, ServiceError) else str(error)
+                job.message = f"{type(error).__name__}: {error}"
             changed |= (job.status, job.id) != before
         if changed:
             self.save()
