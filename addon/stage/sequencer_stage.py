@@ -187,7 +187,7 @@ def _clip_strip(scene: bpy.types.Scene, meta: Any, name: str, pose: PoseImage, i
 
 def _show_frames(source: Any, paths: Sequence[Path]) -> None:
     """Make the image-sequence strip ``source`` show ``paths`` (all in one folder), element by element."""
-    source.directory = str(paths[0].parent) + "/"
+    source.directory = str(paths[0].parent.resolve()) + "/"  # a relative one would be read from the cwd
     elements = source.elements
     while len(elements) > len(paths):
         elements.pop(len(elements) - 1)

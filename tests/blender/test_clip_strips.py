@@ -2,6 +2,7 @@
 put every hit frame on its beat, and that an artist retimes by moving keys."""
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -121,3 +122,22 @@ def test_reimporting_a_redrawn_clip_keeps_the_artists_retimed_key_and_replaces_t
     assert any(abs(k.co.x - moved_to) < 1e-6 for k in dance.keyframe_points)
     after = {round(k.co.x): round(k.co.y, 3) for k in dance.keyframe_points}
     assert after != before and max(after.values()) > max(before.values())
+
+
+def test_a_character_named_by_a_relative_path_still_finds_its_frames_from_the_saved_file(scene, tb, tmp_path,
+                                                                                          monkeypatch):
+    import bpy
+
+    clip_character_folder(tmp_path / "project" / "chars" / "hero", MOVES)
+    monkeypatch.chdir(tmp_path / "project")
+    hero = tb.module("core.character_sheet").read_character("chars/hero")
+    tb.module("stage.sequencer_stage").add_character(scene, hero, 48)
+    (tmp_path / "project" / "out").mkdir()
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "project" / "out" / "scene.blend"))
+    monkeypatch.chdir(tmp_path)
+    frames = [s for s in scene.sequence_editor.strips_all if s.type == "IMAGE"]
+    assert frames
+    for strip in frames:
+        directory = Path(bpy.path.abspath(strip.directory)).resolve()
+        assert (tmp_path / "project" / "chars" / "hero").resolve() in directory.parents
+        assert (directory / strip.elements[0].filename).is_file()
