@@ -11,6 +11,7 @@ was only the handle the artist dragged, and the stage holds the entry now.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from .assets import CARRIER_PROPERTY
 _pending: list[tuple[str, str]] = []
 # What the last drop did (or why it failed), for the Library panel.
 last_message = ""
+
+LOG = logging.getLogger("toonbeat")
 
 
 def register() -> None:
@@ -64,7 +67,7 @@ def set_up_dropped() -> None:
         else:
             _remove_carrier(carrier)
         last_message = message
-        print(f"Toonbeat: {message}")
+        LOG.info("Toonbeat: %s", message)
 
 
 def set_up(scene: Any, entry: LibraryEntry) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 from pathlib import Path
@@ -15,6 +16,8 @@ from ..preferences import preferences, user_data_folder
 from ..render.chunks import blender_child_command
 
 ASSET_LIBRARY_NAME = "Toonbeat"
+
+LOG = logging.getLogger("toonbeat")
 
 
 def library_folder(context: bpy.types.Context | None = None) -> Path:
@@ -97,7 +100,7 @@ def keep(context: bpy.types.Context, kind: str, source: Path, **details: object)
         entry, added = library.add(folder, kind, source, **details)  # type: ignore[arg-type]
     except (ValueError, OSError) as error:
         ASSET_MAKER.message = f"Not added to the library: {error}"
-        print(f"Toonbeat: {ASSET_MAKER.message}")
+        LOG.warning("Toonbeat: %s", ASSET_MAKER.message)
         return None
     if added:
         ASSET_MAKER.start(folder)
