@@ -6,7 +6,8 @@ Channel layout, from the lowest channel above the user's own strips::
     backgrounds  one image strip per section, cut at section boundaries; the light pulse keys
                  its colour multiply (brighter on the beats, almost free to render)
     characters   one meta strip per character holding one strip per pose: an image strip for a
-                 still, a Speed strip over an image-sequence strip for an animated clip
+                 still, a Speed strip over an image-sequence strip for an animated clip (the
+                 image strips carry the placement and bounce, so only the drawing is scaled)
     camera       adjustment strip: shake (offset) and zoom (scale) move everything below
     flash        colour strip added on top
 
@@ -304,9 +305,18 @@ def frame_size(scene: bpy.types.Scene) -> tuple[int, int]:
     return round(scene.render.resolution_x * percent), round(scene.render.resolution_y * percent)
 
 
+def _image_strip(strip: Any) -> Any:
+    """The strip that reads a pose's images: a Speed strip's input, else the pose strip itself.
+
+    It carries the pose's placement and bounce, so the sequencer scales the drawing
+    itself rather than a whole frame-sized copy of it (the Speed strip's output).
+    """
+    return getattr(strip, "input_1", None) or strip
+
+
 def _strip_path(strip: Any) -> Path:
-    """The first image a pose strip shows (a Speed strip's: its input's)."""
-    image = getattr(strip, "input_1", None) or strip
+    """The first image a pose strip shows."""
+    image = _image_strip(strip)
     return Path(bpy.path.abspath(image.directory)) / image.elements[0].filename
 
 
@@ -318,17 +328,23 @@ def _fill_frame(scene: bpy.types.Scene, strip: Any, width: int, height: int) -> 
 
 
 def _place_image(scene: bpy.types.Scene, strip: Any, placement: Placement) -> None:
-    """Scale ``strip`` and move it so the character's anchor sits on the placement's ground point."""
+    """Scale pose ``strip``'s images and move them so the character's anchor sits on the placement's ground
+    point (a Speed strip itself stays untransformed)."""
     info = read_png_info(_strip_path(strip))
     sheet = strip[_SHEET_PROPERTY].to_dict()
     anchor_x, anchor_y = sheet["anchor"]
     frame_width, frame_height = frame_size(scene)
     scale = placement.scale * sheet.get("height", info.height) / info.height
-    strip.transform.origin = (anchor_x, 1.0 - anchor_y)
-    strip.transform.scale_x = strip.transform.scale_y = scale
     strip[_BASE_SCALE_PROPERTY] = scale
-    strip.transform.offset_x = placement.ground_x - frame_width / 2 - (anchor_x - 0.5) * info.width
-    strip.transform.offset_y = placement.ground_y - frame_height / 2 - (0.5 - anchor_y) * info.height
+    if _image_strip(strip) is not strip:
+        strip.transform.origin = (0.5, 0.5)
+        strip.transform.scale_x = strip.transform.scale_y = 1.0
+        strip.transform.offset_x = strip.transform.offset_y = 0.0
+    transform = _image_strip(strip).transform
+    transform.origin = (anchor_x, 1.0 - anchor_y)
+    transform.scale_x = transform.scale_y = scale
+    transform.offset_x = placement.ground_x - frame_width / 2 - (anchor_x - 0.5) * info.width
+    transform.offset_y = placement.ground_y - frame_height / 2 - (0.5 - anchor_y) * info.height
 
 
 def bindings(scene: bpy.types.Scene) -> list[Binding]:
@@ -343,7 +359,8 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
                                  _shows_slot(index), 1.0 if index == 0 else 0.0))
             base = strip.get(_BASE_SCALE_PROPERTY, 1.0)
             for axis in ("scale_x", "scale_y"):
-                found.append(Binding(strip, scene, f"transform.{axis}", 0, name, axis, _times(base), base))
+                found.append(Binding(_image_strip(strip), scene, f"transform.{axis}", 0, name, axis, _times(base),
+                                     base))
             clip = _clip_of(strip)
             if clip is not None:
                 found.append(Binding(strip, scene, "speed_frame_number", 0, name, "cycle",
