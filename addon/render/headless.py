@@ -34,7 +34,7 @@ from ..core.presets import Preset, apply_overrides, load_preset
 from ..core.video import QUALITY_PRESETS
 from ..preferences import user_preset_folder
 from ..properties import settings_of
-from . import chunks
+from . import allocator, chunks
 from .output import check_writable, configure_video
 
 
@@ -197,6 +197,7 @@ def _render_frames(scene: bpy.types.Scene, jobs: int, progress: _Progress) -> No
         chunks.render_in_chunks(scene, jobs, progress.report)
         return
     bpy.context.preferences.system.memory_cache_limit = chunks.CACHE_MB
+    allocator.keep_freed_buffers()
     bpy.app.handlers.render_write.append(progress.frame_written)
     try:
         bpy.ops.render.render(animation=True, scene=scene.name)
