@@ -14,12 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from addon.core.cli_args import add_overwrite_argument
 from addon.core.overwrite import check_output
 
+from ..command_options import add_generator_options
 from ..errors import ToonbeatError
-from ..library.command import add_keep_argument, keep
-from ..parameters import add_arguments, choices_of, from_arguments
+from ..library.command import keep
+from ..parameters import choices_of, from_arguments
 from .params import ArtParams, BackgroundParams, CharacterParams
 
 LoadPipes = Callable[[ArtParams], Any]
@@ -34,19 +34,15 @@ def add_parser(subparsers: Any) -> None:
     kinds = parser.add_subparsers(title="what to draw", metavar="WHAT", required=True)
     character = kinds.add_parser("character", help="a character in several poses, plus its secondary characters",
                                  description="Draw a character in several poses into OUTPUT/<name>/.")
-    character.add_argument("-o", "--output", default="out/characters", help="output folder (default: %(default)s)")
-    add_arguments(character, CharacterParams)
-    add_overwrite_argument(character, "a PNG or JSON file in the output")
-    add_keep_argument(character, "each character drawn")
+    add_generator_options(character, CharacterParams, output="out/characters", output_help="output folder",
+                          overwrites="a PNG or JSON file in the output", kept="each character drawn")
     character.add_argument("--no-secondary", action="store_true", help="draw only the main character")
     character.set_defaults(run=run_character)
 
     backgrounds = kinds.add_parser("backgrounds", help="one background per song section",
                                    description="Draw OUTPUT/<label>.png for each section label.")
-    backgrounds.add_argument("-o", "--output", default="out/backgrounds", help="output folder (default: %(default)s)")
-    add_arguments(backgrounds, BackgroundParams)
-    add_overwrite_argument(backgrounds, "a PNG or JSON file in the output")
-    add_keep_argument(backgrounds, "the backgrounds")
+    add_generator_options(backgrounds, BackgroundParams, output="out/backgrounds", output_help="output folder",
+                          overwrites="a PNG or JSON file in the output", kept="the backgrounds")
     backgrounds.set_defaults(run=run_backgrounds)
 
 

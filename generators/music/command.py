@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from addon.core.cli_args import add_overwrite_argument
 from addon.core.overwrite import check_output
 
-from ..library.command import add_keep_argument, keep
-from ..parameters import add_arguments, from_arguments
+from ..command_options import add_generator_options
+from ..library.command import keep
+from ..parameters import from_arguments
 from .params import MusicParams, music_request
 
 
@@ -25,10 +25,8 @@ def add_parser(subparsers: Any) -> None:
         "music", help="generate a track with MusicGen (needs the gen extra)",
         description="Generate a track with MusicGen, window by window for tracks longer than 30 s, "
                     "and write a loudness-normalised WAV plus <name>.music.json with the settings.")
-    parser.add_argument("-o", "--output", default="out/track.wav", help="WAV to write (default: %(default)s)")
-    add_arguments(parser, MusicParams)
-    add_overwrite_argument(parser, "a WAV or side file")
-    add_keep_argument(parser, "the track, analyzed (its beat file beside it)")
+    add_generator_options(parser, MusicParams, output="out/track.wav", output_help="WAV to write",
+                          overwrites="a WAV or side file", kept="the track, analyzed (its beat file beside it)")
     parser.set_defaults(run=run)
 
 
