@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from ..errors import ToonbeatError
+from ..errors import ToonbeatError, check_choice
 from .keying import border_colour, key_background
 
 METHODS = ("key", "rembg")
@@ -41,8 +41,7 @@ SPECK_SHARE = 0.002
 def remove_background(image: np.ndarray, method: str = "key", tolerance: float = 0.12,
                       rembg_model: str = "isnet-anime") -> np.ndarray:
     """``image`` ``(height, width, 3 or 4)`` uint8 as RGBA with the backdrop transparent, by keying or rembg."""
-    if method not in METHODS:
-        raise ToonbeatError(f"unknown background removal {method!r} (choose from {', '.join(METHODS)})")
+    check_choice(method, METHODS, "background removal")
     if method == "rembg":
         return segment_with_rembg(image, rembg_model)
     return key_studio_backdrop(image, tolerance)
