@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 TINY_MUSIC_SAMPLE_RATE = 16_000
-TINY_MUSIC_FRAME_RATE = 50  # EnCodec hop of 320 samples at 16 kHz
 _WORDS = ("industrial", "techno", "house", "edm", "bpm", "kick", "bass", "dark", "groove", "synth", "drums", "128")
 
 

@@ -113,13 +113,6 @@ class BeatData:
         """Length of the song in seconds."""
         return self.audio.duration
 
-    def section_at(self, seconds: float) -> Section:
-        """The section playing at ``seconds`` (the last one after the end)."""
-        for section in self.sections:
-            if seconds < section.end:
-                return section
-        return self.sections[-1]
-
 
 @cache
 def schema() -> dict[str, Any]:
