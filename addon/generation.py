@@ -339,7 +339,7 @@ def apply_result(job: Job) -> str:
         return f"{len(folders)} character(s) on stage; bake to animate"
     folder = min((path.parent for path in job.result_files if path.suffix == ".png"), default=job.result_folder)
     images = read_backgrounds(folder)
-    sections = beatfile.load(settings.resolved("beats_path")).sections if settings.beats_path else ()
+    sections = settings.song_sections()
     stage.layout_backgrounds(scene, images, sections, frames)
     settings.backgrounds_path = str(folder)
     keep(bpy.context, "backgrounds", folder)

@@ -7,6 +7,7 @@ from typing import Any
 
 import bpy
 
+from .core import beatfile
 from .core.generator_params import declared
 from .core.presets import EFFECTS, Preset, apply_overrides, builtin_preset_names, load_preset
 from .core.video import QUALITY_PRESETS
@@ -146,6 +147,14 @@ class TOONBEAT_PG_scene(bpy.types.PropertyGroup):
     def resolved(self, attribute: str) -> Path:
         """A path setting made absolute (``//`` is the .blend's folder)."""
         return Path(bpy.path.abspath(getattr(self, attribute)))
+
+    def beat_data(self) -> beatfile.BeatData:
+        """The scene's beat file, read (``beatfile.BeatFileError`` if it cannot be)."""
+        return beatfile.load(self.resolved("beats_path"))
+
+    def song_sections(self) -> tuple[beatfile.Section, ...]:
+        """The sections of the scene's beat file; none while it has no beat file."""
+        return self.beat_data().sections if self.beats_path else ()
 
 
 for _name in EFFECTS:

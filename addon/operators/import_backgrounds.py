@@ -7,7 +7,6 @@ from pathlib import Path
 import bpy
 
 from ..assemble import current_scene, stage_module
-from ..core import beatfile
 from ..core.backgrounds import read_backgrounds
 from ..library.folder import keep
 from ..properties import settings_of
@@ -30,7 +29,7 @@ class TOONBEAT_OT_import_backgrounds(FolderPicker):
 
         def action() -> str:
             images = read_backgrounds(folder)
-            sections = beatfile.load(settings.resolved("beats_path")).sections if settings.beats_path else ()
+            sections = settings.song_sections()
             stage_module(settings.stage).layout_backgrounds(scene, images, sections, song_strip_frames(scene))
             settings.backgrounds_path = folder
             keep(context, "backgrounds", Path(folder))

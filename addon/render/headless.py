@@ -94,7 +94,7 @@ def bake(args: argparse.Namespace) -> int:
         settings.beats_path = str(args.beats.resolve())
     if not settings.beats_path:
         raise ValueError(f"{args.blend}: the scene has no beat file; give one with --beats")
-    beats = beatfile.load(settings.resolved("beats_path"))
+    beats = settings.beat_data()
     backgrounds = read_backgrounds(settings.resolved("backgrounds_path")) if settings.backgrounds_path else None
     settings.preset = args.preset
     count = assemble.bake(scene, beats, choreography_preset(args), settings.stage, backgrounds, seed=args.seed)
