@@ -17,13 +17,3 @@ def run_reporting(operator: bpy.types.Operator, action: Callable[[], str]) -> se
     operator.report({"INFO"}, message)
     return {"FINISHED"}
 
-
-class FolderPicker(bpy.types.Operator):
-    """An operator that asks for a folder in Blender's file browser (or takes ``directory`` from a script)."""
-
-    directory: bpy.props.StringProperty(subtype="DIR_PATH", options={"SKIP_SAVE"})
-
-    def invoke(self, context: bpy.types.Context, _event: bpy.types.Event) -> set[str]:
-        """Open the file browser; Blender calls ``execute`` with the chosen folder."""
-        context.window_manager.fileselect_add(self)
-        return {"RUNNING_MODAL"}
