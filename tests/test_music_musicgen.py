@@ -20,13 +20,8 @@ from tests import tiny_models
 
 
 @pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tiny_models.tiny_musicgen(tmp_path_factory.mktemp("musicgen"))
-
-
-@pytest.fixture(scope="module")
-def backend(checkpoint: Path):
-    return load_backend(MusicModelSpec(model=str(checkpoint), backend="transformers", device="cpu"))
+def backend(musicgen: Path):
+    return load_backend(MusicModelSpec(model=str(musicgen), backend="transformers", device="cpu"))
 
 
 def short_request(**changes) -> MusicRequest:
@@ -36,8 +31,8 @@ def short_request(**changes) -> MusicRequest:
     return MusicRequest(**settings)
 
 
-def test_a_checkpoint_folder_with_config_json_picks_the_transformers_backend(checkpoint):
-    assert resolve_backend(MusicModelSpec(model=str(checkpoint))) == "transformers"
+def test_a_checkpoint_folder_with_config_json_picks_the_transformers_backend(musicgen):
+    assert resolve_backend(MusicModelSpec(model=str(musicgen))) == "transformers"
 
 
 def test_a_long_track_is_written_as_48_khz_wav_with_its_side_file(backend, tmp_path):
@@ -154,12 +149,12 @@ def test_presets_fill_in_the_tempo_and_are_editable_json():
         load_preset("polka")
 
 
-def test_the_music_command_writes_a_44_1_khz_track_from_a_preset(checkpoint, tmp_path, capsys):
+def test_the_music_command_writes_a_44_1_khz_track_from_a_preset(musicgen, tmp_path, capsys):
     parser = argparse.ArgumentParser()
     command.add_parser(parser.add_subparsers())
     out = tmp_path / "song.wav"
     args = parser.parse_args(["music", "--preset", "house", "--bpm", "122", "--seconds", "4", "--window", "3",
-                              "--context", "1", "--crossfade", "0.5", "--model", str(checkpoint), "--device", "cpu",
+                              "--context", "1", "--crossfade", "0.5", "--model", str(musicgen), "--device", "cpu",
                               "--backend", "transformers", "--sample-rate", "44100", "-o", str(out)])
     assert args.run(args) == 0
     assert soundfile.info(out).samplerate == 44_100 and soundfile.info(out).frames == 4 * 44_100
