@@ -27,9 +27,11 @@ import numpy as np
 from scipy import ndimage
 
 from ..errors import ToonbeatError, check_choice
+from ..parameters import choices_of
 from .keying import border_colour, key_background
+from .params import CharacterParams
 
-METHODS = ("key", "rembg")
+METHODS = choices_of(CharacterParams, "remove_background")  # declared once, with the other art parameters
 SHADOW_DARKEST = 0.3
 """A shadow keeps at least this share of the backdrop's brightness; darker is ink or clothing."""
 SHADOW_CHROMA = 0.06
