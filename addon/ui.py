@@ -37,6 +37,13 @@ class ToonbeatPanel(bpy.types.Panel):
     bl_region_type = "UI"
     bl_category = "Toonbeat"
 
+    def settings_layout(self) -> Any:
+        """The panel's layout with each label beside its field, as Blender's own settings panels draw."""
+        layout = self.layout
+        layout.use_property_split = True
+        layout.use_property_decorate = False
+        return layout
+
 
 class GeneratePanel(ToonbeatPanel):
     """Step 0 (optional): music and art from the generators' job service."""
@@ -49,9 +56,7 @@ class GeneratePanel(ToonbeatPanel):
         from .generation import BOARD
         from .preferences import preferences
 
-        layout = self.layout
-        layout.use_property_split = True
-        layout.use_property_decorate = False
+        layout = self.settings_layout()
         wanted = settings_of(context.scene).generate
         layout.label(text=f"Service: {preferences(context).service_url}", icon="URL")
         layout.operator("toonbeat.start_service", icon="PLAY")
@@ -100,10 +105,8 @@ class SongPanel(ToonbeatPanel):
         """Song, beat file, analysis and markers."""
         from .operators.analyze import PROGRESS, PROGRESS_FACTOR
 
-        layout = self.layout
+        layout = self.settings_layout()
         settings = settings_of(context.scene)
-        layout.use_property_split = True
-        layout.use_property_decorate = False
         layout.prop(settings, "audio_path")
         layout.prop(settings, "beats_path")
         running = PROGRESS.get(context.scene.name)
@@ -125,10 +128,8 @@ class StagePanel(ToonbeatPanel):
 
     def draw(self, context: bpy.types.Context) -> None:
         """Stage kind, character and background imports."""
-        layout = self.layout
+        layout = self.settings_layout()
         settings = settings_of(context.scene)
-        layout.use_property_split = True
-        layout.use_property_decorate = False
         layout.prop(settings, "stage", expand=True)
         if settings.stage == "3d":
             layout.prop(settings, "characters_as")
@@ -171,10 +172,8 @@ class RenderPanel(ToonbeatPanel):
 
     def draw(self, context: bpy.types.Context) -> None:
         """Output path, quality and the render button."""
-        layout = self.layout
+        layout = self.settings_layout()
         settings = settings_of(context.scene)
-        layout.use_property_split = True
-        layout.use_property_decorate = False
         layout.prop(settings, "output_path")
         layout.prop(settings, "quality")
         render = context.scene.render
