@@ -9,14 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from addon.core.overwrite import check_output
 
-from ..command_options import add_generator_options
+from ..command_options import ProgressLine, add_generator_options
 from ..errors import ToonbeatError
 from ..library.command import keep
 from ..parameters import choices_of, from_arguments
@@ -70,7 +69,7 @@ def run_character(args: argparse.Namespace) -> int:
     output = Path(args.output)
     for folder in [output / (params.name or preset.name), *(output / load_character(s).name for s in secondaries)]:
         _check_may_write(_files_in(folder), args.overwrite)
-    for folder in draw_characters(params, Path(args.output), load_pipes=_load, progress=_show):
+    for folder in draw_characters(params, Path(args.output), load_pipes=_load, progress=ProgressLine(_describe)):
         print(file=sys.stderr)
         print(f"wrote {folder}")
         keep(args, "character", folder)
@@ -83,7 +82,7 @@ def run_backgrounds(args: argparse.Namespace) -> int:
     output = Path(args.output)
     _check_may_write([output / f"{label}.png" for label in params.labels] + [output / "backgrounds.json"],
                      args.overwrite)
-    written = draw_backgrounds(params, Path(args.output), load_pipes=_load, progress=_show)
+    written = draw_backgrounds(params, Path(args.output), load_pipes=_load, progress=ProgressLine(_describe))
     print(file=sys.stderr)
     print(f"wrote {', '.join(str(path) for path in written.values())}")
     keep(args, "backgrounds", output, name=params.preset if Path(params.preset).suffix == "" else "")
@@ -168,12 +167,6 @@ def _load(params: ArtParams) -> Any:
     return pipes
 
 
-_last_shown = [0.0]
-
-
-def _show(progress: Any) -> None:
-    if time.monotonic() - _last_shown[0] < 0.5 and progress.fraction < 1.0:
-        return
-    _last_shown[0] = time.monotonic()
-    print(f"\rart: {progress.label} step {progress.step}/{progress.steps} "
-          f"({progress.fraction:.0%} of {progress.images_total} images)   ", end="", file=sys.stderr, flush=True)
+def _describe(progress: Any) -> str:
+    return (f"art: {progress.label} step {progress.step}/{progress.steps} "
+            f"({progress.fraction:.0%} of {progress.images_total} images)")

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from addon.core.overwrite import check_output
 
-from ..command_options import add_generator_options
+from ..command_options import ProgressLine, add_generator_options
 from ..library.command import keep
 from ..parameters import from_arguments
 from .params import MusicParams, music_request
@@ -41,18 +40,12 @@ def run(args: argparse.Namespace) -> int:
         check_output(path, inputs=inputs, overwrite=args.overwrite, what="track")
     request = music_request(params, melody=params.melody)
 
-    last_shown = [0.0]
-
-    def show(progress: MusicProgress) -> None:
-        if time.monotonic() - last_shown[0] < 0.5 and progress.fraction < 1.0:
-            return
-        last_shown[0] = time.monotonic()
+    def describe(progress: MusicProgress) -> str:
         left = "" if progress.seconds_left is None else f", about {progress.seconds_left:.0f} s left"
-        print(f"\rmusic: {progress.seconds_done:6.1f} / {progress.seconds_total:.1f} s of audio "
-              f"(window {min(progress.window + 1, progress.windows)}/{progress.windows}){left}   ",
-              end="", file=sys.stderr, flush=True)
+        return (f"music: {progress.seconds_done:6.1f} / {progress.seconds_total:.1f} s of audio "
+                f"(window {min(progress.window + 1, progress.windows)}/{progress.windows}){left}")
 
-    result = generate_track(request, args.output, spec=params.model_spec(), progress=show)
+    result = generate_track(request, args.output, spec=params.model_spec(), progress=ProgressLine(describe))
     print(file=sys.stderr)
     print(f"wrote {result.wav} ({result.seconds:.1f} s, {result.loudness.output_lufs:.1f} LUFS, "
           f"{result.loudness.output_true_peak_db:.1f} dBTP) and {result.side_file}")
