@@ -34,6 +34,7 @@ from ..core.presets import Preset, apply_overrides, load_preset
 from ..core.video import QUALITY_PRESETS
 from ..preferences import user_preset_folder
 from ..properties import settings_of
+from ..stage.sequencer_stage import scene_rate
 from . import chunks
 from .output import check_writable, configure_video
 
@@ -184,7 +185,7 @@ def render_animation(scene: bpy.types.Scene, jobs: int = 0) -> int:
             scene.render.filepath = output
         mark_mp4(temporary)
     seconds = time.monotonic() - progress.started
-    duration = total * scene.render.fps_base / scene.render.fps
+    duration = total / scene_rate(scene)
     print(f"Toonbeat: wrote {scene.render.filepath} ({duration:.1f} s of video) in {seconds:.1f} s, "
           f"{total / seconds:.1f} frames per second, {duration / seconds:.2f}x real time", flush=True)
     return 0
