@@ -9,6 +9,7 @@ import bpy
 
 from .core import beatfile
 from .core.generator_params import declared
+from .core.json_files import preset_names
 from .core.presets import EFFECTS, Preset, apply_overrides, builtin_preset_names, load_preset
 from .core.video import QUALITY_PRESETS
 from .preferences import user_preset_folder
@@ -29,7 +30,7 @@ QUALITY_ITEMS = [(name, name.title(), f"{QUALITY_DESCRIPTIONS[name]}; the frame 
 
 
 def _preset_search(_self: Any, _context: Any, _text: str) -> list[str]:
-    return list(dict.fromkeys(builtin_preset_names() + sorted(p.stem for p in user_preset_folder().glob("*.json"))))
+    return list(dict.fromkeys(builtin_preset_names() + preset_names(user_preset_folder())))
 
 
 def _fixed_search(*names: str) -> Any:
