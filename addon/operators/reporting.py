@@ -6,12 +6,15 @@ from collections.abc import Callable
 
 import bpy
 
+from ..core.service_client import ServiceError
+
 
 def run_reporting(operator: bpy.types.Operator, action: Callable[[], str]) -> set[str]:
-    """Run ``action``; report its message, or the error a user can fix, and return the operator result."""
+    """Run ``action``; report its message, or the error a user can fix (bad input, a file, the job service),
+    and return the operator result."""
     try:
         message = action()
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, ServiceError) as error:
         operator.report({"ERROR"}, str(error))
         return {"CANCELLED"}
     operator.report({"INFO"}, message)
