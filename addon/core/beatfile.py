@@ -17,7 +17,6 @@ import itertools
 import json
 import os
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -114,12 +113,9 @@ class BeatData:
         return self.audio.duration
 
 
-@cache
 def schema() -> dict[str, Any]:
     """The beat file's JSON Schema."""
-    with open(SCHEMA_PATH, encoding="utf-8") as handle:
-        result: dict[str, Any] = json.load(handle)
-    return result
+    return schema_check.read_schema(SCHEMA_PATH)
 
 
 def load(path: str | os.PathLike[str]) -> BeatData:
