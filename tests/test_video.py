@@ -78,7 +78,7 @@ def test_a_clip_longer_than_the_motion_window_is_made_in_overlapping_windows(pos
 
 def test_a_dance_clip_is_a_keyed_clip_folder_with_its_hits_known(posed, tmp_path):
     request = ClipRequest(name="dj_dance", kind="character", video=small(frame_count=8), cycle=CYCLES["dance"])
-    folder = make_clip(posed, request, tmp_path / "dj" / "dance")
+    folder = make_clip(posed, request, tmp_path / "dj" / "dance").folder
     document = json.loads((folder / "clip.json").read_text())
     assert document["hit_frames"] == [0, 4] and document["beats_per_cycle"] == 2 and document["loops"]
     assert document["frame_count"] == 8 and document["source"] == "animatediff" and document["seed"] == 2
@@ -143,9 +143,10 @@ def test_wan_text_to_video_writes_a_shot_clip(tmp_path):
                                             device="cpu"))
     assert wan.name == "wan" and not wan.supports_poses
     request = ClipRequest(name="city_pan", kind="shot", video=small(frame_count=5, width=16, height=16))
-    folder = make_clip(wan, request, tmp_path / "city_pan")
+    folder = make_clip(wan, request, tmp_path / "city_pan").folder
     document = json.loads((folder / "clip.json").read_text())
     assert document["frame_count"] == 5 and document["source"] == "wan" and document["hit_frames"] == []
+    assert document["beats_per_cycle"] == 4 and not document["loops"]  # a shot starts again each 4 beats
     assert Image.open(folder / "frames" / "0004.png").size == (16, 16)
     with pytest.raises(ToonbeatError, match="4 k \\+ 1 frames"):
         wan.generate(small(frame_count=6, width=16, height=16))

@@ -19,7 +19,7 @@ from addon.core.overwrite import check_output
 
 from ..errors import ToonbeatError
 from ..library.command import add_keep_argument, keep
-from ..parameters import add_arguments, choices_of, from_arguments
+from ..parameters import add_arguments, from_arguments
 from .params import ArtParams, BackgroundParams, CharacterParams
 
 LoadPipes = Callable[[ArtParams], Any]
@@ -48,20 +48,6 @@ def add_parser(subparsers: Any) -> None:
     add_overwrite_argument(backgrounds, "a PNG or JSON file in the output")
     add_keep_argument(backgrounds, "the backgrounds")
     backgrounds.set_defaults(run=run_backgrounds)
-
-
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options ``toonbeat video`` takes for its SD model: adapters, ControlNet, device and memory."""
-    parser.add_argument("--lora", action="append", default=[], metavar="PATH[:WEIGHT]",
-                        help="LoRA file, folder or hub id, with an optional weight (repeat)")
-    parser.add_argument("--config", help="pipeline folder or hub id with the configs for a single-file checkpoint")
-    parser.add_argument("--ip-adapter", help="IP-Adapter hub id or folder (h94/IP-Adapter layout) to hold identity; "
-                                             "a folder with the Plus weights uses them")
-    parser.add_argument("--controlnet", help="OpenPose ControlNet hub id or folder: poses are drawn from their "
-                                             "skeletons (e.g. lllyasviel/control_v11p_sd15_openpose)")
-    parser.add_argument("--device", default="auto", help="torch device (default: %(default)s)")
-    parser.add_argument("--memory", choices=choices_of(ArtParams, "memory"), default="auto",
-                        help="GPU memory profile; low = model CPU offload (default: %(default)s)")
 
 
 def run_character(args: argparse.Namespace) -> int:
