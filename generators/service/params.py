@@ -20,8 +20,8 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from ..art.params import BackgroundParams, CharacterParams
 from ..music.params import MusicParams
-from ..video.params import ClipParams
 from ..parameters import GeneratorParams, ReadsFile, Upload, field_message, has_marker
+from ..video.params import ClipParams
 
 UploadId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
 # A plain name (a preset, a model size) or a hub id (owner/name): neither can climb out of a folder.
