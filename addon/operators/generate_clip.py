@@ -12,6 +12,7 @@ from typing import Any
 
 import bpy
 
+from .. import assemble
 from ..core import beatfile
 from ..core.lora_text import parse_lora_list
 from ..core.service_client import ServiceError
@@ -46,7 +47,7 @@ class TOONBEAT_OT_generate_clip(bpy.types.Operator):
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         """Queue the job for the chosen section; a timer follows it."""
-        scene = context.scene
+        scene = assemble.current_scene(context)
         settings = settings_of(scene)
         wanted = settings.generate
         try:

@@ -29,8 +29,9 @@ from pathlib import Path
 from tests import tiny_models
 root = Path(sys.argv[1])
 sd15 = tiny_models.tiny_stable_diffusion(root / "sd15")
-print(json.dumps({"clip_model": str(sd15), "clip_motion_adapter": str(tiny_models.tiny_motion_adapter(root / "adapter")),
-                  "clip_controlnet": str(tiny_models.tiny_controlnet(sd15, root / "controlnet"))}))
+adapter = tiny_models.tiny_motion_adapter(root / "adapter")
+controlnet = tiny_models.tiny_controlnet(sd15, root / "controlnet")
+print(json.dumps({"clip_model": str(sd15), "clip_motion_adapter": str(adapter), "clip_controlnet": str(controlnet)}))
 """
 
 
