@@ -14,6 +14,7 @@ from generators.video import command
 from generators.video.backends import VideoModelSpec, VideoRequest, load_video_backend
 from generators.video.clips import ClipRequest, make_clip
 from generators.video.cycles import CYCLES, cycle_keypoints, get_cycle
+from generators.video.params import ClipParams
 from tests import tiny_models
 
 
@@ -180,3 +181,34 @@ def test_an_ip_adapter_holds_the_character_of_a_reference_image_through_a_clip(m
     as_red = np.stack([np.asarray(f, dtype=np.float64) for f in backend.generate(small(reference_image=red))])
     as_blue = np.stack([np.asarray(f, dtype=np.float64) for f in backend.generate(small(reference_image=blue))])
     assert as_red.shape == (4, 48, 32, 3) and np.abs(as_red - as_blue).mean() > 0.1
+
+
+def test_running_out_of_gpu_memory_while_making_a_clip_names_the_options_video_clip_has(posed, monkeypatch):
+    import torch
+
+    def out_of_memory(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 3.00 GiB")
+
+    monkeypatch.setattr(posed.pipe.unet, "forward", out_of_memory)
+    with pytest.raises(ToonbeatError, match="ran out of memory making 4 frames at 32x48") as caught:
+        posed.generate(small())
+    for option in ("--memory low", "--frames", "--width/--height", "--context"):
+        assert option in str(caught.value)
+    assert {"memory", "frames", "width", "height", "context"} <= set(ClipParams.model_fields)  # its own options
+
+
+def test_fp16_weights_stay_fp16_in_the_animatediff_pipeline_that_shares_them(models):
+    """``from_pipe`` without a dtype casts shared modules to fp32 (diffusers issue 12754): twice the VRAM."""
+    import torch
+    from diffusers import AnimateDiffControlNetPipeline, ControlNetModel, MotionAdapter, StableDiffusionPipeline
+
+    from generators.art.diffusion import from_pretrained_preferring_fp16, sharing_weights
+
+    base = from_pretrained_preferring_fp16(StableDiffusionPipeline, str(models["sd15"]), torch.float16,
+                                           safety_checker=None, requires_safety_checker=False)
+    video = sharing_weights(AnimateDiffControlNetPipeline, base,
+                            motion_adapter=MotionAdapter.from_pretrained(models["adapter"], dtype=torch.float16),
+                            controlnet=ControlNetModel.from_pretrained(models["controlnet"], dtype=torch.float16))
+    for name in ("unet", "vae", "text_encoder", "controlnet"):
+        assert {p.dtype for p in getattr(video, name).parameters()} == {torch.float16}, name
+    assert video.vae is base.vae and video.text_encoder is base.text_encoder

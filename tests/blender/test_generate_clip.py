@@ -119,10 +119,11 @@ def test_a_dance_clip_lands_as_the_character_dancing_it_on_the_beats(song, tb, s
     assert speed.speed_frame_number == pytest.approx(0.0, abs=0.6)  # each cycle starts on a beat: its first hit
 
 
-def test_a_shot_is_laid_over_the_section_under_the_playhead_and_made_again_in_its_place(song, scene):
+def test_a_shot_is_laid_over_the_section_under_the_playhead_and_made_again_in_its_place(song, tb, scene):
     board, beats = song
     rate = scene.render.fps / scene.render.fps_base
-    user = scene.sequence_editor.strips.new_effect("Mine", type="COLOR", channel=9, frame_start=1, length=20)
+    compat = tb.module("compat")
+    user = compat.new_effect_strip(scene, "Mine", "COLOR", 9, 1, 20)
     wanted = scene.toonbeat.generate
     wanted.clip_move, wanted.clip_beats_per_cycle, wanted.clip_section = "NONE", 2, "PLAYHEAD"
     for _ in range(2):
@@ -130,7 +131,7 @@ def test_a_shot_is_laid_over_the_section_under_the_playhead_and_made_again_in_it
         assert bpy.ops.toonbeat.generate_clip() == {"FINISHED"}
         follow(board)
         assert all(job.status == "done" for job in board.jobs), [job.message for job in board.jobs]
-    shots = [s for s in scene.sequence_editor.strips if s.get("toonbeat") and s["toonbeat"]["role"] == "shot"]
+    shots = [s for s in compat.strips(scene) if s.get("toonbeat") and s["toonbeat"]["role"] == "shot"]
     assert len(shots) == 1 and shots[0]["toonbeat"]["label"] == "drop"
     shot = shots[0]
     start = scene.frame_start + round(4.0 * rate)
