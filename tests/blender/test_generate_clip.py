@@ -106,7 +106,7 @@ def test_a_dance_clip_lands_as_the_character_dancing_it_on_the_beats(song, tb, s
     board, beats = song
     scene.toonbeat.generate.clip_move = "dance"
     assert bpy.ops.toonbeat.generate_clip() == {"FINISHED"}
-    follow(board)
+    follow(board, timeout=900)
     [job] = board.jobs
     assert job.status == "done", job.message
     member = next(m for m in tb.module("stage.sequencer_stage").cast(scene) if m.name == "cyborg_dj dance")
@@ -129,7 +129,7 @@ def test_a_shot_is_laid_over_the_section_under_the_playhead_and_made_again_in_it
     for _ in range(2):
         scene.frame_set(scene.frame_start + round(5.0 * rate))  # in the drop (following the jobs moves it)
         assert bpy.ops.toonbeat.generate_clip() == {"FINISHED"}
-        follow(board)
+        follow(board, timeout=900)
         assert all(job.status == "done" for job in board.jobs), [job.message for job in board.jobs]
     shots = [s for s in compat.strips(scene) if s.get("toonbeat") and s["toonbeat"]["role"] == "shot"]
     assert len(shots) == 1 and shots[0]["toonbeat"]["label"] == "drop"
