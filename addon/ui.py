@@ -46,13 +46,13 @@ class ToonbeatPanel(bpy.types.Panel):
 
 
 class GeneratePanel(ToonbeatPanel):
-    """Step 0 (optional): music and art from the generators' job service."""
+    """Step 0 (optional): music, art and video clips from the generators' job service."""
 
     bl_label = "Generate"
     bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context: bpy.types.Context) -> None:
-        """Service, music, art and the jobs in flight."""
+        """Service, music, art, clips and the jobs in flight."""
         from .generation import BOARD
         from .preferences import preferences
 
@@ -73,10 +73,21 @@ class GeneratePanel(ToonbeatPanel):
             "character")
         art.operator("toonbeat.generate_art", text="Generate Backgrounds", icon="IMAGE_BACKGROUND").what = (
             "backgrounds")
+        draw_clip_settings(layout, wanted)
         for index, job in enumerate(BOARD.jobs):
             draw_job(layout, context, index, job)
         if BOARD.jobs:
             layout.operator("toonbeat.clear_jobs", icon="TRASH")
+
+
+def draw_clip_settings(layout: Any, wanted: Any) -> None:
+    """The video clip part of the Generate panel: what to make, for which section, and its model."""
+    clip = layout.column(align=True)
+    for name in ("clip_backend", "clip_move", "clip_prompt", "clip_section", "clip_beats_per_cycle", "clip_frames",
+                 "clip_width", "clip_height", "clip_model", "clip_motion_adapter", "clip_controlnet", "clip_seed"):
+        if name != "clip_motion_adapter" or wanted.clip_backend == "animatediff":
+            clip.prop(wanted, name)
+    clip.operator("toonbeat.generate_clip", text="Generate Clip", icon="FILE_MOVIE")
 
 
 def draw_job(layout: Any, context: bpy.types.Context, index: int, job: Any) -> None:

@@ -169,3 +169,17 @@ def test_the_model_option_tells_the_user_the_weights_are_non_commercial(capsys):
     with pytest.raises(SystemExit):
         parser.parse_args(["music", "--help"])
     assert "CC-BY-NC4.0:non-commercial" in "".join(capsys.readouterr().out.split())  # argparse wraps at hyphens
+
+
+def test_running_out_of_gpu_memory_in_a_window_is_one_message_naming_the_settings_to_change(backend, monkeypatch,
+                                                                                          tmp_path):
+    import torch
+
+    def out_of_memory(**kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 1.00 GiB")
+
+    monkeypatch.setattr(backend.model, "generate", out_of_memory)
+    with pytest.raises(ToonbeatError, match="ran out of memory generating window 1 of 3") as caught:
+        generate_track(short_request(), tmp_path / "track.wav", backend=backend)
+    assert "smaller --model" in str(caught.value) and "--window" in str(caught.value)
+    assert not (tmp_path / "track.wav").exists()

@@ -18,7 +18,7 @@ from addon.core.overwrite import check_output
 from ..command_options import ProgressLine, add_generator_options
 from ..errors import ToonbeatError
 from ..library.command import keep
-from ..parameters import choices_of, from_arguments
+from ..parameters import from_arguments
 from .params import ArtParams, BackgroundParams, CharacterParams
 
 LoadPipes = Callable[[ArtParams], Any]
@@ -43,20 +43,6 @@ def add_parser(subparsers: Any) -> None:
     add_generator_options(backgrounds, BackgroundParams, output="out/backgrounds", output_help="output folder",
                           overwrites="a PNG or JSON file in the output", kept="the backgrounds")
     backgrounds.set_defaults(run=run_backgrounds)
-
-
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options ``toonbeat video`` takes for its SD model: adapters, ControlNet, device and memory."""
-    parser.add_argument("--lora", action="append", default=[], metavar="PATH[:WEIGHT]",
-                        help="LoRA file, folder or hub id, with an optional weight (repeat)")
-    parser.add_argument("--config", help="pipeline folder or hub id with the configs for a single-file checkpoint")
-    parser.add_argument("--ip-adapter", help="IP-Adapter hub id or folder (h94/IP-Adapter layout) to hold identity; "
-                                             "a folder with the Plus weights uses them")
-    parser.add_argument("--controlnet", help="OpenPose ControlNet hub id or folder: poses are drawn from their "
-                                             "skeletons (e.g. lllyasviel/control_v11p_sd15_openpose)")
-    parser.add_argument("--device", default="auto", help="torch device (default: %(default)s)")
-    parser.add_argument("--memory", choices=choices_of(ArtParams, "memory"), default="auto",
-                        help="GPU memory profile; low = model CPU offload (default: %(default)s)")
 
 
 def run_character(args: argparse.Namespace) -> int:
