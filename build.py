@@ -102,7 +102,7 @@ def test(extra: list[str]) -> int:
                                                       f"--ignore={MELODY_TESTS}", f"--ignore={WINDOW_TESTS}",
                                                       *extra], env),
         ("pytest on Blender 4.5", [str(blender_4), "-m", "pytest", "-m", "blender", f"--ignore={MELODY_TESTS}",
-                                   *extra], env),
+                                   *extra], {**env, "TOONBEAT_GENERATORS_PYTHON": str(blender_5)}),
         ("pytest on Blender 4.2 (Grease Pencil)", [str(blender_4_2), "-m", "pytest", BLENDER_4_2_TESTS, *extra], env),
         ("pytest with audiocraft", [str(audiocraft), "-m", "pytest", "-m", "audiocraft",
                                     "tests/test_music_audiocraft.py", *extra], env),

@@ -26,7 +26,8 @@ from . import assemble
 from .core import beatfile
 from .core.background_process import BackgroundProcess
 from .core.backgrounds import read_backgrounds
-from .core.character_sheet import read_character
+from .core.character_sheet import SHEET_NAME, read_character
+from .core.clip import CLIP_FILE, read_clip
 from .core.job_records import JobRecord, load_records, save_records
 from .core.progress import progress_text
 from .core.service_client import ServiceClient, ServiceError, ServiceUnavailableError, ServiceWorker
@@ -87,12 +88,13 @@ class JobBoard:
         self.local_service: BackgroundProcess | None = None
 
     def submit(self, context: bpy.types.Context, kind: str, params: dict[str, Any], purpose: str, label: str,
-               upload: Path | None = None, scene: str | None = None) -> Job:
-        """Queue a job on the service from the preferences; ``upload`` is sent first as ``params['audio']``."""
+               upload: Path | None = None, scene: str | None = None, place: dict[str, Any] | None = None) -> Job:
+        """Queue a job on the service from the preferences; ``upload`` is sent first as ``params['audio']``;
+        ``place`` says where in the scene the result goes (a clip's section)."""
         client = service_client(context)
         job = Job(label=label, kind=kind, purpose=purpose, scene=scene or assemble.current_scene(context).name,
                   params=params, upload=str(upload) if upload else None, folder=str(_result_folder(kind)),
-                  service_url=client.base_url, worker=ServiceWorker(client))
+                  service_url=client.base_url, worker=ServiceWorker(client), place=dict(place or {}))
         self._send(job)
         self.jobs.append(job)
         self._follow()
@@ -111,7 +113,7 @@ class JobBoard:
         client = service_client(context)
         again = Job(label=job.label, kind=job.kind, purpose=job.purpose, scene=job.scene, params=job.params,
                     upload=job.upload, folder=str(_result_folder(job.kind)), service_url=client.base_url,
-                    worker=ServiceWorker(client))
+                    worker=ServiceWorker(client), place=job.place)
         self._send(again)
         self.jobs[self.jobs.index(job)] = again
         job.worker.shutdown()
@@ -331,6 +333,8 @@ def apply_result(job: Job) -> str:
                                              with_onset_markers=settings.with_onset_markers)
         keep(bpy.context, "song", Path(settings.audio_path), beats=beats_path)
         return f"song loaded: {frames} frames, {markers} markers"
+    if job.purpose == "clip":
+        return _place_clip(job, scene, stage, frames)
     if job.purpose == "characters":
         folders = sorted({path.parent for path in job.result_files if path.suffix == ".png"})
         for folder in folders:
@@ -339,11 +343,30 @@ def apply_result(job: Job) -> str:
         return f"{len(folders)} character(s) on stage; bake to animate"
     folder = min((path.parent for path in job.result_files if path.suffix == ".png"), default=job.result_folder)
     images = read_backgrounds(folder)
-    sections = beatfile.load(settings.resolved("beats_path")).sections if settings.beats_path else ()
+    sections = settings.song_sections()
     stage.layout_backgrounds(scene, images, sections, frames)
     settings.backgrounds_path = str(folder)
     keep(bpy.context, "backgrounds", folder)
     return f"{len(images)} backgrounds laid out"
+
+
+def _place_clip(job: Job, scene: bpy.types.Scene, stage: Any, frames: int) -> str:
+    """A character's clip goes on stage as that character dancing its move; a shot over its section."""
+    from .core.beatfile import Section
+    from .stage.shot_clips import place_shot
+
+    sheets = [path for path in job.result_files if path.name == SHEET_NAME]
+    if sheets:
+        character = read_character(job.result_folder / sheets[0].parent)
+        stage.add_character(scene, character, frames)
+        keep(bpy.context, "character", character.folder)
+        return f"{character.name} on stage; bake to dance it on the beats"
+    clip = read_clip(job.result_folder / next(path for path in job.result_files if path.name == CLIP_FILE).parent)
+    settings = settings_of(scene)
+    beats = beatfile.load(settings.resolved("beats_path")).beats
+    place = job.place
+    place_shot(scene, clip, Section(float(place["start"]), float(place["end"]), str(place["label"])), beats)
+    return f"{clip.name} over the {place['label']} section, on the beats"
 
 
 def _result_folder(kind: str) -> Path:

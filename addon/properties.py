@@ -7,7 +7,9 @@ from typing import Any
 
 import bpy
 
+from .core import beatfile
 from .core.generator_params import declared
+from .core.json_files import preset_names
 from .core.presets import EFFECTS, Preset, apply_overrides, builtin_preset_names, load_preset
 from .core.video import QUALITY_PRESETS
 from .preferences import user_preset_folder
@@ -28,13 +30,41 @@ QUALITY_ITEMS = [(name, name.title(), f"{QUALITY_DESCRIPTIONS[name]}; the frame 
 
 
 def _preset_search(_self: Any, _context: Any, _text: str) -> list[str]:
-    return list(dict.fromkeys(builtin_preset_names() + sorted(p.stem for p in user_preset_folder().glob("*.json"))))
+    return list(dict.fromkeys(builtin_preset_names() + preset_names(user_preset_folder())))
 
 
 def _fixed_search(*names: str) -> Any:
     def search(_self: Any, _context: Any, _text: str) -> tuple[str, ...]:
         return names
     return search
+
+
+CLIP_BACKEND_LABELS = {"animatediff": ("AnimateDiff", "Stable Diffusion 1.5 with a motion adapter; with a pose "
+                                                       "ControlNet the character dances the move"),
+                       "wan": ("Wan 2.1", "Wan 2.1 T2V 1.3B text-to-video (4 k + 1 frames), Apache-2.0"),
+                       "cogvideox": ("CogVideoX", "CogVideoX-2B text-to-video (4 k + 1 frames), Apache-2.0"),
+                       "svd": ("Stable Video Diffusion", "Image-to-video under Stability AI's community licence")}
+"""The panel's names of the video backends the generators declare (``generators/video/params.py``)."""
+CLIP_BACKEND_ITEMS = [(name, *CLIP_BACKEND_LABELS[name]) for name in declared("clip", "backend")["enum"]]
+CLIP_MOVE_ITEMS = [("NONE", "None (Shot)", "A shot over the section, no character"),
+                   *((name, name.replace("_", " ").title(), f"The character dances the {name} cycle (needs a "
+                      "ControlNet)") for name in declared("clip", "move")["enum"])]
+
+
+def _clip_sections(_self: Any, context: Any) -> list[tuple[str, str, str, int]]:
+    from .core.shots import SECTION_UNDER_PLAYHEAD, section_choices
+
+    settings = settings_of(context.scene) if context and context.scene else None
+    path = settings.resolved("beats_path") if settings and settings.beats_path else None
+    _SECTION_ITEMS[:] = [(SECTION_UNDER_PLAYHEAD, "Under the Playhead", "The section playing at the current frame",
+                          0)]
+    _SECTION_ITEMS.extend((str(index), text, f"The {text} section", index + 1)
+                          for index, text in enumerate(section_choices(path)))
+    return _SECTION_ITEMS
+
+
+_SECTION_ITEMS: list[tuple[str, str, str, int]] = []
+"""Blender keeps only pointers to a dynamic enum's strings: they must outlive the callback."""
 
 
 class TOONBEAT_PG_generate(bpy.types.PropertyGroup):
@@ -78,6 +108,33 @@ class TOONBEAT_PG_generate(bpy.types.PropertyGroup):
         name="Key Tolerance", default=declared("character", "key_tolerance")["default"],
         min=declared("character", "key_tolerance")["minimum"], max=declared("character", "key_tolerance")["maximum"],
         description="Color distance from the backdrop keyed out as transparent")
+    clip_backend: bpy.props.EnumProperty(
+        name="Video", items=CLIP_BACKEND_ITEMS, default=declared("clip", "backend")["default"])
+    clip_move: bpy.props.EnumProperty(name="Move", items=CLIP_MOVE_ITEMS)
+    clip_prompt: bpy.props.StringProperty(name="Prompt", description=declared("clip", "prompt")["description"]
+                                          .capitalize())
+    clip_section: bpy.props.EnumProperty(name="Section", items=_clip_sections,
+                                         description="The song section the clip is made for and placed over")
+    clip_beats_per_cycle: bpy.props.IntProperty(
+        name="Beats per Cycle", default=0, min=0, max=declared("clip", "beats_per_cycle")["maximum"],
+        description="Beats one cycle of the clip spans on the timeline; 0: the move's, or 4 for a shot")
+    clip_frames: bpy.props.IntProperty(
+        name="Frames", default=declared("clip", "frames")["default"], min=declared("clip", "frames")["minimum"],
+        max=declared("clip", "frames")["maximum"], description=declared("clip", "frames")["description"].capitalize())
+    clip_width: bpy.props.IntProperty(
+        name="Width", default=declared("clip", "width")["default"], min=declared("clip", "width")["minimum"],
+        max=declared("clip", "width")["maximum"], step=8, subtype="PIXEL")
+    clip_height: bpy.props.IntProperty(
+        name="Height", default=declared("clip", "height")["default"], min=declared("clip", "height")["minimum"],
+        max=declared("clip", "height")["maximum"], step=8, subtype="PIXEL")
+    clip_model: bpy.props.StringProperty(
+        name="Video Model", description=declared("clip", "model")["description"].capitalize())
+    clip_motion_adapter: bpy.props.StringProperty(
+        name="Motion Adapter", default=declared("clip", "motion_adapter")["default"],
+        description=declared("clip", "motion_adapter")["description"].capitalize())
+    clip_controlnet: bpy.props.StringProperty(
+        name="ControlNet", description=declared("clip", "controlnet")["description"].capitalize())
+    clip_seed: bpy.props.IntProperty(name="Seed", min=0)
 
 
 class TOONBEAT_PG_scene(bpy.types.PropertyGroup):
@@ -146,6 +203,14 @@ class TOONBEAT_PG_scene(bpy.types.PropertyGroup):
     def resolved(self, attribute: str) -> Path:
         """A path setting made absolute (``//`` is the .blend's folder)."""
         return Path(bpy.path.abspath(getattr(self, attribute)))
+
+    def beat_data(self) -> beatfile.BeatData:
+        """The scene's beat file, read (``beatfile.BeatFileError`` if it cannot be)."""
+        return beatfile.load(self.resolved("beats_path"))
+
+    def song_sections(self) -> tuple[beatfile.Section, ...]:
+        """The sections of the scene's beat file; none while it has no beat file."""
+        return self.beat_data().sections if self.beats_path else ()
 
 
 for _name in EFFECTS:

@@ -37,21 +37,26 @@ class ToonbeatPanel(bpy.types.Panel):
     bl_region_type = "UI"
     bl_category = "Toonbeat"
 
+    def settings_layout(self) -> Any:
+        """The panel's layout with each label beside its field, as Blender's own settings panels draw."""
+        layout = self.layout
+        layout.use_property_split = True
+        layout.use_property_decorate = False
+        return layout
+
 
 class GeneratePanel(ToonbeatPanel):
-    """Step 0 (optional): music and art from the generators' job service."""
+    """Step 0 (optional): music, art and video clips from the generators' job service."""
 
     bl_label = "Generate"
     bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context: bpy.types.Context) -> None:
-        """Service, music, art and the jobs in flight."""
+        """Service, music, art, clips and the jobs in flight."""
         from .generation import BOARD
         from .preferences import preferences
 
-        layout = self.layout
-        layout.use_property_split = True
-        layout.use_property_decorate = False
+        layout = self.settings_layout()
         wanted = settings_of(context.scene).generate
         layout.label(text=f"Service: {preferences(context).service_url}", icon="URL")
         layout.operator("toonbeat.start_service", icon="PLAY")
@@ -68,10 +73,21 @@ class GeneratePanel(ToonbeatPanel):
             "character")
         art.operator("toonbeat.generate_art", text="Generate Backgrounds", icon="IMAGE_BACKGROUND").what = (
             "backgrounds")
+        draw_clip_settings(layout, wanted)
         for index, job in enumerate(BOARD.jobs):
             draw_job(layout, context, index, job)
         if BOARD.jobs:
             layout.operator("toonbeat.clear_jobs", icon="TRASH")
+
+
+def draw_clip_settings(layout: Any, wanted: Any) -> None:
+    """The video clip part of the Generate panel: what to make, for which section, and its model."""
+    clip = layout.column(align=True)
+    for name in ("clip_backend", "clip_move", "clip_prompt", "clip_section", "clip_beats_per_cycle", "clip_frames",
+                 "clip_width", "clip_height", "clip_model", "clip_motion_adapter", "clip_controlnet", "clip_seed"):
+        if name != "clip_motion_adapter" or wanted.clip_backend == "animatediff":
+            clip.prop(wanted, name)
+    clip.operator("toonbeat.generate_clip", text="Generate Clip", icon="FILE_MOVIE")
 
 
 def draw_job(layout: Any, context: bpy.types.Context, index: int, job: Any) -> None:
@@ -100,10 +116,8 @@ class SongPanel(ToonbeatPanel):
         """Song, beat file, analysis and markers."""
         from .operators.analyze import PROGRESS, PROGRESS_FACTOR
 
-        layout = self.layout
+        layout = self.settings_layout()
         settings = settings_of(context.scene)
-        layout.use_property_split = True
-        layout.use_property_decorate = False
         layout.prop(settings, "audio_path")
         layout.prop(settings, "beats_path")
         running = PROGRESS.get(context.scene.name)
@@ -125,10 +139,8 @@ class StagePanel(ToonbeatPanel):
 
     def draw(self, context: bpy.types.Context) -> None:
         """Stage kind, character and background imports."""
-        layout = self.layout
+        layout = self.settings_layout()
         settings = settings_of(context.scene)
-        layout.use_property_split = True
-        layout.use_property_decorate = False
         layout.prop(settings, "stage", expand=True)
         if settings.stage == "3d":
             layout.prop(settings, "characters_as")
@@ -171,10 +183,8 @@ class RenderPanel(ToonbeatPanel):
 
     def draw(self, context: bpy.types.Context) -> None:
         """Output path, quality and the render button."""
-        layout = self.layout
+        layout = self.settings_layout()
         settings = settings_of(context.scene)
-        layout.use_property_split = True
-        layout.use_property_decorate = False
         layout.prop(settings, "output_path")
         layout.prop(settings, "quality")
         render = context.scene.render

@@ -14,13 +14,15 @@ from addon.core.files import write_bytes_atomically
 from .art.params import BackgroundParams, CharacterParams
 from .music.params import MusicParams
 from .parameters import panel_limits
+from .video.params import ClipParams
 
 PANEL_PARAMS = Path(__file__).resolve().parents[1] / "addon" / "core" / "generator_params.json"
 
 
 def described() -> dict[str, Any]:
     """The document ``addon/core/generator_params.json`` should hold."""
-    return panel_limits({"music": MusicParams, "character": CharacterParams, "backgrounds": BackgroundParams})
+    return panel_limits({"music": MusicParams, "character": CharacterParams, "backgrounds": BackgroundParams,
+                         "clip": ClipParams})
 
 
 def text() -> str:

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.media import probe, stream
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -22,3 +26,15 @@ def render_saved_blend(blend: Path) -> subprocess.CompletedProcess:
         "import bpy, sys; bpy.ops.wm.open_mainfile(filepath=sys.argv[1]); "
         "bpy.ops.render.render(animation=True)"), str(blend)], capture_output=True, text=True, timeout=900,
         check=False)
+
+
+def assert_the_saved_blend_renders_it_again(blend: Path, video: Path, frames: int) -> None:
+    """Delete ``video``, render ``blend`` as saved, and check the same ``frames`` come back, with the sound."""
+    first_render = video.read_bytes()
+    video.unlink()
+    rerender = render_saved_blend(blend)
+    assert rerender.returncode == 0, rerender.stderr
+    again = probe(video)
+    assert int(stream(again, "video")["nb_frames"]) == frames
+    assert stream(again, "audio")["codec_name"] == "aac"
+    assert len(video.read_bytes()) == pytest.approx(len(first_render), rel=0.05)

@@ -20,18 +20,13 @@ from tests import tiny_models
 
 
 @pytest.fixture(scope="module")
-def sd15_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tiny_models.tiny_stable_diffusion(tmp_path_factory.mktemp("sd15"))
-
-
-@pytest.fixture(scope="module")
 def sdxl_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tiny_models.tiny_stable_diffusion_xl(tmp_path_factory.mktemp("sdxl"))
 
 
 @pytest.fixture(scope="module")
-def sd15(sd15_folder: Path):
-    return load_art_model(ArtModelSpec(model=str(sd15_folder), device="cpu"))
+def sd15(stable_diffusion: Path):
+    return load_art_model(ArtModelSpec(model=str(stable_diffusion), device="cpu"))
 
 
 def small(prompt: str = "cartoon robot dj", **changes) -> ImageRequest:
@@ -44,8 +39,8 @@ def pixels(image: Image.Image) -> np.ndarray:
     return np.asarray(image, dtype=np.float64)
 
 
-def test_a_pipeline_folder_is_recognised_as_sd15_or_sdxl(sd15_folder, sdxl_folder):
-    assert detect_kind(ArtModelSpec(model=str(sd15_folder))) == "sd15"
+def test_a_pipeline_folder_is_recognised_as_sd15_or_sdxl(stable_diffusion, sdxl_folder):
+    assert detect_kind(ArtModelSpec(model=str(stable_diffusion))) == "sd15"
     assert detect_kind(ArtModelSpec(model=str(sdxl_folder))) == "sdxl"
 
 
@@ -62,10 +57,10 @@ def test_sdxl_draws_through_the_same_call(sdxl_folder):
     assert generate_image(pipes, small(width=64, height=48)).size == (64, 48)
 
 
-def test_a_lora_changes_the_drawing_by_its_weight(sd15_folder, sd15, tmp_path):
-    lora = tiny_models.tiny_lora(sd15_folder, tmp_path / "lora")
-    with_lora = load_art_model(ArtModelSpec(model=str(sd15_folder), device="cpu", loras=((str(lora), 1.0),)))
-    muted = load_art_model(ArtModelSpec(model=str(sd15_folder), device="cpu", loras=((str(lora), 0.0),)))
+def test_a_lora_changes_the_drawing_by_its_weight(stable_diffusion, sd15, tmp_path):
+    lora = tiny_models.tiny_lora(stable_diffusion, tmp_path / "lora")
+    with_lora = load_art_model(ArtModelSpec(model=str(stable_diffusion), device="cpu", loras=((str(lora), 1.0),)))
+    muted = load_art_model(ArtModelSpec(model=str(stable_diffusion), device="cpu", loras=((str(lora), 0.0),)))
     plain = pixels(generate_image(sd15, small()))
     assert np.abs(pixels(generate_image(with_lora, small())) - plain).mean() > 0.5
     np.testing.assert_allclose(pixels(generate_image(muted, small())), plain, atol=1.0)
@@ -166,10 +161,10 @@ def test_the_seeds_prompt_patterns_ship_as_presets():
     assert set(load_style().poses) == {"idle", "dance", "headbang", "walk"}
 
 
-def test_the_art_command_draws_a_character_and_its_secondary(sd15_folder, tmp_path, capsys):
+def test_the_art_command_draws_a_character_and_its_secondary(stable_diffusion, tmp_path, capsys):
     parser = argparse.ArgumentParser()
     command.add_parser(parser.add_subparsers())
-    args = parser.parse_args(["art", "character", "--model", str(sd15_folder), "--device", "cpu", "--steps", "2",
+    args = parser.parse_args(["art", "character", "--model", str(stable_diffusion), "--device", "cpu", "--steps", "2",
                               "--width", "64", "--height", "64", "--pose", "idle", "--pose", "dance",
                               "-o", str(tmp_path)])
     assert args.run(args) == 0
@@ -193,16 +188,16 @@ def test_the_art_command_draws_procedurally_without_any_model(tmp_path, capsys):
     assert not (tmp_path / "bg" / "build.png").exists()
 
 
-def test_a_single_file_checkpoint_draws_what_its_pipeline_folder_draws(sd15_folder, sd15, tmp_path):
-    checkpoint = tiny_models.single_file_checkpoint(sd15_folder, tmp_path / "cartoon_v1.safetensors")
+def test_a_single_file_checkpoint_draws_what_its_pipeline_folder_draws(stable_diffusion, sd15, tmp_path):
+    checkpoint = tiny_models.single_file_checkpoint(stable_diffusion, tmp_path / "cartoon_v1.safetensors")
     assert detect_kind(ArtModelSpec(model=str(checkpoint))) == "sd15"
-    single = load_art_model(ArtModelSpec(model=str(checkpoint), config=str(sd15_folder), device="cpu"))
+    single = load_art_model(ArtModelSpec(model=str(checkpoint), config=str(stable_diffusion), device="cpu"))
     np.testing.assert_array_equal(pixels(generate_image(single, small())), pixels(generate_image(sd15, small())))
 
 
-def test_with_an_ip_adapter_later_poses_are_steered_by_the_first_pose(sd15_folder, sd15, tmp_path):
-    adapter = tiny_models.tiny_ip_adapter(sd15_folder, tmp_path / "ip-adapter")
-    pipes = load_art_model(ArtModelSpec(model=str(sd15_folder), ip_adapter=str(adapter), device="cpu"))
+def test_with_an_ip_adapter_later_poses_are_steered_by_the_first_pose(stable_diffusion, sd15, tmp_path):
+    adapter = tiny_models.tiny_ip_adapter(stable_diffusion, tmp_path / "ip-adapter")
+    pipes = load_art_model(ArtModelSpec(model=str(stable_diffusion), ip_adapter=str(adapter), device="cpu"))
     assert pipes.has_ip_adapter
     np.testing.assert_array_equal(pixels(generate_image(pipes, small())), pixels(generate_image(sd15, small())))
     first, other = generate_image(sd15, small(seed=5)), generate_image(sd15, small(seed=6))
@@ -214,14 +209,14 @@ def test_with_an_ip_adapter_later_poses_are_steered_by_the_first_pose(sd15_folde
     assert read_character(make_character(pipes, request, tmp_path / "dj")).extra["second_stage"] == "ip-adapter"
 
 
-def test_fp16_weights_stay_fp16_in_the_image_to_image_pipeline_that_shares_them(sd15_folder):
+def test_fp16_weights_stay_fp16_in_the_image_to_image_pipeline_that_shares_them(stable_diffusion):
     """diffusers' ``from_pipe`` without a dtype casts shared modules to fp32 (issue 12754): twice the VRAM."""
     import torch
     from diffusers import StableDiffusionImg2ImgPipeline, StableDiffusionPipeline
 
     from generators.art.diffusion import from_pretrained_preferring_fp16, sharing_weights
 
-    text2img = from_pretrained_preferring_fp16(StableDiffusionPipeline, str(sd15_folder), torch.float16,
+    text2img = from_pretrained_preferring_fp16(StableDiffusionPipeline, str(stable_diffusion), torch.float16,
                                                safety_checker=None, requires_safety_checker=False)
     img2img = sharing_weights(StableDiffusionImg2ImgPipeline, text2img)
     for name in ("unet", "vae", "text_encoder"):
@@ -229,7 +224,7 @@ def test_fp16_weights_stay_fp16_in_the_image_to_image_pipeline_that_shares_them(
         assert {p.dtype for p in getattr(text2img, name).parameters()} == {torch.float16}, name
 
 
-def test_fp16_loading_reads_the_half_size_weight_files_where_the_model_has_them(sd15_folder, tmp_path):
+def test_fp16_loading_reads_the_half_size_weight_files_where_the_model_has_them(stable_diffusion, tmp_path):
     import shutil
 
     import torch
@@ -238,7 +233,7 @@ def test_fp16_loading_reads_the_half_size_weight_files_where_the_model_has_them(
     from generators.art.diffusion import from_pretrained_preferring_fp16
 
     folder = tmp_path / "with-fp16"
-    shutil.copytree(sd15_folder, folder)
+    shutil.copytree(stable_diffusion, folder)
     unet = UNet2DConditionModel.from_pretrained(folder / "unet")
     with torch.no_grad():
         for parameter in unet.parameters():
@@ -247,7 +242,7 @@ def test_fp16_loading_reads_the_half_size_weight_files_where_the_model_has_them(
     assert (folder / "unet" / "diffusion_pytorch_model.fp16.safetensors").is_file()
     half = from_pretrained_preferring_fp16(StableDiffusionPipeline, str(folder), torch.float16, safety_checker=None)
     assert {float(p.detach().flatten()[0]) for p in half.unet.parameters()} == {0.25}
-    full = from_pretrained_preferring_fp16(StableDiffusionPipeline, str(sd15_folder), torch.float16,
+    full = from_pretrained_preferring_fp16(StableDiffusionPipeline, str(stable_diffusion), torch.float16,
                                            safety_checker=None)
     assert full.unet.dtype == torch.float16
     assert {float(p.detach().flatten()[0]) for p in full.unet.parameters()} != {0.25}
@@ -279,11 +274,11 @@ def test_running_out_of_gpu_memory_while_drawing_names_the_options_art_character
     assert "--memory low" in str(caught.value)
 
 
-def test_a_missing_lora_file_or_a_single_file_without_config_says_what_to_give(sd15_folder, tmp_path):
+def test_a_missing_lora_file_or_a_single_file_without_config_says_what_to_give(stable_diffusion, tmp_path):
     with pytest.raises(ToonbeatError, match=r"cannot load the LoRA .*loras/mine\.safetensors': no such file or folder"):
-        load_art_model(ArtModelSpec(model=str(sd15_folder), device="cpu",
+        load_art_model(ArtModelSpec(model=str(stable_diffusion), device="cpu",
                                     loras=((str(tmp_path / "loras" / "mine.safetensors"), 1.0),)))
-    checkpoint = tiny_models.single_file_checkpoint(sd15_folder, tmp_path / "cartoon_v1.safetensors")
+    checkpoint = tiny_models.single_file_checkpoint(stable_diffusion, tmp_path / "cartoon_v1.safetensors")
     with pytest.raises(ToonbeatError, match="give --config with a local pipeline folder"):
         load_art_model(ArtModelSpec(model=str(checkpoint), kind="sd15", device="cpu"))
     with pytest.raises(ToonbeatError, match=r"cannot load the pipeline configs .*: no such file or folder"):
@@ -331,9 +326,9 @@ def test_resizing_a_tileable_background_keeps_it_tileable(sd15):
 
 
 @pytest.fixture(scope="module")
-def posed_sd15(sd15_folder, tmp_path_factory):
-    controlnet = tiny_models.tiny_controlnet(sd15_folder, tmp_path_factory.mktemp("controlnet"))
-    return load_art_model(ArtModelSpec(model=str(sd15_folder), controlnet=str(controlnet), device="cpu"))
+def posed_sd15(stable_diffusion, tmp_path_factory):
+    controlnet = tiny_models.tiny_controlnet(stable_diffusion, tmp_path_factory.mktemp("controlnet"))
+    return load_art_model(ArtModelSpec(model=str(stable_diffusion), controlnet=str(controlnet), device="cpu"))
 
 
 def test_with_a_controlnet_each_pose_is_drawn_from_its_skeleton(posed_sd15, tmp_path):
@@ -367,16 +362,16 @@ def test_an_sdxl_controlnet_draws_through_the_same_call(sdxl_folder, tmp_path):
     assert image.size == (64, 64)
 
 
-def test_a_missing_controlnet_is_one_clear_error(sd15_folder, tmp_path):
+def test_a_missing_controlnet_is_one_clear_error(stable_diffusion, tmp_path):
     with pytest.raises(ToonbeatError, match=r"cannot load the ControlNet .*: no such file or folder"):
-        load_art_model(ArtModelSpec(model=str(sd15_folder), controlnet=str(tmp_path / "openpose"), device="cpu"))
+        load_art_model(ArtModelSpec(model=str(stable_diffusion), controlnet=str(tmp_path / "openpose"), device="cpu"))
 
 
-def test_a_controlnet_and_an_ip_adapter_together_draw_each_pose_as_the_first_ones_character(sd15_folder, tmp_path):
-    controlnet = tiny_models.tiny_controlnet(sd15_folder, tmp_path / "controlnet")
-    adapter = tiny_models.tiny_ip_adapter(sd15_folder, tmp_path / "ip-adapter")
-    pipes = load_art_model(ArtModelSpec(model=str(sd15_folder), controlnet=str(controlnet), ip_adapter=str(adapter),
-                                        device="cpu"))
+def test_a_controlnet_and_an_ip_adapter_together_draw_each_pose_as_the_first_ones_character(stable_diffusion, tmp_path):
+    controlnet = tiny_models.tiny_controlnet(stable_diffusion, tmp_path / "controlnet")
+    adapter = tiny_models.tiny_ip_adapter(stable_diffusion, tmp_path / "ip-adapter")
+    pipes = load_art_model(ArtModelSpec(model=str(stable_diffusion), controlnet=str(controlnet),
+                                        ip_adapter=str(adapter), device="cpu"))
     style = load_style()
     request = CharacterRequest(name="dj", prompt="robot", poses=pose_list(style, ["idle", "dance"]), style=style,
                                width=64, height=96, steps=2)

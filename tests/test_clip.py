@@ -112,3 +112,10 @@ def test_a_character_folder_reads_its_clips_and_refuses_a_broken_one(tmp_path):
     clip.frame_path(3).unlink()
     with pytest.raises(CharacterError, match=r"missing frames/0003\.png"):
         read_character(tmp_path / "hero")
+
+
+def test_a_clip_from_any_video_backend_reads_back_and_a_made_up_source_name_is_refused(tmp_path):
+    for source in ("animatediff", "wan", "cogvideox", "svd", "ltx-video"):
+        assert clips.from_dict({**clips.to_dict(dance(tmp_path)), "source": source}, tmp_path).source == source
+    with pytest.raises(clips.ClipError, match="source"):
+        clips.from_dict({**clips.to_dict(dance(tmp_path)), "source": "../AnimateDiff"}, tmp_path)

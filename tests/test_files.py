@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from addon.core.files import atomic_path, file_sha256, write_bytes_atomically, write_json_atomically
+from addon.core.files import atomic_folder, atomic_path, file_sha256, write_bytes_atomically, write_json_atomically
 
 
 def test_a_written_file_gets_the_permissions_of_the_users_umask(tmp_path: Path) -> None:
@@ -39,3 +39,24 @@ def test_file_sha256_matches_hashlib_across_chunk_boundaries(tmp_path: Path) -> 
     data = os.urandom((1 << 20) + 17)
     (tmp_path / "x").write_bytes(data)
     assert file_sha256(tmp_path / "x") == hashlib.sha256(data).hexdigest()
+
+
+def test_a_folder_of_files_appears_only_when_all_are_written(tmp_path: Path) -> None:
+    target = tmp_path / "hero"
+    with atomic_folder(target) as staging:
+        (staging / "idle.png").write_bytes(b"idle")
+        (staging / "dance.png").write_bytes(b"dance")
+        assert not target.exists()
+    assert sorted(p.name for p in target.iterdir()) == ["dance.png", "idle.png"]
+    assert [p.name for p in tmp_path.iterdir()] == ["hero"]
+
+
+def test_a_failed_folder_adds_nothing_and_keeps_what_was_there(tmp_path: Path) -> None:
+    target = tmp_path / "hero"
+    target.mkdir()
+    (target / "mine.png").write_bytes(b"the artist's")
+    with pytest.raises(RuntimeError), atomic_folder(target) as staging:
+        (staging / "idle.png").write_bytes(b"idle")
+        raise RuntimeError("cancelled")
+    assert [p.name for p in target.iterdir()] == ["mine.png"]
+    assert [p.name for p in tmp_path.iterdir()] == ["hero"]

@@ -20,13 +20,8 @@ from tests import tiny_models
 
 
 @pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tiny_models.tiny_musicgen(tmp_path_factory.mktemp("musicgen"))
-
-
-@pytest.fixture(scope="module")
-def backend(checkpoint: Path):
-    return load_backend(MusicModelSpec(model=str(checkpoint), backend="transformers", device="cpu"))
+def backend(musicgen: Path):
+    return load_backend(MusicModelSpec(model=str(musicgen), backend="transformers", device="cpu"))
 
 
 def short_request(**changes) -> MusicRequest:
@@ -36,8 +31,8 @@ def short_request(**changes) -> MusicRequest:
     return MusicRequest(**settings)
 
 
-def test_a_checkpoint_folder_with_config_json_picks_the_transformers_backend(checkpoint):
-    assert resolve_backend(MusicModelSpec(model=str(checkpoint))) == "transformers"
+def test_a_checkpoint_folder_with_config_json_picks_the_transformers_backend(musicgen):
+    assert resolve_backend(MusicModelSpec(model=str(musicgen))) == "transformers"
 
 
 def test_a_long_track_is_written_as_48_khz_wav_with_its_side_file(backend, tmp_path):
@@ -154,12 +149,12 @@ def test_presets_fill_in_the_tempo_and_are_editable_json():
         load_preset("polka")
 
 
-def test_the_music_command_writes_a_44_1_khz_track_from_a_preset(checkpoint, tmp_path, capsys):
+def test_the_music_command_writes_a_44_1_khz_track_from_a_preset(musicgen, tmp_path, capsys):
     parser = argparse.ArgumentParser()
     command.add_parser(parser.add_subparsers())
     out = tmp_path / "song.wav"
     args = parser.parse_args(["music", "--preset", "house", "--bpm", "122", "--seconds", "4", "--window", "3",
-                              "--context", "1", "--crossfade", "0.5", "--model", str(checkpoint), "--device", "cpu",
+                              "--context", "1", "--crossfade", "0.5", "--model", str(musicgen), "--device", "cpu",
                               "--backend", "transformers", "--sample-rate", "44100", "-o", str(out)])
     assert args.run(args) == 0
     assert soundfile.info(out).samplerate == 44_100 and soundfile.info(out).frames == 4 * 44_100
@@ -174,3 +169,17 @@ def test_the_model_option_tells_the_user_the_weights_are_non_commercial(capsys):
     with pytest.raises(SystemExit):
         parser.parse_args(["music", "--help"])
     assert "CC-BY-NC4.0:non-commercial" in "".join(capsys.readouterr().out.split())  # argparse wraps at hyphens
+
+
+def test_running_out_of_gpu_memory_in_a_window_is_one_message_naming_the_settings_to_change(backend, monkeypatch,
+                                                                                          tmp_path):
+    import torch
+
+    def out_of_memory(**kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 1.00 GiB")
+
+    monkeypatch.setattr(backend.model, "generate", out_of_memory)
+    with pytest.raises(ToonbeatError, match="ran out of memory generating window 1 of 3") as caught:
+        generate_track(short_request(), tmp_path / "track.wav", backend=backend)
+    assert "smaller --model" in str(caught.value) and "--window" in str(caught.value)
+    assert not (tmp_path / "track.wav").exists()

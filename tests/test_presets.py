@@ -55,3 +55,15 @@ def test_overrides_switch_effects_and_scale_intensities():
     assert changed.strength("flash") == pytest.approx(2 * preset.strength("flash"))
     with pytest.raises(PresetError):
         apply_overrides(preset, enable=["wobble"])
+
+
+def test_a_users_preset_is_found_by_name_before_a_shipped_one_of_the_same_name(tmp_path):
+    mine = tmp_path / "minimal.json"
+    mine.write_text(json.dumps({"name": "My minimal", "effects": {"pose": {"enabled": True}}}))
+    assert load_preset("minimal", search=(tmp_path,)).name == "My minimal"
+    assert load_preset("minimal").name != "My minimal"
+
+
+def test_a_preset_file_that_is_not_there_is_named_in_the_error(tmp_path):
+    with pytest.raises(PresetError, match=r"gone.json: cannot read the preset: no such file"):
+        load_preset(tmp_path / "gone.json")

@@ -30,16 +30,6 @@ from tests.songs import click_song
 
 
 @pytest.fixture(scope="module")
-def musicgen(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tiny_models.tiny_musicgen(tmp_path_factory.mktemp("musicgen"))
-
-
-@pytest.fixture(scope="module")
-def stable_diffusion(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tiny_models.tiny_stable_diffusion(tmp_path_factory.mktemp("sd"))
-
-
-@pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory):
     # The tiny models live in pytest's temporary folders: the service may read from there.
     running = ToonbeatService(tmp_path_factory.mktemp("service"), port=0,

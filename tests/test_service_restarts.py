@@ -8,19 +8,11 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from addon.core.service_client import ServiceClient
 from generators.service.jobs import INTERRUPTED
 from generators.service.server import ToonbeatService
-from tests import tiny_models
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def musicgen(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tiny_models.tiny_musicgen(tmp_path_factory.mktemp("musicgen"))
 
 
 def long_music(model: Path) -> dict:

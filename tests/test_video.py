@@ -14,6 +14,7 @@ from generators.video import command
 from generators.video.backends import VideoModelSpec, VideoRequest, load_video_backend
 from generators.video.clips import ClipRequest, make_clip
 from generators.video.cycles import CYCLES, cycle_keypoints, get_cycle
+from generators.video.params import ClipParams
 from tests import tiny_models
 
 
@@ -78,7 +79,7 @@ def test_a_clip_longer_than_the_motion_window_is_made_in_overlapping_windows(pos
 
 def test_a_dance_clip_is_a_keyed_clip_folder_with_its_hits_known(posed, tmp_path):
     request = ClipRequest(name="dj_dance", kind="character", video=small(frame_count=8), cycle=CYCLES["dance"])
-    folder = make_clip(posed, request, tmp_path / "dj" / "dance")
+    folder = make_clip(posed, request, tmp_path / "dj" / "dance").folder
     document = json.loads((folder / "clip.json").read_text())
     assert document["hit_frames"] == [0, 4] and document["beats_per_cycle"] == 2 and document["loops"]
     assert document["frame_count"] == 8 and document["source"] == "animatediff" and document["seed"] == 2
@@ -143,9 +144,10 @@ def test_wan_text_to_video_writes_a_shot_clip(tmp_path):
                                             device="cpu"))
     assert wan.name == "wan" and not wan.supports_poses
     request = ClipRequest(name="city_pan", kind="shot", video=small(frame_count=5, width=16, height=16))
-    folder = make_clip(wan, request, tmp_path / "city_pan")
+    folder = make_clip(wan, request, tmp_path / "city_pan").folder
     document = json.loads((folder / "clip.json").read_text())
     assert document["frame_count"] == 5 and document["source"] == "wan" and document["hit_frames"] == []
+    assert document["beats_per_cycle"] == 4 and not document["loops"]  # a shot starts again each 4 beats
     assert Image.open(folder / "frames" / "0004.png").size == (16, 16)
     with pytest.raises(ToonbeatError, match="4 k \\+ 1 frames"):
         wan.generate(small(frame_count=6, width=16, height=16))
@@ -179,3 +181,34 @@ def test_an_ip_adapter_holds_the_character_of_a_reference_image_through_a_clip(m
     as_red = np.stack([np.asarray(f, dtype=np.float64) for f in backend.generate(small(reference_image=red))])
     as_blue = np.stack([np.asarray(f, dtype=np.float64) for f in backend.generate(small(reference_image=blue))])
     assert as_red.shape == (4, 48, 32, 3) and np.abs(as_red - as_blue).mean() > 0.1
+
+
+def test_running_out_of_gpu_memory_while_making_a_clip_names_the_options_video_clip_has(posed, monkeypatch):
+    import torch
+
+    def out_of_memory(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 3.00 GiB")
+
+    monkeypatch.setattr(posed.pipe.unet, "forward", out_of_memory)
+    with pytest.raises(ToonbeatError, match="ran out of memory making 4 frames at 32x48") as caught:
+        posed.generate(small())
+    for option in ("--memory low", "--frames", "--width/--height", "--context"):
+        assert option in str(caught.value)
+    assert {"memory", "frames", "width", "height", "context"} <= set(ClipParams.model_fields)  # its own options
+
+
+def test_fp16_weights_stay_fp16_in_the_animatediff_pipeline_that_shares_them(models):
+    """``from_pipe`` without a dtype casts shared modules to fp32 (diffusers issue 12754): twice the VRAM."""
+    import torch
+    from diffusers import AnimateDiffControlNetPipeline, ControlNetModel, MotionAdapter, StableDiffusionPipeline
+
+    from generators.art.diffusion import from_pretrained_preferring_fp16, sharing_weights
+
+    base = from_pretrained_preferring_fp16(StableDiffusionPipeline, str(models["sd15"]), torch.float16,
+                                           safety_checker=None, requires_safety_checker=False)
+    video = sharing_weights(AnimateDiffControlNetPipeline, base,
+                            motion_adapter=MotionAdapter.from_pretrained(models["adapter"], dtype=torch.float16),
+                            controlnet=ControlNetModel.from_pretrained(models["controlnet"], dtype=torch.float16))
+    for name in ("unet", "vae", "text_encoder", "controlnet"):
+        assert {p.dtype for p in getattr(video, name).parameters()} == {torch.float16}, name
+    assert video.vae is base.vae and video.text_encoder is base.text_encoder

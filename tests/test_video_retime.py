@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from addon.core.clip import FRAMES_PATTERN, Clip
 from generators.errors import ToonbeatError
 from generators.video import command
 from generators.video.clips import write_clip_folder
@@ -66,11 +67,8 @@ def test_alpha_is_carried_through_the_warp():
 
 def test_the_retime_command_writes_a_clip_with_its_hits_moved(tmp_path, capsys):
     frames = [np.dstack([disc_at(x), np.full((64, 64), 255, np.uint8)]) for x in (16, 28, 40, 28)]
-    document = {"version": 1, "kind": "character", "name": "sway", "fps": 24.0, "frame_count": 4,
-                "frames": "frames/{index:04d}.png", "movie": None, "loops": True, "beats_per_cycle": 2,
-                "hit_frames": [0, 2], "size": [64, 64], "source": "procedural", "prompt": None, "seed": None,
-                "model": None}
-    write_clip_folder(tmp_path / "sway", frames, document)
+    write_clip_folder(Clip(tmp_path / "sway", "character", "sway", 24.0, 4, FRAMES_PATTERN, None, True, 2, (0, 2),
+                           (64, 64), "procedural"), frames)
     parser = argparse.ArgumentParser()
     command.add_parser(parser.add_subparsers())
     args = parser.parse_args(["video", "retime", str(tmp_path / "sway"), "--frames", "8", "-o", str(tmp_path / "slow")])

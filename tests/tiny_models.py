@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 TINY_MUSIC_SAMPLE_RATE = 16_000
-TINY_MUSIC_FRAME_RATE = 50  # EnCodec hop of 320 samples at 16 kHz
 _WORDS = ("industrial", "techno", "house", "edm", "bpm", "kick", "bass", "dark", "groove", "synth", "drums", "128")
 
 
@@ -196,22 +195,34 @@ def _vae() -> object:
                          norm_num_groups=8, sample_size=32)
 
 
+def _sd_tokenizer(folder: Path) -> Any:
+    """The tiny CLIP tokenizer, saved under ``folder/_tokenizer`` and loaded back."""
+    from transformers import CLIPTokenizer
+
+    return CLIPTokenizer.from_pretrained(clip_tokenizer(folder / "_tokenizer"))
+
+
+def _sd_scheduler() -> object:
+    """The Euler scheduler Stable Diffusion 1.5 and SDXL ship with."""
+    from diffusers import EulerDiscreteScheduler
+
+    return EulerDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                                  num_train_timesteps=1000, steps_offset=1)
+
+
 def tiny_stable_diffusion(folder: Path, seed: int = 0) -> Path:
     """A Stable Diffusion 1.5-shaped pipeline folder (``model_index.json`` and components), random weights."""
     import torch
-    from diffusers import EulerDiscreteScheduler, StableDiffusionPipeline, UNet2DConditionModel
-    from transformers import CLIPTokenizer
+    from diffusers import StableDiffusionPipeline, UNet2DConditionModel
 
     torch.manual_seed(seed)
-    tokenizer = CLIPTokenizer.from_pretrained(clip_tokenizer(folder / "_tokenizer"))
+    tokenizer = _sd_tokenizer(folder)
     unet = UNet2DConditionModel(block_out_channels=(16, 32), layers_per_block=1, sample_size=16, in_channels=4,
                                 out_channels=4, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
                                 up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=32,
                                 norm_num_groups=8, attention_head_dim=4)
-    scheduler = EulerDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
-                                       num_train_timesteps=1000, steps_offset=1)
     pipe = StableDiffusionPipeline(vae=_vae(), text_encoder=_clip_text_model(len(tokenizer)), tokenizer=tokenizer,
-                                   unet=unet, scheduler=scheduler, safety_checker=None, feature_extractor=None,
+                                   unet=unet, scheduler=_sd_scheduler(), safety_checker=None, feature_extractor=None,
                                    requires_safety_checker=False)
     pipe.save_pretrained(folder / "pipeline")
     return folder / "pipeline"
@@ -220,22 +231,19 @@ def tiny_stable_diffusion(folder: Path, seed: int = 0) -> Path:
 def tiny_stable_diffusion_xl(folder: Path, seed: int = 0) -> Path:
     """An SDXL-shaped pipeline folder: two text encoders, added time/text conditioning, random weights."""
     import torch
-    from diffusers import EulerDiscreteScheduler, StableDiffusionXLPipeline, UNet2DConditionModel
-    from transformers import CLIPTokenizer
+    from diffusers import StableDiffusionXLPipeline, UNet2DConditionModel
 
     torch.manual_seed(seed)
-    tokenizer = CLIPTokenizer.from_pretrained(clip_tokenizer(folder / "_tokenizer"))
+    tokenizer = _sd_tokenizer(folder)
     unet = UNet2DConditionModel(block_out_channels=(16, 32), layers_per_block=1, sample_size=16, in_channels=4,
                                 out_channels=4, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
                                 up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=64,
                                 norm_num_groups=8, attention_head_dim=(2, 4), use_linear_projection=True,
                                 addition_embed_type="text_time", addition_time_embed_dim=8,
                                 transformer_layers_per_block=(1, 2), projection_class_embeddings_input_dim=80)
-    scheduler = EulerDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
-                                       num_train_timesteps=1000, steps_offset=1)
     pipe = StableDiffusionXLPipeline(vae=_vae(), text_encoder=_clip_text_model(len(tokenizer)),
                                      text_encoder_2=_clip_text_model(len(tokenizer), projection=True),
-                                     tokenizer=tokenizer, tokenizer_2=tokenizer, unet=unet, scheduler=scheduler)
+                                     tokenizer=tokenizer, tokenizer_2=tokenizer, unet=unet, scheduler=_sd_scheduler())
     pipe.save_pretrained(folder / "pipeline")
     return folder / "pipeline"
 

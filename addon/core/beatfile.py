@@ -17,7 +17,6 @@ import itertools
 import json
 import os
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -113,20 +112,10 @@ class BeatData:
         """Length of the song in seconds."""
         return self.audio.duration
 
-    def section_at(self, seconds: float) -> Section:
-        """The section playing at ``seconds`` (the last one after the end)."""
-        for section in self.sections:
-            if seconds < section.end:
-                return section
-        return self.sections[-1]
 
-
-@cache
 def schema() -> dict[str, Any]:
     """The beat file's JSON Schema."""
-    with open(SCHEMA_PATH, encoding="utf-8") as handle:
-        result: dict[str, Any] = json.load(handle)
-    return result
+    return schema_check.read_schema(SCHEMA_PATH)
 
 
 def load(path: str | os.PathLike[str]) -> BeatData:

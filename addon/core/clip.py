@@ -32,10 +32,8 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import json
 import os
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -128,12 +126,9 @@ class Clip:
         return f0 + (f1 - f0) * (phase - p0) / (p1 - p0)
 
 
-@cache
 def schema() -> dict[str, Any]:
     """The clip's JSON Schema."""
-    with open(SCHEMA_PATH, encoding="utf-8") as handle:
-        result: dict[str, Any] = json.load(handle)
-    return result
+    return schema_check.read_schema(SCHEMA_PATH)
 
 
 def is_clip_folder(path: Path) -> bool:

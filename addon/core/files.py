@@ -3,7 +3,8 @@
 Every file Toonbeat writes (beat files, PNGs, WAVs, plots, downloads, uploads) goes
 through :func:`atomic_path`: the data is written to a temporary file beside the
 target and renamed over it only when complete, so a crash or a full disk never
-leaves half a file. The finished file gets the permissions an ordinary ``open``
+leaves half a file; a folder of files made together (a character, a set of
+backgrounds) goes through :func:`atomic_folder`. The finished file gets the permissions an ordinary ``open``
 would give it under the user's umask (``mkstemp`` alone would leave it 0600).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,6 +49,27 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield an empty staging folder beside the folder ``path``; on success its files move into ``path``.
+
+    The caller writes every file of the set into the staging folder. Only when the
+    block ends without an error is ``path`` created (if missing) and each file renamed
+    into it, so a failed or cancelled job adds nothing to ``path``; files already in
+    ``path`` with other names stay. The staging folder is removed either way.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    try:
+        yield staging
+        target.mkdir(exist_ok=True)
+        for staged in staging.iterdir():
+            os.replace(staged, target / staged.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_bytes_atomically(data: bytes, path: str | os.PathLike[str]) -> None:

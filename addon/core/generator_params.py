@@ -27,6 +27,6 @@ def _document() -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def declared(kind: str, field: str) -> dict[str, Any]:
-    """``{default, description, minimum, maximum, ...}`` of ``field`` of the ``music``, ``character`` or
-    ``backgrounds`` parameters."""
+    """``{default, description, minimum, maximum, enum, ...}`` of ``field`` of the ``music``, ``character``,
+    ``backgrounds`` or ``clip`` parameters."""
     return _document()[kind][field]

@@ -38,6 +38,8 @@ class JobRecord:
     message: str = ""
     upload: str | None = None
     files: list[str] = field(default_factory=list)
+    place: dict[str, Any] = field(default_factory=dict)
+    """Where in the scene the result goes, beyond its purpose (a clip's section: ``start``, ``end``, ``label``)."""
 
 
 def save_records(path: Path, records: list[JobRecord]) -> None:

@@ -1,9 +1,14 @@
-"""Reading small JSON documents (presets, character sheets) with errors that name the file."""
+"""Reading small JSON documents (presets, character sheets) with errors that name the file.
+
+Every preset reader (choreography, music, art) finds its file with ``find_preset``
+and reads it with ``read_json_object``.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,3 +38,25 @@ def read_json_object(path: Path, what: str, error: type[Exception]) -> dict[str,
     if not isinstance(document, dict):
         raise error(f"{path}: a {what} is a JSON object")
     return document
+
+
+def preset_names(folder: Path) -> list[str]:
+    """Names of the presets shipped in ``folder`` (its ``.json`` files without the suffix), sorted."""
+    return sorted(path.stem for path in folder.glob("*.json"))
+
+
+def find_preset(name_or_path: str | Path, folders: Sequence[Path], what: str, error: type[Exception]) -> Path:
+    """A ``.json`` file given by path (``read_json_object`` says why one cannot be read), or ``<name>.json``
+    from the first of ``folders`` that holds it.
+
+    The last folder is the shipped one: the error for an unknown name lists its presets.
+    """
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".json":
+        return candidate
+    found = next((folder / f"{name_or_path}.json" for folder in folders if (folder / f"{name_or_path}.json").is_file()),
+                 None)
+    if found is None:
+        known = ", ".join(preset_names(folders[-1]))
+        raise error(f"no such {what} {str(name_or_path)!r}: give a .json file or one of {known}")
+    return found

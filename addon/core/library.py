@@ -56,23 +56,30 @@ class LibraryError(ValueError):
     """Something cannot be added to, or found in, the library; the message says what and where."""
 
 
-@dataclass(frozen=True)
-class LibraryEntry:
-    """One version of one library entry, as its ``entry.json`` describes it."""
+@dataclass(frozen=True, kw_only=True)
+class EntryDetails:
+    """What is known of an entry beside its files: shown and searched in the library (``preview`` is a file
+    of the entry, ``origin`` says what made it: prompt, model, seed, licence)."""
 
-    library: Path
-    kind: str
-    name: str
-    version: int
-    title: str
-    files: tuple[str, ...]
-    main: str
+    title: str = ""
     tags: tuple[str, ...] = ()
     style: str = ""
     bpm: float | None = None
     sections: tuple[str, ...] = ()
     preview: str | None = None
     origin: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LibraryEntry(EntryDetails):
+    """One version of one library entry, as its ``entry.json`` describes it."""
+
+    library: Path
+    kind: str
+    name: str
+    version: int
+    files: tuple[str, ...]
+    main: str
     sha256: dict[str, str] = field(default_factory=dict)
     created: str = ""
 
@@ -244,20 +251,13 @@ def find(library: str | os.PathLike[str], reference: str) -> LibraryEntry:
     return max(candidates, key=lambda e: e.version)
 
 
-@dataclass(frozen=True)
-class _Described:
+@dataclass(frozen=True, kw_only=True)
+class _Described(EntryDetails):
     """What a source brings into the library: its files (target name -> path) and what is known of it."""
 
     name: str
     files: dict[str, Path]
     main: str
-    title: str = ""
-    tags: tuple[str, ...] = ()
-    style: str = ""
-    bpm: float | None = None
-    sections: tuple[str, ...] = ()
-    preview: str | None = None
-    origin: dict[str, Any] = field(default_factory=dict)
 
 
 def _describe(kind: str, source: Path, beats: str | os.PathLike[str] | None) -> _Described:

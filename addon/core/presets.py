@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .json_files import read_json_object
+from .json_files import find_preset, preset_names, read_json_object
 
 PRESET_FOLDER = Path(__file__).resolve().parent.parent / "presets"
 EFFECTS = ("pose", "bounce", "shake", "zoom", "push_in", "flash", "strobe", "color", "pulse")
@@ -96,20 +96,13 @@ def apply_overrides(preset: Preset, enable: Sequence[str] = (), disable: Sequenc
 
 def builtin_preset_names() -> list[str]:
     """Names of the presets shipped with Toonbeat (file names without ``.json``)."""
-    return sorted(path.stem for path in PRESET_FOLDER.glob("*.json"))
+    return preset_names(PRESET_FOLDER)
 
 
 def load_preset(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> Preset:
     """Load a preset by built-in name (``house_bounce``), by name from ``search`` folders, or from a file."""
-    candidate = Path(name_or_path)
-    if candidate.suffix != ".json" or not candidate.exists():
-        folders = (*search, PRESET_FOLDER)
-        found = next((f / f"{name_or_path}.json" for f in folders if (f / f"{name_or_path}.json").exists()), None)
-        if found is None:
-            known = ", ".join(builtin_preset_names())
-            raise PresetError(f"no preset {str(name_or_path)!r}: give a .json file or one of {known}")
-        candidate = found
-    return preset_from_dict(read_json_object(candidate, "preset", PresetError), str(candidate))
+    path = find_preset(name_or_path, (*search, PRESET_FOLDER), "preset", PresetError)
+    return preset_from_dict(read_json_object(path, "preset", PresetError), str(path))
 
 
 def preset_from_dict(document: Any, source: str) -> Preset:

@@ -9,8 +9,11 @@ Supported keywords: ``type``, ``const``, ``enum``, ``required``,
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import re
+from functools import cache
 from typing import Any
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -22,6 +25,14 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "boolean": (bool,),
     "null": (type(None),),
 }
+
+
+@cache
+def read_schema(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The JSON Schema shipped at ``path``, read once."""
+    with open(path, encoding="utf-8") as handle:
+        result: dict[str, Any] = json.load(handle)
+    return result
 
 
 def validate(instance: Any, schema: dict[str, Any]) -> list[str]:

@@ -7,6 +7,7 @@ from .bake import TOONBEAT_OT_bake
 from .cancel_job import TOONBEAT_OT_cancel_job
 from .clear_jobs import TOONBEAT_OT_clear_jobs
 from .generate_art import TOONBEAT_OT_generate_art
+from .generate_clip import TOONBEAT_OT_generate_clip
 from .generate_music import TOONBEAT_OT_generate_music
 from .import_backgrounds import TOONBEAT_OT_import_backgrounds
 from .import_character import TOONBEAT_OT_import_character
@@ -21,6 +22,7 @@ classes = (
     TOONBEAT_OT_start_service,
     TOONBEAT_OT_generate_music,
     TOONBEAT_OT_generate_art,
+    TOONBEAT_OT_generate_clip,
     TOONBEAT_OT_cancel_job,
     TOONBEAT_OT_retry_job,
     TOONBEAT_OT_clear_jobs,

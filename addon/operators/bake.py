@@ -5,7 +5,6 @@ from __future__ import annotations
 import bpy
 
 from .. import assemble
-from ..core import beatfile
 from ..core.backgrounds import read_backgrounds
 from ..properties import settings_of
 from .reporting import run_reporting
@@ -29,7 +28,7 @@ class TOONBEAT_OT_bake(bpy.types.Operator):
         settings = settings_of(scene)
 
         def action() -> str:
-            beats = beatfile.load(settings.resolved("beats_path"))
+            beats = settings.beat_data()
             backgrounds = read_backgrounds(settings.resolved("backgrounds_path")) if settings.backgrounds_path else None
             count = assemble.bake(scene, beats, settings.preset_with_overrides(), settings.stage, backgrounds,
                                   seed=settings.seed)

@@ -7,9 +7,9 @@ from typing import Any
 import bpy
 
 from ..core.lora_text import parse_lora_list
-from ..core.service_client import ServiceError
 from ..generation import BOARD
 from ..properties import settings_of
+from .reporting import run_reporting
 
 
 def art_params(wanted: Any, what: str) -> dict[str, Any]:
@@ -41,10 +41,9 @@ class TOONBEAT_OT_generate_art(bpy.types.Operator):
         params = art_params(wanted, self.what)
         label = (f"{'Characters' if self.what == 'character' else 'Backgrounds'}: "
                  f"{params.get('prompt') or params.get('preset')} ({wanted.art_backend})")
-        try:
+
+        def queue() -> str:
             BOARD.submit(context, "art", params, "characters" if self.what == "character" else "backgrounds", label)
-        except ServiceError as error:
-            self.report({"ERROR"}, str(error))
-            return {"CANCELLED"}
-        self.report({"INFO"}, f"Queued {label}")
-        return {"FINISHED"}
+            return f"Queued {label}"
+
+        return run_reporting(self, queue)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import bpy
 
-from ..core.service_client import ServiceError
 from ..generation import BOARD
 from ..properties import settings_of
+from .reporting import run_reporting
 
 
 class TOONBEAT_OT_generate_music(bpy.types.Operator):
@@ -22,10 +22,9 @@ class TOONBEAT_OT_generate_music(bpy.types.Operator):
                   "bpm": wanted.music_bpm or None, "seconds": wanted.music_seconds, "model": wanted.music_model,
                   "seed": wanted.music_seed}
         label = f"Music: {wanted.music_preset or wanted.music_prompt}, {wanted.music_seconds:.0f} s"
-        try:
+
+        def queue() -> str:
             BOARD.submit(context, "music", params, "track", label)
-        except ServiceError as error:
-            self.report({"ERROR"}, str(error))
-            return {"CANCELLED"}
-        self.report({"INFO"}, f"Queued {label}")
-        return {"FINISHED"}
+            return f"Queued {label}"
+
+        return run_reporting(self, queue)

@@ -2,38 +2,27 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import bpy
 
-from ..assemble import current_scene, stage_module
-from ..core import beatfile
+from ..assemble import stage_module
 from ..core.backgrounds import read_backgrounds
-from ..library.folder import keep
-from ..properties import settings_of
+from ..properties import TOONBEAT_PG_scene
 from ..stage.sequencer_stage import song_strip_frames
-from .reporting import FolderPicker, run_reporting
+from .folder_import import FolderImport
 
 
-class TOONBEAT_OT_import_backgrounds(FolderPicker):
+class TOONBEAT_OT_import_backgrounds(FolderImport):
     """Place background images (intro.png, drop.png, ...) behind the characters, switching at section starts"""
 
     bl_idname = "toonbeat.import_backgrounds"
     bl_label = "Import Backgrounds"
     bl_options = {"REGISTER", "UNDO"}
+    folder_setting = "backgrounds_path"
+    library_kind = "backgrounds"
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def place(self, scene: bpy.types.Scene, settings: TOONBEAT_PG_scene, folder: str) -> str:
         """Lay the backgrounds out along the song's sections."""
-        scene = current_scene(context)
-        settings = settings_of(scene)
-        folder = bpy.path.abspath(self.directory or settings.backgrounds_path)
-
-        def action() -> str:
-            images = read_backgrounds(folder)
-            sections = beatfile.load(settings.resolved("beats_path")).sections if settings.beats_path else ()
-            stage_module(settings.stage).layout_backgrounds(scene, images, sections, song_strip_frames(scene))
-            settings.backgrounds_path = folder
-            keep(context, "backgrounds", Path(folder))
-            return f"{len(images)} background images over {max(len(sections), 1)} sections"
-
-        return run_reporting(self, action)
+        images = read_backgrounds(folder)
+        sections = settings.song_sections()
+        stage_module(settings.stage).layout_backgrounds(scene, images, sections, song_strip_frames(scene))
+        return f"{len(images)} background images over {max(len(sections), 1)} sections"

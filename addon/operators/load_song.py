@@ -5,7 +5,6 @@ from __future__ import annotations
 import bpy
 
 from ..assemble import current_scene, load_song
-from ..core import beatfile
 from ..properties import settings_of
 from .reporting import run_reporting
 
@@ -29,7 +28,7 @@ class TOONBEAT_OT_load_song(bpy.types.Operator):
         settings = settings_of(scene)
 
         def action() -> str:
-            beats = beatfile.load(settings.resolved("beats_path"))
+            beats = settings.beat_data()
             frames, markers = load_song(scene, settings.resolved("audio_path"), beats,
                                         with_beat_markers=settings.with_beat_markers,
                                         with_onset_markers=settings.with_onset_markers)

@@ -6,24 +6,17 @@ from collections.abc import Callable
 
 import bpy
 
+from ..core.service_client import ServiceError
+
 
 def run_reporting(operator: bpy.types.Operator, action: Callable[[], str]) -> set[str]:
-    """Run ``action``; report its message, or the error a user can fix, and return the operator result."""
+    """Run ``action``; report its message, or the error a user can fix (bad input, a file, the job service),
+    and return the operator result."""
     try:
         message = action()
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, ServiceError) as error:
         operator.report({"ERROR"}, str(error))
         return {"CANCELLED"}
     operator.report({"INFO"}, message)
     return {"FINISHED"}
 
-
-class FolderPicker(bpy.types.Operator):
-    """An operator that asks for a folder in Blender's file browser (or takes ``directory`` from a script)."""
-
-    directory: bpy.props.StringProperty(subtype="DIR_PATH", options={"SKIP_SAVE"})
-
-    def invoke(self, context: bpy.types.Context, _event: bpy.types.Event) -> set[str]:
-        """Open the file browser; Blender calls ``execute`` with the chosen folder."""
-        context.window_manager.fileselect_add(self)
-        return {"RUNNING_MODAL"}

@@ -34,6 +34,7 @@ from ..core.presets import Preset, apply_overrides, load_preset
 from ..core.video import QUALITY_PRESETS
 from ..preferences import user_preset_folder
 from ..properties import settings_of
+from ..stage.sequencer_stage import scene_rate
 from . import allocator, chunks
 from .output import check_writable, configure_video
 
@@ -71,7 +72,7 @@ def render(args: argparse.Namespace) -> int:
     scene[BLEND_SCENE_PROPERTY] = True
     report = assemble.build_scene(scene, audio=args.audio.resolve(), beats=beats, characters=characters,
                                   backgrounds=backgrounds, preset=preset, stage=args.stage,
-                                  check_audio=args.check_audio)
+                                  check_audio=args.check_audio, seed=args.seed)
     print(f"Toonbeat: scene built: {report.frames} frames, {report.markers} markers, "
           f"{report.characters} characters, {report.bake.written} keys, "
           f"kept {report.bake.kept} hand-edited keys", flush=True)
@@ -94,7 +95,7 @@ def bake(args: argparse.Namespace) -> int:
         settings.beats_path = str(args.beats.resolve())
     if not settings.beats_path:
         raise ValueError(f"{args.blend}: the scene has no beat file; give one with --beats")
-    beats = beatfile.load(settings.resolved("beats_path"))
+    beats = settings.beat_data()
     backgrounds = read_backgrounds(settings.resolved("backgrounds_path")) if settings.backgrounds_path else None
     settings.preset = args.preset
     count = assemble.bake(scene, beats, choreography_preset(args), settings.stage, backgrounds, seed=args.seed)
@@ -184,7 +185,7 @@ def render_animation(scene: bpy.types.Scene, jobs: int = 0) -> int:
             scene.render.filepath = output
         mark_mp4(temporary)
     seconds = time.monotonic() - progress.started
-    duration = total * scene.render.fps_base / scene.render.fps
+    duration = total / scene_rate(scene)
     print(f"Toonbeat: wrote {scene.render.filepath} ({duration:.1f} s of video) in {seconds:.1f} s, "
           f"{total / seconds:.1f} frames per second, {duration / seconds:.2f}x real time", flush=True)
     return 0

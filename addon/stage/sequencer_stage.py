@@ -32,7 +32,7 @@ from ..core.clip import Clip, read_clip
 from ..core.png import ImageError, read_png_info
 from ..core.retime import CycleTiming
 from ..core.stage_layout import Figure, Placement, place_figures
-from ..core.timing import frame_count, seconds_to_frame
+from ..core.timing import frame_count, frame_rate, seconds_to_frame
 from ..sync.bake import Binding
 from ..sync.keys import BakeCount
 from .images import PoseImage, keying_enabled, prepare_poses
@@ -77,7 +77,7 @@ def song_strip_frames(scene: bpy.types.Scene) -> int:
 
 def scene_rate(scene: bpy.types.Scene) -> float:
     """The scene's exact frames per second."""
-    return scene.render.fps / scene.render.fps_base
+    return frame_rate(scene.render.fps, scene.render.fps_base)
 
 
 def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections: Sequence[Section],

@@ -26,10 +26,12 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from ..errors import ToonbeatError
+from ..errors import ToonbeatError, check_choice
+from ..parameters import choices_of
 from .keying import border_colour, key_background
+from .params import CharacterParams
 
-METHODS = ("key", "rembg")
+METHODS = choices_of(CharacterParams, "remove_background")  # declared once, with the other art parameters
 SHADOW_DARKEST = 0.3
 """A shadow keeps at least this share of the backdrop's brightness; darker is ink or clothing."""
 SHADOW_CHROMA = 0.06
@@ -41,8 +43,7 @@ SPECK_SHARE = 0.002
 def remove_background(image: np.ndarray, method: str = "key", tolerance: float = 0.12,
                       rembg_model: str = "isnet-anime") -> np.ndarray:
     """``image`` ``(height, width, 3 or 4)`` uint8 as RGBA with the backdrop transparent, by keying or rembg."""
-    if method not in METHODS:
-        raise ToonbeatError(f"unknown background removal {method!r} (choose from {', '.join(METHODS)})")
+    check_choice(method, METHODS, "background removal")
     if method == "rembg":
         return segment_with_rembg(image, rembg_model)
     return key_studio_backdrop(image, tolerance)

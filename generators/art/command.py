@@ -9,17 +9,16 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from addon.core.cli_args import add_overwrite_argument
 from addon.core.overwrite import check_output
 
+from ..command_options import ProgressLine, add_generator_options
 from ..errors import ToonbeatError
-from ..library.command import add_keep_argument, keep
-from ..parameters import add_arguments, choices_of, from_arguments
+from ..library.command import keep
+from ..parameters import from_arguments
 from .params import ArtParams, BackgroundParams, CharacterParams
 
 LoadPipes = Callable[[ArtParams], Any]
@@ -34,34 +33,16 @@ def add_parser(subparsers: Any) -> None:
     kinds = parser.add_subparsers(title="what to draw", metavar="WHAT", required=True)
     character = kinds.add_parser("character", help="a character in several poses, plus its secondary characters",
                                  description="Draw a character in several poses into OUTPUT/<name>/.")
-    character.add_argument("-o", "--output", default="out/characters", help="output folder (default: %(default)s)")
-    add_arguments(character, CharacterParams)
-    add_overwrite_argument(character, "a PNG or JSON file in the output")
-    add_keep_argument(character, "each character drawn")
+    add_generator_options(character, CharacterParams, output="out/characters", output_help="output folder",
+                          overwrites="a PNG or JSON file in the output", kept="each character drawn")
     character.add_argument("--no-secondary", action="store_true", help="draw only the main character")
     character.set_defaults(run=run_character)
 
     backgrounds = kinds.add_parser("backgrounds", help="one background per song section",
                                    description="Draw OUTPUT/<label>.png for each section label.")
-    backgrounds.add_argument("-o", "--output", default="out/backgrounds", help="output folder (default: %(default)s)")
-    add_arguments(backgrounds, BackgroundParams)
-    add_overwrite_argument(backgrounds, "a PNG or JSON file in the output")
-    add_keep_argument(backgrounds, "the backgrounds")
+    add_generator_options(backgrounds, BackgroundParams, output="out/backgrounds", output_help="output folder",
+                          overwrites="a PNG or JSON file in the output", kept="the backgrounds")
     backgrounds.set_defaults(run=run_backgrounds)
-
-
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options ``toonbeat video`` takes for its SD model: adapters, ControlNet, device and memory."""
-    parser.add_argument("--lora", action="append", default=[], metavar="PATH[:WEIGHT]",
-                        help="LoRA file, folder or hub id, with an optional weight (repeat)")
-    parser.add_argument("--config", help="pipeline folder or hub id with the configs for a single-file checkpoint")
-    parser.add_argument("--ip-adapter", help="IP-Adapter hub id or folder (h94/IP-Adapter layout) to hold identity; "
-                                             "a folder with the Plus weights uses them")
-    parser.add_argument("--controlnet", help="OpenPose ControlNet hub id or folder: poses are drawn from their "
-                                             "skeletons (e.g. lllyasviel/control_v11p_sd15_openpose)")
-    parser.add_argument("--device", default="auto", help="torch device (default: %(default)s)")
-    parser.add_argument("--memory", choices=choices_of(ArtParams, "memory"), default="auto",
-                        help="GPU memory profile; low = model CPU offload (default: %(default)s)")
 
 
 def run_character(args: argparse.Namespace) -> int:
@@ -74,7 +55,7 @@ def run_character(args: argparse.Namespace) -> int:
     output = Path(args.output)
     for folder in [output / (params.name or preset.name), *(output / load_character(s).name for s in secondaries)]:
         _check_may_write(_files_in(folder), args.overwrite)
-    for folder in draw_characters(params, Path(args.output), load_pipes=_load, progress=_show):
+    for folder in draw_characters(params, Path(args.output), load_pipes=_load, progress=ProgressLine(_describe)):
         print(file=sys.stderr)
         print(f"wrote {folder}")
         keep(args, "character", folder)
@@ -87,7 +68,7 @@ def run_backgrounds(args: argparse.Namespace) -> int:
     output = Path(args.output)
     _check_may_write([output / f"{label}.png" for label in params.labels] + [output / "backgrounds.json"],
                      args.overwrite)
-    written = draw_backgrounds(params, Path(args.output), load_pipes=_load, progress=_show)
+    written = draw_backgrounds(params, Path(args.output), load_pipes=_load, progress=ProgressLine(_describe))
     print(file=sys.stderr)
     print(f"wrote {', '.join(str(path) for path in written.values())}")
     keep(args, "backgrounds", output, name=params.preset if Path(params.preset).suffix == "" else "")
@@ -172,12 +153,6 @@ def _load(params: ArtParams) -> Any:
     return pipes
 
 
-_last_shown = [0.0]
-
-
-def _show(progress: Any) -> None:
-    if time.monotonic() - _last_shown[0] < 0.5 and progress.fraction < 1.0:
-        return
-    _last_shown[0] = time.monotonic()
-    print(f"\rart: {progress.label} step {progress.step}/{progress.steps} "
-          f"({progress.fraction:.0%} of {progress.images_total} images)   ", end="", file=sys.stderr, flush=True)
+def _describe(progress: Any) -> str:
+    return (f"art: {progress.label} step {progress.step}/{progress.steps} "
+            f"({progress.fraction:.0%} of {progress.images_total} images)")

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ..errors import CancelledError, ToonbeatError
+from ..errors import CancelledError, ToonbeatError, check_choice
 from ..gpu import MODEL_FILE_SUFFIXES, check_model_source, first_line, gpu_memory_guard, require_gen_extra
 from ..parameters import choices_of
 from .params import ArtParams
@@ -148,8 +148,7 @@ class ArtPipelines:
 
 def detect_kind(spec: ArtModelSpec) -> str:
     """``sd15`` or ``sdxl`` for a spec whose ``kind`` is ``auto``, from its pipeline config or checkpoint keys."""
-    if spec.kind not in KINDS:
-        raise ToonbeatError(f"unknown model kind {spec.kind!r} (choose from {', '.join(KINDS)})")
+    check_choice(spec.kind, KINDS, "model kind")
     if spec.kind != "auto":
         return spec.kind
     path = Path(spec.model)
@@ -173,8 +172,7 @@ def load_art_model(spec: ArtModelSpec) -> ArtPipelines:
     require_gen_extra("Stable Diffusion", "diffusers", "transformers")
     import torch
 
-    if spec.memory not in MEMORY_PROFILES:
-        raise ToonbeatError(f"unknown memory profile {spec.memory!r} (choose from {', '.join(MEMORY_PROFILES)})")
+    check_choice(spec.memory, MEMORY_PROFILES, "memory profile")
     device = resolve_device(spec.device)
     kind = detect_kind(spec)
     dtype = torch.float16 if device.startswith("cuda") else torch.float32
@@ -331,8 +329,7 @@ def memory_plan(profile: str, kind: str, free_bytes: int) -> MemoryPlan:
     and slicing makes it slower. VAE tiling is for images above the native size only,
     where the decoder's activations, not the weights, set the peak.
     """
-    if profile not in MEMORY_PROFILES:
-        raise ToonbeatError(f"unknown memory profile {profile!r} (choose from {', '.join(MEMORY_PROFILES)})")
+    check_choice(profile, MEMORY_PROFILES, "memory profile")
     if profile == "full":
         return MemoryPlan(offload=False, tile_vae_above_pixels=None)
     offload = profile == "low" or free_bytes < GPU_BYTES_NEEDED[kind]

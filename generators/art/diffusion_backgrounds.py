@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from addon.core.backgrounds import SECTION_LABELS
+from addon.core.files import atomic_folder
 
 from ..errors import ToonbeatError
 from ..images import toonbeat_png_info
@@ -63,34 +62,29 @@ def make_backgrounds(pipes: ArtPipelines, request: BackgroundRequest, folder: st
     width, height = request.width or _wide(pipes.native_size)[0], request.height or _wide(pipes.native_size)[1]
     prompts = {label: background_prompt(request.scene, request.style, label) for label in request.labels}
     target = Path(folder)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     pipes.set_tileable(request.tileable)
     try:
-        for index, label in enumerate(request.labels):
+        with atomic_folder(target) as staging:
+            for index, label in enumerate(request.labels):
 
-            def on_step(step: int, steps: int, index: int = index, label: str = label) -> None:
-                if progress is not None:
-                    progress(ArtProgress(index, len(request.labels), step, steps, f"background: {label}"))
+                def on_step(step: int, steps: int, index: int = index, label: str = label) -> None:
+                    if progress is not None:
+                        progress(ArtProgress(index, len(request.labels), step, steps, f"background: {label}"))
 
-            image = generate_image(pipes, ImageRequest(
-                prompt=prompts[label], negative_prompt=request.style.negative, seed=request.seed, width=width,
-                height=height, steps=request.steps, guidance=request.guidance), on_step=on_step, cancel=cancel)
-            if request.size:
-                image = (resize_tileable(image, request.size) if request.tileable
-                         else image.resize(request.size, Image.Resampling.LANCZOS))
-            image.convert("RGB").save(staging / f"{label}.png", pnginfo=toonbeat_png_info())
-        side = {"format": "toonbeat.backgrounds", "version": 1, "scene": request.scene.name, "prompts": prompts,
-                "negative_prompt": request.style.negative, "seed": request.seed, "model": pipes.spec.model,
-                "model_kind": pipes.kind, "tileable": request.tileable, "size": [width, height],
-                "steps": request.steps, "guidance": request.guidance, "toonbeat_version": toonbeat_version()}
-        (staging / "backgrounds.json").write_text(json.dumps(side, indent=2) + "\n", encoding="utf-8")
-        target.mkdir(exist_ok=True)
-        for path in staging.iterdir():
-            os.replace(path, target / path.name)
+                image = generate_image(pipes, ImageRequest(
+                    prompt=prompts[label], negative_prompt=request.style.negative, seed=request.seed, width=width,
+                    height=height, steps=request.steps, guidance=request.guidance), on_step=on_step, cancel=cancel)
+                if request.size:
+                    image = (resize_tileable(image, request.size) if request.tileable
+                             else image.resize(request.size, Image.Resampling.LANCZOS))
+                image.convert("RGB").save(staging / f"{label}.png", pnginfo=toonbeat_png_info())
+            side = {"format": "toonbeat.backgrounds", "version": 1, "scene": request.scene.name, "prompts": prompts,
+                    "negative_prompt": request.style.negative, "seed": request.seed, "model": pipes.spec.model,
+                    "model_kind": pipes.kind, "tileable": request.tileable, "size": [width, height],
+                    "steps": request.steps, "guidance": request.guidance, "toonbeat_version": toonbeat_version()}
+            (staging / "backgrounds.json").write_text(json.dumps(side, indent=2) + "\n", encoding="utf-8")
     finally:
         pipes.set_tileable(False)
-        shutil.rmtree(staging, ignore_errors=True)
     if progress is not None:
         progress(ArtProgress(len(request.labels), len(request.labels), 0, 1, "backgrounds: done"))
     return {label: target / f"{label}.png" for label in request.labels}

@@ -17,8 +17,6 @@ reads: ``idle.png``, ``dance.png``, ... and ``character.json`` with prompts and 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -28,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from addon.core.character_sheet import write_sheet
+from addon.core.files import atomic_folder
 
 from ..errors import ToonbeatError
 from ..images import toonbeat_png_info
@@ -175,17 +174,10 @@ def _write_folder(target: Path, images: dict[str, np.ndarray], write_sheet_into:
     """Write the PNGs and the sheet into a staging folder beside ``target``, then move them in."""
     from PIL import Image
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
-    try:
+    with atomic_folder(target) as staging:
         for pose, rgba in images.items():
             Image.fromarray(rgba, "RGBA").save(staging / f"{pose}.png", pnginfo=toonbeat_png_info())
         write_sheet_into(staging)
-        target.mkdir(exist_ok=True)
-        for path in staging.iterdir():
-            os.replace(path, target / path.name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _portrait(native: int) -> tuple[int, int]:

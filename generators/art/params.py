@@ -54,13 +54,12 @@ Side = Annotated[int, Field(ge=64, le=MAX_SIDE, multiple_of=8)]
 FinalSide = Annotated[int, Field(ge=1, le=MAX_FINAL_SIDE)]
 
 
-class ArtParams(GeneratorParams):
-    """What characters and backgrounds share: the backend, the model and how to sample it."""
+class ModelParams(GeneratorParams):
+    """What every Stable Diffusion based generator (characters, backgrounds, video clips) shares: the model,
+    its adapters, where it runs and how it is sampled."""
 
-    backend: Literal["diffusers", "procedural"] = Field("diffusers", description="drawing backend")
     model: FilePath | None = Field(None, description="hub id, pipeline folder or single-file checkpoint (default: "
                                                      "SD 1.5)")
-    kind: Literal["auto", "sd15", "sdxl"] = Field("auto", description="model family")
     loras: Annotated[list[Lora], Cli(flag="--lora", metavar="PATH[:WEIGHT]", parse=parse_lora, repeat=True)] = Field(
         default_factory=list, max_length=MAX_LORAS, description="LoRA file, folder or hub id with its weight "
                                                                 "(repeat)")
@@ -77,21 +76,43 @@ class ArtParams(GeneratorParams):
     seed: Seed = Field(0, description="random seed")
     steps: int = Field(25, ge=1, le=150, description="denoising steps")
     guidance: float = Field(7.0, ge=0, le=30, description="classifier-free guidance")
+    style: FilePath | None = Field(None, description="style JSON file (default: the shipped presets/style.json)")
+
+    @property
+    def lora_weights(self) -> tuple[tuple[str, float], ...]:
+        """The LoRAs as ``(path, weight)`` pairs, as the model specs take them."""
+        return tuple((lora.path, lora.weight) for lora in self.loras)
+
+
+class CutoutParams(GeneratorParams):
+    """What posed characters share, drawn one pose at a time or as a dancing clip: the ControlNet's hold on the
+    skeletons and how the studio backdrop is taken away."""
+
+    key_tolerance: float = Field(0.12, ge=0, le=1.7, description="colour distance keyed out as background")
+    remove_background: Literal["key", "rembg"] = Field(
+        "key", description="key the studio backdrop, or segment with rembg where installed")
+    pose_scale: float = Field(1.0, ge=0, le=2, description="how firmly the ControlNet holds each skeleton")
+
+
+class ArtParams(ModelParams):
+    """What characters and backgrounds share: the backend, the model and how to sample it."""
+
+    backend: Literal["diffusers", "procedural"] = Field("diffusers", description="drawing backend")
+    kind: Literal["auto", "sd15", "sdxl"] = Field("auto", description="model family")
     width: Side | None = Field(None, description="generation width in pixels, a multiple of 8")
     height: Side | None = Field(None, description="generation height in pixels, a multiple of 8")
-    style: FilePath | None = Field(None, description="style JSON file (default: the shipped presets/style.json)")
 
     def model_spec(self) -> ArtModelSpec:
         """The pipeline to load (the key of the service's model cache)."""
         from .diffusion import DEFAULT_MODEL, ArtModelSpec
 
         return ArtModelSpec(model=self.model or DEFAULT_MODEL, kind=self.kind,
-                            loras=tuple((lora.path, lora.weight) for lora in self.loras), device=self.device,
+                            loras=self.lora_weights, device=self.device,
                             memory=self.memory, config=self.config, ip_adapter=self.ip_adapter,
                             controlnet=self.controlnet)
 
 
-class CharacterParams(ArtParams):
+class CharacterParams(ArtParams, CutoutParams):
     """A character in several poses, plus its secondary characters."""
 
     what: Annotated[Literal["character"], Cli(skip=True)] = "character"
@@ -106,10 +127,6 @@ class CharacterParams(ArtParams):
         None, max_length=MAX_SECONDARIES, description="secondary character preset in the same style (repeat; "
                                                       "default: the preset's)")
     strength: float = Field(0.65, ge=0.05, le=1, description="how far each pose may move from the first one")
-    key_tolerance: float = Field(0.12, ge=0, le=1.7, description="colour distance keyed out as background")
-    remove_background: Literal["key", "rembg"] = Field(
-        "key", description="key the studio backdrop, or segment with rembg where installed")
-    pose_scale: float = Field(1.0, ge=0, le=2, description="how firmly the ControlNet holds each skeleton")
     height_px: int = Field(768, ge=64, le=MAX_FINAL_SIDE, description="character height for the procedural backend")
 
 

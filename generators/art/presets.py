@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from addon.core.json_files import read_json_object
+from addon.core import json_files
 
 from ..errors import ToonbeatError
 
@@ -50,7 +50,7 @@ class BackgroundPreset:
 
 def preset_names(kind: str) -> list[str]:
     """Shipped preset names of ``kind`` (``characters`` or ``backgrounds``)."""
-    return sorted(path.stem for path in (PRESET_FOLDER / kind).glob("*.json"))
+    return json_files.preset_names(PRESET_FOLDER / kind)
 
 
 def load_style(path: str | None = None) -> Style:
@@ -67,7 +67,7 @@ def load_style(path: str | None = None) -> Style:
 
 def load_character(name_or_path: str) -> CharacterPreset:
     """A shipped character preset by name, or a file by path."""
-    data = _read(_preset_path("characters", name_or_path))
+    data = _read_preset("characters", name_or_path)
     if not isinstance(data.get("prompt"), str):
         raise ToonbeatError(f"{name_or_path}: a character preset needs a 'prompt' text")
     return CharacterPreset(name=str(data.get("name", Path(name_or_path).stem)), prompt=data["prompt"],
@@ -76,21 +76,18 @@ def load_character(name_or_path: str) -> CharacterPreset:
 
 def load_background(name_or_path: str) -> BackgroundPreset:
     """A shipped background preset by name, or a file by path."""
-    data = _read(_preset_path("backgrounds", name_or_path))
+    data = _read_preset("backgrounds", name_or_path)
     if not isinstance(data.get("prompt"), str) or not isinstance(data.get("sections", {}), dict):
         raise ToonbeatError(f"{name_or_path}: a background preset needs a 'prompt' text and a 'sections' object")
     return BackgroundPreset(name=str(data.get("name", Path(name_or_path).stem)), prompt=data["prompt"],
                             sections={str(k): str(v) for k, v in data.get("sections", {}).items()})
 
 
-def _preset_path(kind: str, name_or_path: str) -> Path:
-    if name_or_path.endswith(".json"):
-        return Path(name_or_path)
-    path = PRESET_FOLDER / kind / f"{name_or_path}.json"
-    if not path.is_file():
-        raise ToonbeatError(f"no {kind[:-1]} preset {name_or_path!r} (shipped: {', '.join(preset_names(kind))})")
-    return path
+def _read_preset(kind: str, name_or_path: str) -> dict[str, Any]:
+    """The preset of ``kind`` (``characters`` or ``backgrounds``) by shipped name or by path."""
+    path = json_files.find_preset(name_or_path, (PRESET_FOLDER / kind,), f"{kind[:-1]} preset", ToonbeatError)
+    return _read(path)
 
 
 def _read(path: Path) -> dict[str, Any]:
-    return read_json_object(path, "preset", ToonbeatError)
+    return json_files.read_json_object(path, "preset", ToonbeatError)

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..errors import ToonbeatError
+from ..errors import ToonbeatError, check_choice
 from ..gpu import check_model_source, first_line, gpu_memory_guard, require_gen_extra
 from ..parameters import choices_of
 from .params import MusicParams
@@ -104,8 +104,7 @@ class MusicBackend(Protocol):
 
 def resolve_backend(spec: MusicModelSpec) -> str:
     """The backend ``spec`` asks for, or for ``auto`` the one its checkpoint and the installed packages allow."""
-    if spec.backend not in BACKENDS:
-        raise ToonbeatError(f"unknown music backend {spec.backend!r} (choose from {', '.join(BACKENDS)})")
+    check_choice(spec.backend, BACKENDS, "music backend")
     if spec.backend != "auto":
         return spec.backend
     folder = Path(spec.model)

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from addon.core.cli_args import add_overwrite_argument
 from addon.core.overwrite import check_output
 
-from ..library.command import add_keep_argument, keep
-from ..parameters import add_arguments, from_arguments
+from ..command_options import ProgressLine, add_generator_options
+from ..library.command import keep
+from ..parameters import from_arguments
 from .params import MusicParams, music_request
 
 
@@ -25,10 +24,8 @@ def add_parser(subparsers: Any) -> None:
         "music", help="generate a track with MusicGen (needs the gen extra)",
         description="Generate a track with MusicGen, window by window for tracks longer than 30 s, "
                     "and write a loudness-normalised WAV plus <name>.music.json with the settings.")
-    parser.add_argument("-o", "--output", default="out/track.wav", help="WAV to write (default: %(default)s)")
-    add_arguments(parser, MusicParams)
-    add_overwrite_argument(parser, "a WAV or side file")
-    add_keep_argument(parser, "the track, analyzed (its beat file beside it)")
+    add_generator_options(parser, MusicParams, output="out/track.wav", output_help="WAV to write",
+                          overwrites="a WAV or side file", kept="the track, analyzed (its beat file beside it)")
     parser.set_defaults(run=run)
 
 
@@ -43,18 +40,12 @@ def run(args: argparse.Namespace) -> int:
         check_output(path, inputs=inputs, overwrite=args.overwrite, what="track")
     request = music_request(params, melody=params.melody)
 
-    last_shown = [0.0]
-
-    def show(progress: MusicProgress) -> None:
-        if time.monotonic() - last_shown[0] < 0.5 and progress.fraction < 1.0:
-            return
-        last_shown[0] = time.monotonic()
+    def describe(progress: MusicProgress) -> str:
         left = "" if progress.seconds_left is None else f", about {progress.seconds_left:.0f} s left"
-        print(f"\rmusic: {progress.seconds_done:6.1f} / {progress.seconds_total:.1f} s of audio "
-              f"(window {min(progress.window + 1, progress.windows)}/{progress.windows}){left}   ",
-              end="", file=sys.stderr, flush=True)
+        return (f"music: {progress.seconds_done:6.1f} / {progress.seconds_total:.1f} s of audio "
+                f"(window {min(progress.window + 1, progress.windows)}/{progress.windows}){left}")
 
-    result = generate_track(request, args.output, spec=params.model_spec(), progress=show)
+    result = generate_track(request, args.output, spec=params.model_spec(), progress=ProgressLine(describe))
     print(file=sys.stderr)
     print(f"wrote {result.wav} ({result.seconds:.1f} s, {result.loudness.output_lufs:.1f} LUFS, "
           f"{result.loudness.output_true_peak_db:.1f} dBTP) and {result.side_file}")

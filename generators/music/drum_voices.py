@@ -38,6 +38,11 @@ def _fade_out(x: FloatArray, sr: int, seconds: float = 0.005) -> FloatArray:
     return x
 
 
+def _peak_normalised(hit: FloatArray, sr: int, fade_seconds: float = 0.005) -> FloatArray:
+    """``hit`` scaled to a peak of 1 as float32, faded out at its end."""
+    return _fade_out((hit / np.max(np.abs(hit))).astype(np.float32), sr, fade_seconds)
+
+
 def _drive(x: FloatArray, amount: float) -> FloatArray:
     """Soft-clip ``x`` with a tanh of gain ``amount``, keeping the peak level."""
     return np.tanh(amount * x) / np.tanh(amount)
@@ -76,7 +81,7 @@ def clap(sr: int, rng: np.random.Generator, style: str) -> FloatArray:
     hit = noise * envelope
     if style == "industrial":
         hit = _drive(hit * 2.0, 3.0)
-    return _fade_out((hit / np.max(np.abs(hit))).astype(np.float32), sr)
+    return _peak_normalised(hit, sr)
 
 
 def snare(sr: int, rng: np.random.Generator, style: str) -> FloatArray:
@@ -87,7 +92,7 @@ def snare(sr: int, rng: np.random.Generator, style: str) -> FloatArray:
     hit = 0.6 * body + noise
     if style == "industrial":
         hit = _drive(hit, 5.0)
-    return _fade_out((hit / np.max(np.abs(hit))).astype(np.float32), sr)
+    return _peak_normalised(hit, sr)
 
 
 def _metal_tone(t: FloatArray, rng: np.random.Generator, base: float) -> FloatArray:
@@ -98,20 +103,23 @@ def _metal_tone(t: FloatArray, rng: np.random.Generator, base: float) -> FloatAr
 
 def closed_hat(sr: int, rng: np.random.Generator, style: str) -> FloatArray:
     """A closed hi-hat: high-passed noise and metal, a few tens of milliseconds long."""
-    t = _times(0.09, sr)
-    source = rng.standard_normal(len(t)) + 0.4 * _metal_tone(t, rng, rng.uniform(300.0, 420.0))
-    hit = _filtered(source, sr, "highpass", 6500.0 if style != "industrial" else 4500.0, order=4)
-    hit *= np.exp(-t / rng.uniform(0.012, 0.03))
-    return _fade_out((hit / np.max(np.abs(hit))).astype(np.float32), sr)
+    return _hat(sr, rng, 0.09, metal=0.4, cutoff=6500.0 if style != "industrial" else 4500.0, decay=(0.012, 0.03))
 
 
 def open_hat(sr: int, rng: np.random.Generator, style: str) -> FloatArray:
     """An open hi-hat: like the closed one but ringing for a few hundred milliseconds."""
-    t = _times(0.35, sr)
-    source = rng.standard_normal(len(t)) + 0.5 * _metal_tone(t, rng, rng.uniform(300.0, 420.0))
-    hit = _filtered(source, sr, "highpass", 6000.0 if style != "industrial" else 4000.0, order=4)
-    hit *= np.exp(-t / rng.uniform(0.08, 0.16))
-    return _fade_out((hit / np.max(np.abs(hit))).astype(np.float32), sr)
+    return _hat(sr, rng, 0.35, metal=0.5, cutoff=6000.0 if style != "industrial" else 4000.0, decay=(0.08, 0.16))
+
+
+def _hat(sr: int, rng: np.random.Generator, seconds: float, *, metal: float, cutoff: float,
+         decay: tuple[float, float]) -> FloatArray:
+    """A hi-hat ``seconds`` long: noise plus ``metal`` of the metal tone, high-passed at ``cutoff`` Hz,
+    decaying with a time constant drawn from ``decay`` (seconds)."""
+    t = _times(seconds, sr)
+    source = rng.standard_normal(len(t)) + metal * _metal_tone(t, rng, rng.uniform(300.0, 420.0))
+    hit = _filtered(source, sr, "highpass", cutoff, order=4)
+    hit *= np.exp(-t / rng.uniform(*decay))
+    return _peak_normalised(hit, sr)
 
 
 def metal_hit(sr: int, rng: np.random.Generator) -> FloatArray:
@@ -122,7 +130,7 @@ def metal_hit(sr: int, rng: np.random.Generator) -> FloatArray:
     tone *= np.sin(2 * np.pi * rng.uniform(90.0, 260.0) * t)
     attack = _filtered(rng.standard_normal(len(t)), sr, "highpass", 2000.0) * np.exp(-t / 0.008)
     hit = _drive((tone * 0.4 + attack) * np.exp(-t / rng.uniform(0.06, 0.15)), 3.0)
-    return _fade_out((hit / np.max(np.abs(hit))).astype(np.float32), sr)
+    return _peak_normalised(hit, sr)
 
 
 def crash(sr: int, rng: np.random.Generator) -> FloatArray:
@@ -130,7 +138,7 @@ def crash(sr: int, rng: np.random.Generator) -> FloatArray:
     t = _times(2.0, sr)
     source = rng.standard_normal(len(t)) + 0.3 * _metal_tone(t, rng, rng.uniform(380.0, 520.0))
     hit = _filtered(source, sr, "highpass", 4000.0, order=2) * np.exp(-t / rng.uniform(0.5, 0.9))
-    return _fade_out((hit / np.max(np.abs(hit))).astype(np.float32), sr, 0.05)
+    return _peak_normalised(hit, sr, 0.05)
 
 
 def bass_note(frequency: float, duration: float, sr: int, style: str) -> FloatArray:

@@ -33,6 +33,7 @@ from addon.core.files import write_json_atomically
 
 from ..errors import CancelledError, ToonbeatError
 from ..gpu import gpu_memory_guard
+from ..parameters import choices_of
 from ..version import toonbeat_version
 from .backends import (
     OUT_OF_MEMORY_REMEDY,
@@ -44,8 +45,9 @@ from .backends import (
 )
 from .crossfade import join_window
 from .loudness import LoudnessReport, normalize_loudness
+from .params import MusicParams
 
-OUTPUT_SAMPLE_RATES = (44_100, 48_000)
+OUTPUT_SAMPLE_RATES = choices_of(MusicParams, "sample_rate")  # declared once, with the other music parameters
 SIDE_FILE_FORMAT = "toonbeat.music"
 SIDE_FILE_SUFFIX = ".music.json"  # beside track.wav; not track.json, which is where a beat file would go
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from addon.core.json_files import read_json_object
+from addon.core import json_files
 
 from ..errors import ToonbeatError
 
@@ -28,15 +28,13 @@ class MusicPreset:
 
 def preset_names() -> list[str]:
     """Names of the shipped presets."""
-    return sorted(path.stem for path in PRESET_FOLDER.glob("*.json"))
+    return json_files.preset_names(PRESET_FOLDER)
 
 
 def load_preset(name_or_path: str) -> MusicPreset:
     """A shipped preset by name, or a preset file by path."""
-    path = Path(name_or_path) if name_or_path.endswith(".json") else PRESET_FOLDER / f"{name_or_path}.json"
-    if not path.is_file():
-        raise ToonbeatError(f"{path}: no such music preset (shipped: {', '.join(preset_names())})")
-    data = read_json_object(path, "music preset", ToonbeatError)
+    path = json_files.find_preset(name_or_path, (PRESET_FOLDER,), "music preset", ToonbeatError)
+    data = json_files.read_json_object(path, "music preset", ToonbeatError)
     try:
         return MusicPreset(name=str(data.get("name", path.stem)), description=str(data.get("description", "")),
                            prompt=str(data["prompt"]), bpm=float(data["bpm"]))

@@ -1,6 +1,7 @@
 """Job requests: the body of ``POST /jobs``, the field a bad one names, and the files a job may read.
 
-The parameter models are the generators' own (``music.params``, ``art.params``), so
+The parameter models are the generators' own (``music.params``, ``art.params``,
+``video.params``), so
 the service checks exactly what the command line checks and its OpenAPI description
 is generated from them. On top, the service lets a job read only files inside the
 folders it may read, and refuses every other path with the same words whether it
@@ -20,6 +21,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from ..art.params import BackgroundParams, CharacterParams
 from ..music.params import MusicParams
 from ..parameters import GeneratorParams, ReadsFile, Upload, field_message, has_marker
+from ..video.params import ClipParams
 
 UploadId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
 # A plain name (a preset, a model size) or a hub id (owner/name): neither can climb out of a folder.
@@ -56,6 +58,13 @@ class ArtJob(BaseModel):
     params: Annotated[CharacterParams | BackgroundParams, Field(discriminator="what")]
 
 
+class VideoJob(BaseModel):
+    """A video clip: a clip folder (<name>/clip.json, frames/); a character's in <character>/<move>/."""
+
+    kind: Literal["video"]
+    params: ClipParams
+
+
 class AnalysisJob(BaseModel):
     """Beat analysis of an upload: beats.json."""
 
@@ -63,8 +72,8 @@ class AnalysisJob(BaseModel):
     params: AnalysisParams
 
 
-JobRequest = Annotated[MusicJob | ArtJob | AnalysisJob, Field(discriminator="kind")]
-_TAGS = {"music", "art", "analysis", "character", "backgrounds"}
+JobRequest = Annotated[MusicJob | ArtJob | VideoJob | AnalysisJob, Field(discriminator="kind")]
+_TAGS = {"music", "art", "video", "analysis", "character", "backgrounds"}
 
 
 def field_name(loc: Sequence[int | str]) -> str:

@@ -1,4 +1,4 @@
-"""What each kind of job does: music, art and analysis.
+"""What each kind of job does: music, art, video clips and analysis.
 
 A runner gets its checked parameters (the generators' own models), the job's own
 output folder and a ``JobContext`` (progress, cancel, loaded models, uploaded files)
@@ -17,6 +17,7 @@ from typing import Any
 
 from ..art.params import ArtParams, BackgroundParams, CharacterParams
 from ..music.params import MusicParams, music_request
+from ..video.params import ClipParams
 from .cache import ModelCache
 from .params import AnalysisParams
 
@@ -86,6 +87,39 @@ def run_art(params: ArtParams, folder: Path, context: JobContext) -> list[str]:
     elif isinstance(params, BackgroundParams):
         draw_backgrounds(params, folder / "backgrounds", load_pipes=load_pipes, progress=progress,
                          cancel=context.cancel)
+    return files_in(folder)
+
+
+def run_video(params: ClipParams, folder: Path, context: JobContext) -> list[str]:
+    """Make one clip: ``<name>/`` for a shot or background; for a character, a character folder
+    ``<preset> <name>/`` holding the clip as its move ``<name>/`` and a ``character.json`` naming it."""
+    from addon.core.character_sheet import write_sheet
+
+    from ..art.presets import load_character
+    from ..video.backends import load_video_backend
+    from ..video.command import generate_clip
+
+    reference = context.upload_path(params.reference, "params.reference") if params.reference else None
+
+    def load(spec: Any) -> Any:
+        context.report(0.0, f"loading {spec.backend} {spec.model}")
+        return context.models.get(("video", spec), lambda: load_video_backend(spec), on_gpu=uses_gpu(spec.device))
+
+    def step(done: int, steps: int) -> None:
+        context.report(done / steps, f"{params.clip_name} (step {done}/{steps})")
+
+    target = folder / params.clip_name
+    if params.clip_kind == "character":
+        character = f"{load_character(params.preset).name} {params.clip_name}"
+        target = folder / character / params.clip_name
+    clip = generate_clip(params, target, load_backend=load, reference=reference, on_step=step, cancel=context.cancel)
+    if params.clip_kind == "character":
+        write_sheet(clip.folder.parent, clip.folder.parent.name, source=clip.source, prompt=clip.prompt)
+    return files_in(folder)
+
+
+def files_in(folder: Path) -> list[str]:
+    """Every file under ``folder``, relative to it, in order: what a job returns."""
     return sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
 
 
@@ -104,5 +138,6 @@ def run_analysis(params: AnalysisParams, folder: Path, context: JobContext) -> l
 KINDS = {
     "music": JobKind(run_music, gpu=True),
     "art": JobKind(run_art, gpu=True),
+    "video": JobKind(run_video, gpu=True),
     "analysis": JobKind(run_analysis, gpu=False),
 }

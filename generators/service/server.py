@@ -157,7 +157,8 @@ def _error(status: int, message: str, field: str | None = None, headers: dict[st
 
 def _app(service: ToonbeatService) -> FastAPI:
     app = FastAPI(title="Toonbeat generation service", version=toonbeat_version(), docs_url=None, redoc_url=None,
-                  description="MusicGen tracks, Stable Diffusion characters and backgrounds, and beat analysis as "
+                  description="MusicGen tracks, Stable Diffusion characters and backgrounds, video clips "
+                              "(AnimateDiff, Wan, CogVideoX, SVD) and beat analysis as "
                               "jobs. GPU jobs run one at a time; analysis runs beside them. Bound to this machine "
                               "unless started with a token, which every request must then carry as "
                               "'Authorization: Bearer <token>'. Requests from other web pages are refused.")

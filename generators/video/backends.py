@@ -44,10 +44,11 @@ from ..art.diffusion import (
 )
 from ..errors import CancelledError, ToonbeatError
 from ..gpu import check_model_source, first_line, gpu_memory_guard, require_gen_extra
+from ..parameters import choices_of
+from .params import DEFAULT_MOTION_ADAPTER, ClipParams
 
-BACKENDS = ("animatediff", "wan", "cogvideox", "svd")
+BACKENDS = choices_of(ClipParams, "backend")
 DEFAULT_SVD = "stabilityai/stable-video-diffusion-img2vid-xt"
-DEFAULT_MOTION_ADAPTER = "guoyww/animatediff-motion-adapter-v1-5-3"
 TEXT_TO_VIDEO = {"wan": ("WanPipeline", "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"),
                  "cogvideox": ("CogVideoXPipeline", "THUDM/CogVideoX-2b")}
 """Text-to-video backends: diffusers pipeline class and default model."""

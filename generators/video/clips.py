@@ -1,11 +1,12 @@
 """Clip folders from a video backend: frames, ``clip.json`` with the hit frames, prompt and seed.
 
-A clip is what the Blender side places on the beats (the clip format, version 1):
-``frames/0000.png`` ... and ``clip.json``. A character clip dances a cycle
-(``cycles``): the backend's ControlNet follows the cycle's skeletons, so the hits
-are the cycle's by construction; its frames are cut out (``art.backdrop_removal``).
-A folder is replaced only when it is a clip folder already (re-running a clip
-replaces the clip); any other non-empty folder is left alone.
+A clip is what the Blender side places on the beats (the clip format, ``addon.core.clip``,
+its one reader and writer): ``frames/0000.png`` ... and ``clip.json``. A character clip
+dances a cycle (``cycles``): the backend's ControlNet follows the cycle's skeletons, so
+the hits are the cycle's by construction; its frames are cut out
+(``art.backdrop_removal``). A shot or background plays from its first frame each cycle
+of ``beats_per_cycle`` beats. A folder is replaced only when it is a clip folder
+already (re-running a clip replaces the clip); any other non-empty folder is left alone.
 """
 
 from __future__ import annotations
@@ -14,24 +15,22 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from addon.core.files import write_json_atomically
+from addon.core.clip import CLIP_FILE, FRAMES_PATTERN, Clip, ClipError, write_clip
 
 from ..art.backdrop_removal import remove_background
 from ..errors import ToonbeatError
+from ..parameters import choices_of
 from .backends import VideoBackend, VideoRequest
 from .cycles import Cycle, cycle_skeletons
+from .params import DEFAULT_SHOT_BEATS, ClipParams
 
-CLIP_FILE = "clip.json"
-CLIP_VERSION = 1
-FRAMES_PATTERN = "frames/{index:04d}.png"
-KINDS = ("character", "background", "shot")
+KINDS = choices_of(ClipParams, "kind")
 
 
 @dataclass(frozen=True)
@@ -44,12 +43,13 @@ class ClipRequest:
     cycle: Cycle | None = None
     design: str | None = None
     fps: float = 24.0
-    key_tolerance: float = 0.12
-    background_removal: str = "key"
+    beats_per_cycle: int | None = None
+    cutout: tuple[str, float] = ("key", 0.12)
+    """How a character's backdrop goes: ``key`` or ``rembg``, and the key's colour tolerance."""
 
 
 def make_clip(backend: VideoBackend, request: ClipRequest, folder: str | os.PathLike[str],
-              on_step: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None) -> Path:
+              on_step: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None) -> Clip:
     """Generate the clip and write it into ``folder``; the folder changes only once every frame is made."""
     if request.kind not in KINDS:
         raise ToonbeatError(f"unknown clip kind {request.kind!r} (choose from {', '.join(KINDS)})")
@@ -57,49 +57,58 @@ def make_clip(backend: VideoBackend, request: ClipRequest, folder: str | os.Path
     _check_replaceable(target)
     video = request.video
     hits: tuple[int, ...] = ()
-    beats_per_cycle = 1
+    beats = request.beats_per_cycle or DEFAULT_SHOT_BEATS
     if request.cycle is not None:
         if not backend.supports_poses:
             raise ToonbeatError("a dance cycle needs an OpenPose ControlNet: give --controlnet")
         skeletons = cycle_skeletons(request.cycle, video.frame_count, video.width, video.height, request.design)
         video = replace(video, pose_frames=tuple(skeletons))
-        hits, beats_per_cycle = request.cycle.hit_frames(video.frame_count), request.cycle.beats_per_cycle
+        hits, beats = request.cycle.hit_frames(video.frame_count), request.beats_per_cycle or (
+            request.cycle.beats_per_cycle)
     frames = backend.generate(video, on_step=on_step, cancel=cancel)
     arrays = [np.asarray(frame.convert("RGB")) for frame in frames]
     if request.kind == "character":
-        arrays = [remove_background(array, request.background_removal, tolerance=request.key_tolerance)
-                  for array in arrays]
-    document = {"version": CLIP_VERSION, "kind": request.kind, "name": request.name, "fps": request.fps,
-                "frame_count": len(arrays), "frames": FRAMES_PATTERN, "movie": None,
-                "loops": request.cycle is not None, "beats_per_cycle": beats_per_cycle, "hit_frames": list(hits),
-                "size": [video.width, video.height], "source": backend.name, "prompt": video.prompt,
-                "seed": video.seed, "model": backend.model_id}
-    write_clip_folder(target, arrays, document)
-    return target
+        method, tolerance = request.cutout
+        arrays = [remove_background(array, method, tolerance=tolerance) for array in arrays]
+    clip = Clip(folder=target, kind=request.kind, name=request.name, fps=request.fps, frame_count=len(arrays),
+                frames=FRAMES_PATTERN, movie=None, loops=request.cycle is not None, beats_per_cycle=beats,
+                hit_frames=hits, size=(video.width, video.height), source=backend.name, prompt=video.prompt,
+                seed=video.seed, model=backend.model_id)
+    return write_clip_folder(clip, arrays)
 
 
-def write_clip_folder(target: Path, frames: list[np.ndarray], document: dict[str, Any]) -> None:
-    """Write ``frames`` and ``clip.json`` into a staging folder beside ``target``, then swap them in."""
+def write_clip_folder(clip: Clip, frames: Sequence[np.ndarray]) -> Clip:
+    """Write ``frames`` and ``clip.json`` (checked by the clip format) into a staging folder beside
+    ``clip.folder``, then swap them in; returns ``clip``."""
     from PIL import Image
 
+    target = clip.folder
     _check_replaceable(target)
+    if clip.frames is None or len(frames) != clip.frame_count:
+        raise ToonbeatError(f"{target}: {len(frames)} frames for a clip of {clip.frame_count} frame files")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    top = Path(clip.frames).parts[0]  # the frames' folder (frames/), swapped in whole
     try:
-        (staging / "frames").mkdir()
+        staged = replace(clip, folder=staging)
         for index, frame in enumerate(frames):
-            Image.fromarray(frame).save(staging / FRAMES_PATTERN.format(index=index))
-        write_json_atomically(document, staging / CLIP_FILE)
+            path = staged.frame_path(index)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(frame).save(path)
+        try:
+            write_clip(staged)
+        except ClipError as error:
+            raise ToonbeatError(str(error).replace(str(staging), str(target))) from error
         target.mkdir(exist_ok=True)
-        if (target / "frames").exists():
-            os.replace(target / "frames", staging / "old_frames")
-        os.replace(staging / "frames", target / "frames")
+        if (target / top).exists():
+            os.replace(target / top, staging / f"old_{top}")
+        os.replace(staging / top, target / top)
         os.replace(staging / CLIP_FILE, target / CLIP_FILE)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    return clip
 
 
 def _check_replaceable(target: Path) -> None:
     if target.is_dir() and any(target.iterdir()) and not (target / CLIP_FILE).is_file():
         raise ToonbeatError(f"{target} holds files and is not a clip folder; choose an empty or new folder")
-

@@ -10,13 +10,7 @@ import bpy
 import pytest
 
 from generators.service.server import ToonbeatService
-from tests import tiny_models
 from tests.blender.jobs import follow, use_service
-
-
-@pytest.fixture(scope="module")
-def musicgen(tmp_path_factory):
-    return tiny_models.tiny_musicgen(tmp_path_factory.mktemp("musicgen"))
 
 
 @pytest.fixture(scope="module")

@@ -117,17 +117,27 @@ def test_pose_switches_are_keyframes_showing_each_poses_drawing(drawn):
             assert len(frame.strokes) == 2
 
 
-def test_on_4_2_a_redrawn_library_pose_reaches_its_switches_at_the_next_bake(drawn):
+def test_a_redrawn_library_pose_reaches_its_switches_at_once_on_4_3_and_at_the_next_bake_on_4_2(drawn):
     _, tb, drawing, bake = drawn
-    if is_v3(tb):
-        pytest.skip("v3 switches instance the library drawing: a redraw reaches them at once")
     frames, slots = bake()
     poses = library(tb, drawing)
     cast_slots = drawing["toonbeat"]["slots"]
     redrawn = cast_slots[slots[0]]
+    layer = tb.module("stage.grease_pencil").pose_layer(drawing)
+    if is_v3(tb):  # a switch instances the library drawing
+        def first_switch_x() -> float:
+            switch = next(f for f in layer.frames if f.frame_number == frames[0])
+            return strokes_of(switch)[1].points[0].position.x
+
+        point = strokes_of(poses[redrawn])[1].points[0]
+        point.position.x += 5.0
+        moved = point.position.x
+        assert first_switch_x() == pytest.approx(moved)
+        bake()
+        assert first_switch_x() == pytest.approx(moved)
+        return
     poses[redrawn].strokes[1].points[0].co.x += 5.0
     assert switches(tb, drawing)[frames[0]] != shows(poses[redrawn])
-    layer = tb.module("stage.grease_pencil").pose_layer(drawing)
     artists = next(f for f in layer.frames if f.frame_number == frames[1])
     artists.strokes[1].points[0].co.z -= 5.0
     artists_drawing = shows(artists)

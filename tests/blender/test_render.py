@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.art import background_folder, character_folder
-from tests.commands import render_saved_blend, toonbeat
+from tests.commands import assert_the_saved_blend_renders_it_again, toonbeat
 from tests.media import audio_track, brightness_peaks, click_times, frame_brightness, probe, stream
 from tests.songs import click_song_with_beat_file
 
@@ -52,14 +52,7 @@ def test_render_writes_h264_and_aac_of_the_song_length_and_a_blend_that_renders_
     assert int(video_stream["nb_frames"]) == 96
     assert float(info["format"]["duration"]) == pytest.approx(4.0, abs=0.05)
 
-    first_render = video.read_bytes()
-    video.unlink()
-    rerender = render_saved_blend(blend)
-    assert rerender.returncode == 0, rerender.stderr
-    again = probe(video)
-    assert int(stream(again, "video")["nb_frames"]) == 96
-    assert stream(again, "audio")["codec_name"] == "aac"
-    assert len(video.read_bytes()) == pytest.approx(len(first_render), rel=0.05)
+    assert_the_saved_blend_renders_it_again(blend, video, frames=96)
 
 
 @pytest.mark.parametrize(
