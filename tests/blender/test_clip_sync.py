@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.art import background_folder, clip_character_folder
+from tests.art import background_folder, background_loop_folder, clip_character_folder
 from tests.commands import toonbeat
 from tests.media import audio_track, click_times, frame_brightness
 from tests.songs import click_song_with_beat_file
@@ -40,3 +40,23 @@ def test_every_hit_frame_lands_within_half_a_frame_of_its_beat(tmp_path, fps, bp
     worst = max(abs(hit - click) for hit, click in zip(hits, clicks, strict=True))
     assert worst <= 0.5 / fps + 1e-3, f"a hit is {worst * 1000:.1f} ms off its beat"
     assert len(set(np.round(brightness).tolist())) > 6, "the drawings between hits should differ"
+
+
+@pytest.mark.parametrize(("fps", "bpm"), [(24.0, 120.0), (29.97, 132.0)])
+def test_a_background_loop_lands_its_hit_frames_on_the_beats_too(tmp_path, fps, bpm):
+    wav, beats_json, _ = click_song_with_beat_file(tmp_path, bpm=bpm, seconds=6.0, first_beat=0.25)
+    preset = tmp_path / "loops_only.json"
+    preset.write_text(json.dumps(LOOPS_ONLY))
+    video = tmp_path / "venue.mp4"
+    result = toonbeat("render", "--audio", str(wav), "--beats", str(beats_json), "--out", str(video),
+                      "--backgrounds", str(background_loop_folder(tmp_path / "bg")),
+                      "--resolution", "320x180", "--fps", str(fps), "--preset", str(preset))
+    assert result.returncode == 0, result.stderr + result.stdout
+    times, brightness = frame_brightness(video)
+    hits = hit_onsets(times, brightness)
+    samples, start = audio_track(video)
+    clicks = click_times(samples, 48000, start)
+    assert len(hits) == len(clicks) > 8
+    worst = max(abs(hit - click) for hit, click in zip(hits, clicks, strict=True))
+    assert worst <= 0.5 / fps + 1e-3, f"a hit is {worst * 1000:.1f} ms off its beat"
+    assert len(set(np.round(brightness).tolist())) > 6, "the venue should move between the hits"
