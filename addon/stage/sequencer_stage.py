@@ -374,7 +374,8 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
     for background in with_role(compat.strips(scene), "background"):
         found.append(Binding(background, scene, "color_multiply", 0, LIGHT, "pulse", _same, 1.0))
         clip = _clip_of(background)
-        for loop in with_role(compat.meta_strips(background), "loop") if clip else ():
+        if clip is not None:
+            loop = next(with_role(compat.meta_strips(background), "loop"))
             found.append(Binding(loop, scene, "speed_frame_number", 0, LIGHT, "cycle", _clip_frame(clip), 0.0))
     camera = next(with_role(compat.strips(scene), "camera"), None)
     if camera is not None:
