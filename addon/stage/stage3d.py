@@ -30,6 +30,7 @@ changed or removed.
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -65,6 +66,7 @@ CAMERA_DISTANCE = 50.0
 BACKGROUND_DEPTH = 30.0
 EEVEE_SAMPLES = 16
 BACKGROUND_GROUP = "Toonbeat Backgrounds"
+_NUMBER_LAST = re.compile(r"\{index(:0[1-9]d)?\}[^0-9/]*$")
 
 
 def stage_scene(scene: bpy.types.Scene) -> bpy.types.Scene:
@@ -380,16 +382,17 @@ def _update_planes(root: Any, collection: Any, character: Character, poses: Sequ
 
 
 def plays_on_plane(clip: Clip) -> bool:
-    """Whether a plane can play ``clip``: frames numbered in the order a cycle shows them (its first hit is
-    frame 0, as in every procedural loop); other clips show their first hit drawing as a still."""
-    return clip.frames is not None and clip.first_hit == 0
+    """Whether a plane can play ``clip``: frame files whose last number is the frame (``frames/0007.png``, how
+    Blender numbers an image sequence) in the order a cycle shows them (its first hit is frame 0, as in every
+    procedural loop); other clips show their first hit drawing as a still."""
+    return clip.frames is not None and clip.first_hit == 0 and _NUMBER_LAST.search(clip.frames) is not None
 
 
 def _drawing_offset(clip: Clip) -> Callable[[float], float]:
     """Cycle phase to the texture's ``frame_offset``: the frame number the sequencer's Speed strip gets, as a
     rendered scene strip shows the drawing of the offset rounded down, as the Speed strip does."""
     frame = sequencer_clip_frame(clip)
-    return lambda phase: frame(phase) + 1e-4
+    return lambda phase: frame(phase) + 1e-4  # a hair more: a hit's whole number never reads as the one before
 
 
 def _backgrounds_collection(stage: bpy.types.Scene) -> Any:
