@@ -63,14 +63,8 @@ def session(tmp_path_factory):
     logs: dict[str, subprocess.CompletedProcess[str]] = {}
 
     def blender(name: str, *arguments: str, window: bool = False) -> subprocess.CompletedProcess[str]:
-        command = ["blender", *arguments]
-        if window:
-            command = ["xvfb-run", "-a", "-s", f"-screen 0 {SCREEN}", *command]
-        done = subprocess.run(["chroot", str(root), "env", *(f"{k}={v}" for k, v in env.items()), *command],
-                              capture_output=True, text=True, timeout=WINDOW_TIMEOUT, check=False)
-        (out / f"{name}.log").write_text(done.stdout + done.stderr)
-        logs[name] = done
-        return done
+        logs[name] = run_blender(root, env, out / f"{name}.log", *arguments, window=window)
+        return logs[name]
 
     with mounted(root, binds):
         blender("install", "--command", "extension", "install-file", "-r", "user_default", "-e", str(package))
@@ -86,16 +80,33 @@ def session(tmp_path_factory):
         blender("command", "-b", "--command", "toonbeat", "render", "--audio", str(song),
                 "--beats", str(song.with_name("club.beats.json")), "--characters", job["character"],
                 "--backgrounds", job["backgrounds"], "--out", str(work / "command.mp4"), "--resolution", "320x180")
-        for name, shot in _screenshots(out).items():
-            width, height = shot["box"][2:]
-            x, y = shot["box"][:2]
-            subprocess.run(["chroot", str(root), "convert", shot["path"], "-crop", f"{width}x{height}+{x}+{y}",
-                            "+repage", str(out / f"{name}.cropped.png")], check=True)
+        crop_screenshots(root, out)
     docs = os.environ.get("TOONBEAT_WINDOW_DOCS")
     if docs:
         for name in README_PICTURES:
             shutil.copyfile(out / f"{name}.cropped.png", Path(docs) / f"{name}.png")
     return {"work": work, "out": out, "logs": logs, "gui_video": gui_video, "headless_video": window_video}
+
+
+def run_blender(root: Path, env: dict[str, str], log: Path, *arguments: str,
+                window: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run the root's Blender with ``arguments`` (in an Xvfb screen when ``window``); its output goes to ``log``."""
+    command = ["blender", *arguments]
+    if window:
+        command = ["xvfb-run", "-a", "-s", f"-screen 0 {SCREEN}", *command]
+    done = subprocess.run(["chroot", str(root), "env", *(f"{k}={v}" for k, v in env.items()), *command],
+                          capture_output=True, text=True, timeout=WINDOW_TIMEOUT, check=False)
+    log.write_text(done.stdout + done.stderr)
+    return done
+
+
+def crop_screenshots(root: Path, out: Path) -> None:
+    """Cut each screenshot the driver took to the box it recorded, as ``<name>.cropped.png``."""
+    for name, shot in _screenshots(out).items():
+        width, height = shot["box"][2:]
+        x, y = shot["box"][:2]
+        subprocess.run(["chroot", str(root), "convert", shot["path"], "-crop", f"{width}x{height}+{x}+{y}",
+                        "+repage", str(out / f"{name}.cropped.png")], check=True)
 
 
 def generators_python(work: Path) -> Path:
