@@ -9,6 +9,7 @@ Run by ``test_library_window.py`` as ``blender --python drive_library.py`` under
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,12 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import bpy
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-import drive  # noqa: E402 - the window test's helpers, found beside this file
-from drive import JOB, check, region_of, result, screenshot, toonbeat_module, wait_until  # noqa: E402
+import drive
+from drive import JOB, check, region_of, result, screenshot, toonbeat_module, wait_until
 
 DRAG_STEPS = 8
+drive.STEP_TIMEOUT = 120.0  # no step here waits long: a drop that did nothing fails soon
 
 
 def window() -> Any:
@@ -96,11 +99,11 @@ def open_asset_browser() -> Iterator[float]:
     yield 1.0
 
 
-def listed(catalog_id: str = "") -> Iterator[float]:
-    """Show ``catalog_id`` (all assets when empty), select every tile and record what the browser holds."""
+def listed(catalog_id: str | None = None) -> Iterator[float]:
+    """Show ``catalog_id`` (else what is shown), select every tile and record what the browser holds."""
     browser = area_of("FILE_BROWSER")
-    params = browser.spaces.active.params
-    params.catalog_id = catalog_id or "00000000-0000-0000-0000-000000000000"
+    if catalog_id is not None:
+        browser.spaces.active.params.catalog_id = catalog_id
     yield 1.0
     with bpy.context.temp_override(window=window(), area=browser, region=region_of(browser, "WINDOW")):
         bpy.ops.file.select_all(action="SELECT")
@@ -123,15 +126,12 @@ def asset_browser() -> Iterator[float]:
         yield from listed()
     result["browser"] = result.pop("listing")
     result["browser_assets"] = result.pop("listing_assets")
+    screenshot(area_of("FILE_BROWSER"), "library_asset_browser", region=None)
     result["by_catalog"] = {}
     for name, asset in expected.items():
         yield from listed(asset["catalog_id"])
         result["by_catalog"][name] = sorted(result.pop("listing"))
         result.pop("listing_assets")
-    yield from listed()
-    result.pop("listing"), result.pop("listing_assets")
-    yield 1.0
-    screenshot(area_of("FILE_BROWSER"), "library_asset_browser", region=None)
 
 
 def stage_state(scene: Any) -> dict[str, Any]:
@@ -161,28 +161,52 @@ def bake() -> None:
         check("FINISHED" in bpy.ops.toonbeat.bake(), "Bake did not finish")
 
 
+def preview_drawn(name: str) -> bool:
+    """Screenshot the browser's tiles as ``tile_<name>``; whether its first tile has a preview's many colours."""
+    browser = area_of("FILE_BROWSER")
+    tiles = region_of(browser, "WINDOW")
+    screenshot(browser, f"tile_{name}", region="WINDOW")
+    image = bpy.data.images.load(result["screenshots"][f"tile_{name}"]["path"])
+    try:
+        width, height = image.size[:]
+        pixels = np.empty(width * height * 4, dtype=np.float32)
+        image.pixels.foreach_get(pixels)
+    finally:
+        bpy.data.images.remove(image)
+    top = tiles.y + tiles.height - window().y  # rows count from the bottom in Blender's pixels
+    size = JOB["tile_pixels"]
+    tile = pixels.reshape(height, width, 4)[top - size:top, tiles.x:tiles.x + size, :3]
+    return len(np.unique(np.round(tile * 255).reshape(-1, 3), axis=0)) > JOB["preview_colours"]
+
+
 def drag_each_into_the_3d_view() -> Iterator[float]:
-    """Drag song, character, backgrounds and the clip from their tiles into the 3D View, one at a time."""
+    """Drag song, character, backgrounds and the clip from their tiles into the 3D View, one at a time
+    (the Asset Browser showing each one's catalog, so its tile is the first)."""
     drop = toonbeat_module("library.drop")
     result["dropped"] = {}
     for name in JOB["drag_order"]:
         browser, view3d = area_of("FILE_BROWSER"), area_of("VIEW_3D")
-        browser.spaces.active.params.filter_search = name
+        browser.spaces.active.params.catalog_id = JOB["assets"][name]["catalog_id"]  # its tile alone
         yield 1.0
+        yield from wait_until(functools.partial(preview_drawn, name), f"{name}'s preview to be drawn")
         tiles = region_of(browser, "WINDOW")
-        screenshot(browser, f"tile_{name}", region="WINDOW")
         messages = drop.last_message
         yield from drag((tiles.x + 55, tiles.y + tiles.height - 55),
                         (view3d.x + view3d.width // 2, view3d.y + view3d.height // 2))
-        yield from wait_until(lambda: drop.last_message != messages, f"{name} to be set up after its drop")
+        yield from wait_until(lambda before=messages: drop.last_message != before,
+                              f"{name} to be set up after its drop")
         result["dropped"][name] = {"message": drop.last_message, **stage_state(bpy.context.scene)}
         if name == JOB["bake_after"]:
             bake()
             result["dropped"][name]["baked"] = stage_state(bpy.context.scene)
         yield 0.5
-    area_of("FILE_BROWSER").spaces.active.params.filter_search = ""
+    view3d = area_of("VIEW_3D")
+    view3d.ui_type = "SEQUENCE_EDITOR"
+    yield 0.3
+    with bpy.context.temp_override(window=window(), area=view3d, region=region_of(view3d, "WINDOW")):
+        bpy.ops.sequencer.view_all()
     yield 1.0
-    screenshot(area_of("VIEW_3D"), "library_dropped", region=None)
+    screenshot(view3d, "library_dropped", region=None)
 
 
 def by_hand() -> Iterator[float]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -34,8 +33,9 @@ from tests.window.test_window import ROOT, crop_screenshots, python_binds, run_b
 pytestmark = pytest.mark.window
 
 DRIVE = Path(__file__).with_name("drive_library.py")
-PREVIEW_COLOURS = 200  # a drawn preview has hundreds of colours; Blender's placeholder icon a few dozen
 DOCS_PICTURES = ("library_asset_browser", "library_dropped")
+PREVIEW_COLOURS = 200  # a drawn preview has hundreds of colours; the "loading" clock icon a few dozen
+TILE_PIXELS = 110  # the Asset Browser's first tile, from its region's top left corner
 
 
 def _generate(work: Path, lib: Path) -> dict[str, LibraryEntry]:
@@ -78,7 +78,7 @@ def session(tmp_path_factory):
     entries = _generate(work, lib)
     song = entries["song"]
     job = {
-        "out": str(out), "library": str(lib),
+        "out": str(out), "library": str(lib), "preview_colours": PREVIEW_COLOURS, "tile_pixels": TILE_PIXELS,
         "assets": {_asset_name(e): {"catalog_id": asset_catalogs.catalog_uuid(e.catalog)} for e in entries.values()},
         "drag_order": [_asset_name(entries[kind]) for kind in ("song", "character", "backgrounds", "clip")],
         "bake_after": _asset_name(entries["backgrounds"]),
@@ -132,8 +132,8 @@ def test_each_catalog_lists_only_its_own_entry(session):
 
 def test_every_tile_draws_its_preview(session):
     for name in session["job"]["drag_order"]:
-        tile = np.asarray(Image.open(session["out"] / f"tile_{name}.cropped.png").convert("RGB"))[:110, :110]
-        colours = len(np.unique(tile.reshape(-1, 3), axis=0))
+        tile = np.asarray(Image.open(session["out"] / f"tile_{name}.cropped.png").convert("RGB"))
+        colours = len(np.unique(tile[:TILE_PIXELS, :TILE_PIXELS].reshape(-1, 3), axis=0))
         assert colours > PREVIEW_COLOURS, f"{name}: {colours} colours in its tile"
 
 
