@@ -196,7 +196,7 @@ def drag_each_into_the_3d_view() -> Iterator[float]:
         yield from wait_until(lambda before=messages: drop.last_message != before,
                               f"{name} to be set up after its drop")
         result["dropped"][name] = {"message": drop.last_message, **stage_state(bpy.context.scene)}
-        if name == JOB["bake_after"]:
+        if name in JOB["bake_after"]:
             bake()
             result["dropped"][name]["baked"] = stage_state(bpy.context.scene)
         yield 0.5

@@ -21,6 +21,7 @@ import pytest
 from PIL import Image
 
 from addon.core import asset_catalogs, library
+from addon.core.character_sheet import read_character
 from addon.core.clip import read_clip
 from addon.core.files import file_sha256
 from addon.core.library import LibraryEntry
@@ -81,7 +82,7 @@ def session(tmp_path_factory):
         "out": str(out), "library": str(lib), "preview_colours": PREVIEW_COLOURS, "tile_pixels": TILE_PIXELS,
         "assets": {_asset_name(e): {"catalog_id": asset_catalogs.catalog_uuid(e.catalog)} for e in entries.values()},
         "drag_order": [_asset_name(entries[kind]) for kind in ("song", "character", "backgrounds", "clip")],
-        "bake_after": _asset_name(entries["backgrounds"]),
+        "bake_after": [_asset_name(entries[kind]) for kind in ("backgrounds", "clip")],
         "song": str(song.main_path), "beats": str(song.folder / f"{Path(song.main).stem}.beats.json"),
         "character": str(entries["character"].folder) + "/", "backgrounds": str(entries["backgrounds"].folder) + "/",
     }
@@ -159,15 +160,20 @@ def test_a_dragged_clip_becomes_the_characters_animated_move(session):
     clip = session["entries"]["clip"]
     state = session["result"]["dropped"][_asset_name(clip)]
     assert "headbang move" in state["message"]
+    dancer = read_character(session["entries"]["character"].folder).name
     (meta,) = [strip for strip in state["strips"] if strip[1] == "META"]
     poses = {strip[0]: strip for strip in meta[7]}
-    frames = poses["Cyborg DJ headbang frames"]
+    frames = poses[f"{dancer} headbang frames"]
     assert frames[1] == "IMAGE" and Path(frames[5]) == (clip.folder / "frames").resolve()
     assert len(frames[6]) == read_clip(clip.folder).frame_count
-    assert poses["Cyborg DJ headbang"][1] == "SPEED"
+    assert poses[f"{dancer} headbang"][1] == "SPEED"
     before = session["result"]["dropped"][_asset_name(session["entries"]["backgrounds"])]
     (old_meta,) = [strip for strip in before["strips"] if strip[1] == "META"]
-    assert {s[0] for s in old_meta[7]} | {"Cyborg DJ headbang frames"} == set(poses)
+    assert {s[0] for s in old_meta[7]} | {f"{dancer} headbang frames"} == set(poses)
+    others = [strip for strip in meta[7] if not strip[0].startswith(f"{dancer} headbang")]
+    assert others == [strip for strip in old_meta[7] if strip[0] != f"{dancer} headbang"]
+    keyed = [path for path in state["baked"]["keys"] if f"{dancer} headbang" in path]
+    assert any("speed_frame_number" in path for path in keyed), keyed
 
 
 def test_no_library_file_changed_in_the_session(session):
