@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from addon.core.beatfile import BeatData
-from generators.analysis import analyze_file
+from generators.analysis import analyze, analyze_file, beats, features, onsets
 from generators.music.drum_machine import Part, Song, synthesize, write_wav
 
 SR = 22050
@@ -153,3 +153,22 @@ def test_a_song_that_starts_on_a_beat_has_a_beat_at_zero(industrial):
     song, data, _ = industrial
     assert song.truth.beats[0] == 0.0
     assert data.beats[0] == pytest.approx(0.0, abs=0.01)
+
+
+@pytest.mark.parametrize("frame_rate", [70.0, 150.0])
+def test_the_beats_do_not_depend_on_the_analysis_frame_rate(house, frame_rate: float):
+    song, _, _ = house
+    spectrogram = features.band_spectrogram(features.blocks_of(song.samples), song.sample_rate, frame_rate)
+    found = analyze.beat_frames(spectrogram, onsets.onset_envelopes(spectrogram)) / spectrogram.frame_rate
+    assert spectrogram.frame_rate == pytest.approx(frame_rate, rel=0.01)
+    assert _matched(song.truth.beats, tuple(found)) >= 0.99
+    assert _matched(tuple(found), song.truth.beats) >= 0.99
+
+
+def test_windows_in_seconds_are_refused_at_a_meaningless_frame_rate():
+    assert features.frames_in(0.03, 100.0) == 3
+    assert features.centred_window(0.02, 100.0) == 5
+    with pytest.raises(ValueError, match="frame_rate"):
+        features.frames_in(0.03, 0.0)
+    with pytest.raises(ValueError, match="salience"):
+        beats.track(np.zeros(0), np.zeros(0), 100.0)

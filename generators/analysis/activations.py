@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .features import BandSpectrogram
-from .onsets import LOUD_PERCENTILE
+from .onsets import loud_level
 
 MODEL_PATH = Path(__file__).with_name("models") / "beat_tcn.npz"
 
@@ -36,7 +36,7 @@ FRAME_RATE_DIVISOR = 2
 """The network runs at the spectrogram's frame rate divided by this (about 50 fps)."""
 
 LOG_COMPRESSION = 1000.0
-"""``c`` in ``log(1 + c * power / reference)``; the reference is the song's loud band power (``LOUD_PERCENTILE``)."""
+"""``c`` in ``log(1 + c * power / reference)``; the reference is the song's loud band power (``onsets.loud_level``)."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def network_input(spectrogram: BandSpectrogram) -> tuple[np.ndarray, float]:
     padded = np.concatenate([power[:1], power, power[-1:]])
     smooth = 0.25 * padded[:-2] + 0.5 * padded[1:-1] + 0.25 * padded[2:]
     pooled = smooth[::FRAME_RATE_DIVISOR]
-    reference = float(np.percentile(pooled, LOUD_PERCENTILE))
+    reference = float(loud_level(pooled))
     logarithmic = np.log1p(LOG_COMPRESSION * pooled / max(reference, 1e-12))
     rise = np.maximum(np.diff(logarithmic, axis=0, prepend=logarithmic[:1]), 0.0)
     features = np.concatenate([logarithmic, rise], axis=1).T
@@ -108,9 +108,7 @@ class TemporalConvNet:
     def logits(self, features: np.ndarray) -> np.ndarray:
         """Beat and downbeat logits ``[2, n_frames]`` of ``features`` ``[n_features, n_frames]``."""
         if features.ndim != 2 or features.shape[0] != self.input_weight.shape[1]:
-            raise ValueError(
-                f"features must have shape ({self.input_weight.shape[1]}, n_frames), got {features.shape}"
-            )
+            raise ValueError(f"features must have shape ({self.input_weight.shape[1]}, n_frames), got {features.shape}")
         hidden = _elu(_dilated_conv(features, self.input_weight, self.input_bias, 1))
         for number, (weight, bias) in enumerate(zip(self.block_weights, self.block_biases, strict=True)):
             hidden = hidden + _elu(_dilated_conv(hidden, weight, bias, 2**number))

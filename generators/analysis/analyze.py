@@ -119,21 +119,23 @@ def beat_frames(spectrogram: features.BandSpectrogram, envelopes: onsets.OnsetEn
     periodic = [envelopes.accents["low"], envelopes.onsets["mid"], envelopes.onsets["high"]]
     curve = tempo.estimate(periodic, list(TEMPO_WEIGHTS.values()), frame_rate)
     power_db = 10.0 * np.log10(spectrogram.power.sum(axis=1, dtype=np.float64) + 1e-20)
-    audible = power_db > np.percentile(power_db, onsets.LOUD_PERCENTILE) - AUDIBLE_DB
+    audible = power_db > onsets.loud_level(power_db) - AUDIBLE_DB
     onset_ranges = np.array(list(envelopes.onsets.values()))
     attack = (envelopes.onsets["mid"] + envelopes.onsets["high"]) / 2
 
     def beat_grid(candidate: tempo.TempoCurve) -> np.ndarray:
-        chain = beats.track(salience, candidate.period_at(np.arange(len(salience))))
-        grid = beats.steady_grid(chain.astype(float), salience, onset_ranges, audible, attack)
+        chain = beats.track(salience, candidate.period_at(np.arange(len(salience))), frame_rate)
+        grid = beats.steady_grid(chain.astype(float), salience, onset_ranges, audible, attack, frame_rate)
         return beats.split_if_too_slow(
-            grid, salience, (60.0 * frame_rate / tempo.MAX_BPM, 60.0 * frame_rate / FAST_BPM)
+            grid, salience, (60.0 * frame_rate / tempo.MAX_BPM, 60.0 * frame_rate / FAST_BPM), frame_rate
         )
 
     grid = beat_grid(curve)
     for bpm in curve.alternatives:
         other = beat_grid(curve.at_tempo(bpm))
-        if beats.mean_salience(other, salience) > TERNARY_SWITCH * beats.mean_salience(grid, salience):
+        if beats.mean_salience(other, salience, frame_rate) > TERNARY_SWITCH * beats.mean_salience(
+            grid, salience, frame_rate
+        ):
             grid = other
     return grid
 

@@ -12,8 +12,9 @@
    salience of the whole stretch and keeps the chain's own beats only where
    the tempo moves.
 
-Lengths are in frames of the salience curve; the callers convert seconds
-with the spectrogram's exact frame rate.
+Beat positions and periods are in frames of the salience curve; every
+window is declared in seconds and converted with the curve's ``frame_rate``
+(``features.frames_in``), so the tracker keeps its behaviour at any frame rate.
 
 References
 ----------
@@ -27,6 +28,8 @@ import warnings
 
 import numpy as np
 from scipy import ndimage
+
+from .features import centred_window, frames_in
 
 TIGHTNESS = 30.0
 """Cost of a beat interval that differs from the local period, per unit of absolute log-ratio."""
@@ -53,23 +56,40 @@ MAX_GRID_MISFIT = 0.05
 """Largest RMS distance (in periods) of a stretch's beats from its straight grid for the grid to replace them."""
 
 ANCHOR = 0.2
-"""Beats of a chain with at least this fraction of its typical salience anchor the grid fit; the others
-(in breakdowns, where the chain only coasts) neither pull the grid nor count against it."""
+ANCHOR_PERCENTILE = 75.0
+"""Beats of a chain with at least ``ANCHOR`` of its typical salience (this percentile of its beats') anchor the
+grid fit; the others (in breakdowns, where the chain only coasts) neither pull the grid nor count against it."""
+
+SLIP = 0.15
+"""A beat interval (or a beat's distance from its grid) more than this fraction of a period from the typical
+one is a slip: it is left out of the local tempo and of the grid fit."""
 
 MIN_STEADY_BEATS = 16
 """A stretch of constant tempo shorter than this keeps the tracked beats."""
 
-ATTACK_REACH = 3
-"""Frames on either side of a grid beat searched for the attack of its hit."""
+ATTACK_REACH_SECONDS = 0.03
+"""Time on either side of a grid beat searched for the attack of its hit."""
 
 ATTACK_PEAK = 0.3
 """Attack strength (loud onsets are near 1) that counts as a clear hit."""
 
-EDGE_FRAMES = 2.0
-"""A grid may reach this many frames before the start of the audio (its beat is then put at 0 s)."""
+EDGE_SECONDS = 0.02
+"""A grid may reach this far before the start of the audio (its beat is then put at 0 s)."""
+
+EVIDENCE_REACH_SECONDS = 0.02
+"""A beat's evidence is the strongest salience within this time of it."""
+
+GRID_PEAK_REACH_SECONDS = 0.01
+"""An onset on a 16th note counts when it peaks within this time of it."""
+
+SMOOTHING_SECONDS = 0.01
+"""Standard deviation of the gaussian that smooths salience before grids are fitted to it."""
+
+QUANTIZATION_FRAMES = 0.5
+"""Half a frame: the uncertainty of a peak's frame, the floor of an attack offset's outlier test."""
 
 
-def track(salience: np.ndarray, periods: np.ndarray, tightness: float = TIGHTNESS) -> np.ndarray:
+def track(salience: np.ndarray, periods: np.ndarray, frame_rate: float, tightness: float = TIGHTNESS) -> np.ndarray:
     """Frames of the best beat chain through ``salience``.
 
     The chain may start anywhere in the first one and a half periods and then
@@ -83,6 +103,8 @@ def track(salience: np.ndarray, periods: np.ndarray, tightness: float = TIGHTNES
         Beat salience per frame (non-negative).
     periods : np.ndarray [shape=(n,)]
         Expected beat period at each frame, in frames.
+    frame_rate : float
+        Frames per second of ``salience``.
     tightness : float
         Cost per unit of ``|log(interval / period)|``.
 
@@ -91,6 +113,12 @@ def track(salience: np.ndarray, periods: np.ndarray, tightness: float = TIGHTNES
     np.ndarray [shape=(n_beats,), dtype=int]
         Beat frames in increasing order.
     """
+    if salience.ndim != 1 or len(salience) == 0 or periods.shape != salience.shape:
+        raise ValueError(
+            f"salience must be a non-empty 1-D array and periods of its shape, got {salience.shape} and {periods.shape}"
+        )
+    if periods.min() <= 0 or tightness < 0:
+        raise ValueError(f"periods must be positive and tightness >= 0, got {periods.min()} and {tightness}")
     count = len(salience)
     score = salience.astype(np.float64).copy()
     backlink = np.full(count, -1)
@@ -112,17 +140,33 @@ def track(salience: np.ndarray, periods: np.ndarray, tightness: float = TIGHTNES
     while backlink[beats[-1]] >= 0:
         beats.append(int(backlink[beats[-1]]))
     chain = np.array(beats[::-1])
-    anchored = np.flatnonzero(_evidence(chain, salience) >= ANCHOR * np.percentile(_evidence(chain, salience), 75))
+    anchored = np.flatnonzero(_anchored(_evidence(chain, salience, frame_rate)))
     return chain[anchored[0] : anchored[-1] + 1] if len(anchored) else chain
 
 
-def _evidence(beats: np.ndarray, salience: np.ndarray) -> np.ndarray:
-    """The strongest salience within 2 frames of each beat."""
-    frames = np.clip(np.round(beats).astype(int), 0, len(salience) - 1)
-    return ndimage.maximum_filter1d(salience, 5)[frames]
+def _anchored(evidence: np.ndarray) -> np.ndarray:
+    """Which beats anchor a fit: evidence at least ``ANCHOR`` of the chain's typical evidence."""
+    return evidence >= ANCHOR * np.percentile(evidence, ANCHOR_PERCENTILE)
 
 
-def split_if_too_slow(beats: np.ndarray, salience: np.ndarray, periods: tuple[float, float]) -> np.ndarray:
+def _peaks(values: np.ndarray, reach_seconds: float, frame_rate: float) -> np.ndarray:
+    """The largest of ``values`` within ``reach_seconds`` of each frame."""
+    return ndimage.maximum_filter1d(values, centred_window(reach_seconds, frame_rate))
+
+
+def _at(values: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """``values`` at the frames nearest to the fractional ``frames`` (clipped into the signal)."""
+    return values[np.clip(np.round(frames).astype(int), 0, len(values) - 1)]
+
+
+def _evidence(beats: np.ndarray, salience: np.ndarray, frame_rate: float) -> np.ndarray:
+    """The strongest salience within ``EVIDENCE_REACH_SECONDS`` of each beat."""
+    return _at(_peaks(salience, EVIDENCE_REACH_SECONDS, frame_rate), beats)
+
+
+def split_if_too_slow(
+    beats: np.ndarray, salience: np.ndarray, periods: tuple[float, float], frame_rate: float
+) -> np.ndarray:
     """Beats ``beats`` (frames) with a beat added halfway between each pair when the halfway points are as salient.
 
     Four-on-the-floor at 200 BPM can lock at 100 BPM with two kicks per beat;
@@ -134,18 +178,17 @@ def split_if_too_slow(beats: np.ndarray, salience: np.ndarray, periods: tuple[fl
     half = np.median(np.diff(beats)) / 2 if len(beats) > 1 else 0.0
     if len(beats) < MIN_STEADY_BEATS or not 0.98 * periods[0] <= half <= 1.02 * periods[1]:
         return beats
-    peaks = ndimage.maximum_filter1d(salience, 5)
-    on_beats = peaks[np.clip(np.round(beats).astype(int), 0, len(salience) - 1)].mean()
+    on_beats = _evidence(beats, salience, frame_rate).mean()
     halfway = (beats[:-1] + beats[1:]) / 2
-    between = peaks[np.clip(np.round(halfway).astype(int), 0, len(salience) - 1)].mean()
+    between = _evidence(halfway, salience, frame_rate).mean()
     if on_beats <= 0 or between < SPLIT_RATIO * on_beats:
         return beats
     return np.sort(np.concatenate([beats, halfway]))
 
 
-def mean_salience(beats: np.ndarray, salience: np.ndarray) -> float:
-    """Mean of the strongest salience within 2 frames of each beat (frames)."""
-    return float(_evidence(beats, salience).mean()) if len(beats) else 0.0
+def mean_salience(beats: np.ndarray, salience: np.ndarray, frame_rate: float) -> float:
+    """Mean evidence (see ``_evidence``) of the beats ``beats`` (frames)."""
+    return float(_evidence(beats, salience, frame_rate).mean()) if len(beats) else 0.0
 
 
 def comb_score(salience: np.ndarray, grid_frames: np.ndarray) -> float:
@@ -155,7 +198,12 @@ def comb_score(salience: np.ndarray, grid_frames: np.ndarray) -> float:
 
 
 def steady_grid(
-    beats: np.ndarray, salience: np.ndarray, onsets: np.ndarray, audible: np.ndarray, attack: np.ndarray
+    beats: np.ndarray,
+    salience: np.ndarray,
+    onsets: np.ndarray,
+    audible: np.ndarray,
+    attack: np.ndarray,
+    frame_rate: float,
 ) -> np.ndarray:
     """Replace the chain ``beats`` (frames) by even grids where its tempo is constant.
 
@@ -168,16 +216,18 @@ def steady_grid(
     while onsets keep to the grid, so a reverb tail gets none. Finally each
     grid is moved onto the ``attack`` onsets (strength per frame) it meets:
     salience peaks a little late on some kicks, the attack of the hit does not.
+    All of them are per frame at ``frame_rate``.
     """
     if len(beats) < MIN_STEADY_BEATS:
         return beats
-    smooth = ndimage.gaussian_filter1d(salience, 1.0)
-    evidence = _evidence(beats, smooth)
-    stretches = _merge_steady(beats, _steady_stretches(beats, evidence >= ANCHOR * np.percentile(evidence, 75)), smooth)
+    smooth = ndimage.gaussian_filter1d(salience, SMOOTHING_SECONDS * frame_rate)
+    evidence = _evidence(beats, smooth, frame_rate)
+    stretches = _merge_steady(beats, _steady_stretches(beats, _anchored(evidence)), smooth, frame_rate)
+    edge = EDGE_SECONDS * frame_rate
     pieces: list[np.ndarray] = []
     for number, (start, stop) in enumerate(stretches):
         chain = beats[start:stop]
-        fit = _fit_grid(chain, smooth) if stop - start >= MIN_STEADY_BEATS else None
+        fit = _fit_grid(chain, smooth, frame_rate) if stop - start >= MIN_STEADY_BEATS else None
         if fit is None:
             pieces.append(chain)
             continue
@@ -185,28 +235,34 @@ def steady_grid(
         first = 0.0
         if number == 0:
             for step in (EXTENSION_BEATS, 1):
-                while _counts_before(onsets, audible, intercept + slope * np.arange(first - step, first + 1)):
+                while _counts_before(
+                    onsets, audible, intercept + slope * np.arange(first - step, first + 1), edge, frame_rate
+                ):
                     first -= step
         if number == len(stretches) - 1:
-            while _keeps_to_grid(onsets, intercept + slope * np.arange(last, last + EXTENSION_BEATS + 1)):
+            while _keeps_to_grid(
+                onsets, intercept + slope * np.arange(last, last + EXTENSION_BEATS + 1), edge, frame_rate
+            ):
                 last += EXTENSION_BEATS
         numbers = np.arange(first, last + 1)
-        intercept, slope = _onto_attacks(numbers, intercept, slope, attack)
+        intercept, slope = _onto_attacks(numbers, intercept, slope, attack, frames_in(ATTACK_REACH_SECONDS, frame_rate))
         pieces.append(intercept + slope * numbers)
     return _drop_crowded(np.concatenate(pieces), float(np.median(np.diff(beats))))
 
 
-def _onto_attacks(numbers: np.ndarray, intercept: float, slope: float, attack: np.ndarray) -> tuple[float, float]:
+def _onto_attacks(
+    numbers: np.ndarray, intercept: float, slope: float, attack: np.ndarray, reach_frames: int
+) -> tuple[float, float]:
     """The grid ``intercept + slope * numbers`` shifted and stretched onto the attacks near its beats.
 
     Each beat with a clear attack peak (at least ``ATTACK_PEAK``) within
-    ``ATTACK_REACH`` frames gives an offset to sub-frame precision; a line
+    ``reach_frames`` gives an offset to sub-frame precision; a line
     through the offsets, refitted without outliers, corrects phase and period.
     Too few attacks (noise, drumless music) leave the grid as it is.
     """
     grid = intercept + slope * numbers
     frames = np.round(grid).astype(int)
-    reach = np.arange(-ATTACK_REACH, ATTACK_REACH + 1)
+    reach = np.arange(-reach_frames, reach_frames + 1)
     window = frames[:, None] + reach[None, :]
     inside = (window[:, 0] >= 1) & (window[:, -1] < len(attack) - 1)
     if inside.sum() < MIN_STEADY_BEATS // 2:
@@ -220,26 +276,29 @@ def _onto_attacks(numbers: np.ndarray, intercept: float, slope: float, attack: n
     curvature = left - 2 * middle + right
     vertex = np.where(curvature < 0, 0.5 * (left - right) / np.where(curvature < 0, curvature, -1.0), 0.0)
     clear = (middle >= ATTACK_PEAK) & (best > 0) & (best < len(reach) - 1)
-    offsets = peak + np.clip(vertex, -0.5, 0.5) - grid
+    offsets = peak + np.clip(vertex, -QUANTIZATION_FRAMES, QUANTIZATION_FRAMES) - grid
     for _ in range(3):
         if clear.sum() < MIN_STEADY_BEATS // 2:
             return intercept, slope
         correction_slope, correction = np.polyfit(numbers[clear], offsets[clear], 1)
         residual = offsets - (correction + correction_slope * numbers)
         spread = 1.4826 * float(np.median(np.abs(residual[clear])))
-        clear &= np.abs(residual) <= max(2.5 * spread, 0.5)
+        clear &= np.abs(residual) <= max(2.5 * spread, QUANTIZATION_FRAMES)
     return intercept + float(correction), slope + float(correction_slope)
 
 
-def _counts_before(onsets: np.ndarray, audible: np.ndarray, bar: np.ndarray) -> bool:
-    """Whether the grid extends back over the beat frames ``bar``: they are audible or keep to the grid."""
-    if bar[0] < -EDGE_FRAMES:
+def _counts_before(onsets: np.ndarray, audible: np.ndarray, bar: np.ndarray, edge: float, frame_rate: float) -> bool:
+    """Whether the grid extends back over the beat frames ``bar``: they are audible or keep to the grid.
+
+    No beat may lie more than ``edge`` frames before the audio.
+    """
+    if bar[0] < -edge:
         return False
     frames = audible[max(int(np.floor(bar[0])), 0) : int(np.ceil(bar[-1]))]
-    return bool(frames.mean() >= 0.5 if len(frames) else False) or _keeps_to_grid(onsets, bar)
+    return bool(frames.mean() >= 0.5 if len(frames) else False) or _keeps_to_grid(onsets, bar, edge, frame_rate)
 
 
-def _keeps_to_grid(onsets: np.ndarray, bar: np.ndarray) -> bool:
+def _keeps_to_grid(onsets: np.ndarray, bar: np.ndarray, edge: float, frame_rate: float) -> bool:
     """Whether any range of ``onsets`` (ranges x frames) keeps to the 16th notes of the bar of beat frames ``bar``.
 
     Music on the grid puts its onsets on the same 16th note of every beat
@@ -248,14 +307,14 @@ def _keeps_to_grid(onsets: np.ndarray, bar: np.ndarray) -> bool:
     grid when its strongest 16th position is ``GRID_COHERENCE`` times stronger
     than the points halfway between 16ths.
     """
-    if bar[0] < -EDGE_FRAMES or bar[-1] > onsets.shape[1] - 1:
+    if bar[0] < -edge or bar[-1] > onsets.shape[1] - 1:
         return False
     bar = np.maximum(bar, 0.0)
     beats = len(bar) - 1
     steps = np.interp(np.arange(4 * beats) / 4, np.arange(len(bar)), bar)
     between = np.round(steps + 0.125 * (bar[1] - bar[0])).astype(int)
     for onset in onsets:
-        peaks = ndimage.maximum_filter1d(onset, 3)
+        peaks = _peaks(onset, GRID_PEAK_REACH_SECONDS, frame_rate)
         on_grid = peaks[np.round(steps).astype(int)].reshape(beats, 4).mean(axis=0).max()
         off_grid = peaks[np.clip(between, 0, len(onset) - 1)].mean()
         if on_grid > GRID_ONSET_FLOOR and on_grid > GRID_COHERENCE * off_grid:
@@ -268,7 +327,7 @@ def _steady_stretches(beats: np.ndarray, anchored: np.ndarray) -> list[tuple[int
 
     The local interval is the mean of the intervals within ``LOCAL_BEATS`` beats
     on either side, counting only intervals between two ``anchored`` beats and
-    leaving out those more than 15 % from their median: single slips do not
+    leaving out slips (``SLIP`` from their median): single slips do not
     count as tempo changes, frame rounding averages out, and where the chain
     only coasts (a breakdown without drums) the last measured interval holds.
     Each local interval is compared with the first ones of its stretch, so a
@@ -282,7 +341,7 @@ def _steady_stretches(beats: np.ndarray, anchored: np.ndarray) -> list[tuple[int
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         typical = np.nanmedian(windows, axis=1, keepdims=True)
-        local = np.nanmean(np.where(np.abs(windows - typical) < 0.15 * typical, windows, np.nan), axis=1)
+        local = np.nanmean(np.where(np.abs(windows - typical) < SLIP * typical, windows, np.nan), axis=1)
     known = np.flatnonzero(np.isfinite(local))
     if len(known) == 0:
         return [(0, len(beats))]
@@ -305,7 +364,9 @@ def _steady_stretches(beats: np.ndarray, anchored: np.ndarray) -> list[tuple[int
     return [(a, b) for a, b in stretches if b > a]
 
 
-def _merge_steady(beats: np.ndarray, stretches: list[tuple[int, int]], salience: np.ndarray) -> list[tuple[int, int]]:
+def _merge_steady(
+    beats: np.ndarray, stretches: list[tuple[int, int]], salience: np.ndarray, frame_rate: float
+) -> list[tuple[int, int]]:
     """Join neighbouring stretches that one grid fits as well as each alone (same period, no misfit).
 
     Stretches get split where the chain wanders (coasting through a breakdown,
@@ -316,9 +377,11 @@ def _merge_steady(beats: np.ndarray, stretches: list[tuple[int, int]], salience:
     index = 0
     while index < len(merged) - 1:
         (start, middle), (_, stop) = merged[index], merged[index + 1]
-        together = _fit_grid(beats[start:stop], salience) if stop - start >= MIN_STEADY_BEATS else None
+        together = _fit_grid(beats[start:stop], salience, frame_rate) if stop - start >= MIN_STEADY_BEATS else None
         parts = [
-            _fit_grid(beats[a:b], salience) for a, b in ((start, middle), (middle, stop)) if b - a >= MIN_STEADY_BEATS
+            _fit_grid(beats[a:b], salience, frame_rate)
+            for a, b in ((start, middle), (middle, stop))
+            if b - a >= MIN_STEADY_BEATS
         ]
         agree = together is not None and all(
             part is not None and abs(part[1] / together[1] - 1) < STEADY_TOLERANCE for part in parts
@@ -331,7 +394,7 @@ def _merge_steady(beats: np.ndarray, stretches: list[tuple[int, int]], salience:
     return merged
 
 
-def _fit_grid(chain: np.ndarray, salience: np.ndarray) -> tuple[float, float, float] | None:
+def _fit_grid(chain: np.ndarray, salience: np.ndarray, frame_rate: float) -> tuple[float, float, float] | None:
     """Intercept, period (frames) and last beat number of the even grid that best fits ``chain`` and ``salience``.
 
     The grid starts from a least-squares line through the chain (slipped
@@ -340,13 +403,12 @@ def _fit_grid(chain: np.ndarray, salience: np.ndarray) -> tuple[float, float, fl
     Returns None when the chain is not steady enough for one grid.
     """
     intervals = np.diff(chain)
-    usual = np.abs(intervals - np.median(intervals)) < 0.15 * np.median(intervals)
+    usual = np.abs(intervals - np.median(intervals)) < SLIP * np.median(intervals)
     period = float(intervals[usual].mean())
     index = np.concatenate([[0.0], np.cumsum(np.maximum(np.round(intervals / period), 1.0))])
-    evidence = _evidence(chain, salience)
-    anchored = evidence >= ANCHOR * np.percentile(evidence, 75)
+    anchored = _anchored(_evidence(chain, salience, frame_rate))
     residual = chain - chain[0] - index * period
-    inliers = anchored & (np.abs(residual - np.median(residual[anchored])) < 0.15 * period)
+    inliers = anchored & (np.abs(residual - np.median(residual[anchored])) < SLIP * period)
     if inliers.sum() < MIN_STEADY_BEATS // 2:
         return None
     slope, intercept = np.polyfit(index[inliers], chain[inliers], 1)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import Activations
+from .features import frames_in
 
 METERS = (3, 4)
 """Beats per bar the model knows."""
@@ -47,7 +48,7 @@ class Bars:
 
 def downbeat_chance(beat_times: np.ndarray, activations: Activations) -> np.ndarray:
     """The chance that each beat (seconds) is a downbeat: downbeat over beat activation near it."""
-    reach = max(1, round(SEARCH_SECONDS * activations.frame_rate))
+    reach = frames_in(SEARCH_SECONDS, activations.frame_rate)
     frames = np.clip(np.round(beat_times * activations.frame_rate).astype(int), 0, len(activations.beat) - 1)
     window = np.clip(frames[:, None] + np.arange(-reach, reach + 1)[None, :], 0, len(activations.beat) - 1)
     beat = activations.beat[window].max(axis=1)

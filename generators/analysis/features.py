@@ -72,6 +72,22 @@ def fine_band_edges() -> np.ndarray:
     return np.array(edges)
 
 
+def frames_in(seconds: float, frame_rate: float, minimum: int = 1) -> int:
+    """The whole number of frames nearest to ``seconds`` at ``frame_rate``, at least ``minimum``.
+
+    Every analysis window is declared in seconds and converted here, so a
+    different frame rate keeps the windows' lengths in time.
+    """
+    if seconds < 0 or frame_rate <= 0:
+        raise ValueError(f"seconds must be >= 0 and frame_rate > 0, got {seconds} and {frame_rate}")
+    return max(minimum, round(seconds * frame_rate))
+
+
+def centred_window(reach_seconds: float, frame_rate: float) -> int:
+    """Width in frames (odd, at least 3) of a window reaching ``reach_seconds`` on either side of its frame."""
+    return 2 * frames_in(reach_seconds, frame_rate) + 1
+
+
 _FRAMES_PER_BATCH = 2048
 
 
@@ -199,9 +215,7 @@ def _bin_bands(n_fft: int, rate: float) -> tuple[np.ndarray, np.ndarray]:
     return band_of_bin, low
 
 
-def band_spectrogram(
-    blocks: Iterable[np.ndarray], sample_rate: int, frame_rate: float = FRAME_RATE
-) -> BandSpectrogram:
+def band_spectrogram(blocks: Iterable[np.ndarray], sample_rate: int, frame_rate: float = FRAME_RATE) -> BandSpectrogram:
     """Compute the band spectrogram of a stream of mono blocks.
 
     Parameters

@@ -11,6 +11,13 @@ cymbals, the noise of claps). Two compressions give two views:
   more low-end power than an off-beat bass note and a clap far more highs
   than a hat, while on a log scale they rise by similar ratios (for finding
   which pulse is the beat).
+
+References
+----------
+.. [1] Dixon, S. (2006). Onset detection revisited. Proceedings of the 9th International
+   Conference on Digital Audio Effects (DAFx), 133-137 (spectral flux on compressed bands).
+.. [2] Böck, S., Krebs, F., & Schedl, M. (2012). Evaluating the online capabilities of onset
+   detection methods. ISMIR (logarithmic band compression, peak picking against a local mean).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from .features import BandSpectrogram
+from .features import BandSpectrogram, centred_window, frames_in
 
 GROUPS_HZ = {"low": (0.0, 250.0), "mid": (250.0, 2000.0), "high": (2000.0, np.inf)}
 """Frequency range of each group in Hz."""
@@ -74,10 +81,15 @@ class OnsetEnvelopes:
         return np.sum(list(self.onsets.values()), axis=0) / len(self.onsets)
 
 
+def loud_level(values: np.ndarray, axis: int | None = None) -> np.ndarray:
+    """The loud level of ``values`` over the song (its ``LOUD_PERCENTILE``), along ``axis`` (frames)."""
+    return np.asarray(np.percentile(values, LOUD_PERCENTILE, axis=axis))
+
+
 def relative_power(power: np.ndarray) -> np.ndarray:
-    """``power`` (frames x bands) divided by each band's loud level (its ``LOUD_PERCENTILE``)."""
+    """``power`` (frames x bands) divided by each band's loud level."""
     power = power.astype(np.float64)
-    return power / np.maximum(np.percentile(power, LOUD_PERCENTILE, axis=0), 1e-10)
+    return power / np.maximum(loud_level(power, axis=0), 1e-10)
 
 
 def band_levels(power: np.ndarray) -> np.ndarray:
@@ -89,14 +101,14 @@ def onset_envelopes(spectrogram: BandSpectrogram) -> OnsetEnvelopes:
     """Per-group onset and accent strength and level of ``spectrogram``."""
     power = spectrogram.power
     relative = relative_power(power)
-    lag = max(1, round(FLUX_LAG_SECONDS * spectrogram.frame_rate))
+    lag = frames_in(FLUX_LAG_SECONDS, spectrogram.frame_rate)
+    peak_frames = frames_in(PEAK_NEIGHBOURHOOD_SECONDS, spectrogram.frame_rate, minimum=3)
     onsets, accents, level = {}, {}, {}
     for name, (low_hz, high_hz) in GROUPS_HZ.items():
         bands = relative[:, spectrogram.bands_between(low_hz, high_hz)]
         if bands.shape[1] == 0:
             bands = np.zeros((len(power), 1))
         logarithmic = np.log1p(ONSET_COMPRESSION * bands)
-        peak_frames = max(3, round(PEAK_NEIGHBOURHOOD_SECONDS * spectrogram.frame_rate))
         onsets[name] = _normalized_flux(logarithmic, lag, peak_frames)
         accents[name] = _normalized_flux(np.log1p(ACCENT_COMPRESSION * bands), lag, peak_frames)
         level[name] = logarithmic.mean(axis=1)
@@ -131,8 +143,7 @@ def onset_times(
     if threshold < 0 or min_gap <= 0:
         raise ValueError(f"threshold must be >= 0 and min_gap > 0, got {threshold} and {min_gap}")
     strength = envelopes.all
-    radius = max(1, round(min_gap * envelopes.frame_rate))
-    local_max = strength == ndimage.maximum_filter1d(strength, 2 * radius + 1)
-    local_mean = ndimage.uniform_filter1d(strength, max(3, round(ONSET_MEAN_SECONDS * envelopes.frame_rate)))
+    local_max = strength == ndimage.maximum_filter1d(strength, centred_window(min_gap, envelopes.frame_rate))
+    local_mean = ndimage.uniform_filter1d(strength, frames_in(ONSET_MEAN_SECONDS, envelopes.frame_rate, minimum=3))
     frames = np.flatnonzero(local_max & (strength > local_mean + threshold))
     return frames / envelopes.frame_rate

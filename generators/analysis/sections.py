@@ -10,6 +10,13 @@ sections with a kick are drops, the rising section that leads into a drop is
 a build, quieter sections at the ends are the intro and outro and sections
 without a kick in between are breakdowns. A drop is the start of a drop
 section that follows any other section.
+
+References
+----------
+.. [1] Foote, J. (2000). Automatic audio segmentation using a measure of audio novelty.
+   IEEE International Conference on Multimedia and Expo (novelty between the music before and after a point).
+.. [2] Jensen, K. (2007). Multiple scale music segmentation using rhythm, timbre, and harmony.
+   EURASIP Journal on Advances in Signal Processing (segmentation as a dynamic programme with a price per segment).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from scipy import ndimage
 
 from addon.core.beatfile import Section
 
+from .features import centred_window
 from .onsets import OnsetEnvelopes
 
 STEPS_PER_BAR = 16
@@ -98,7 +106,7 @@ def bar_features(
     sound = np.stack([_mean_between(band_levels[:, band], frames) for band in range(band_levels.shape[1])], axis=1)
     steps = bar_lines[:-1, None] + np.diff(bar_lines)[:, None] * (np.arange(STEPS_PER_BAR) / STEPS_PER_BAR)
     step_frames = np.clip(np.round(steps * envelopes.frame_rate).astype(int), 0, len(band_levels) - 1)
-    reach = 2 * max(1, round(STEP_REACH_SECONDS * envelopes.frame_rate)) + 1
+    reach = centred_window(STEP_REACH_SECONDS, envelopes.frame_rate)
     rhythm = [ndimage.maximum_filter1d(onset, reach)[step_frames] for onset in envelopes.onsets.values()]
     return BarFeatures(
         lines=bar_lines,

@@ -39,6 +39,14 @@ GLOBAL_MULTIPLES = 16
 LOCAL_MULTIPLES = 8
 """Multiples of the beat period whose autocorrelation peaks sharpen the main and the local periods."""
 
+PEAK_SEARCH = 0.005
+PEAK_SEARCH_FRAMES = 1.5
+"""The autocorrelation peak near ``k`` beat periods is searched within this fraction of it plus this many
+frames (the lag grid's own uncertainty)."""
+
+RELIABLE_WINDOW = 0.3
+"""A local window whose periodicity is below this fraction of the strongest window's holds the tempo before it."""
+
 _BPM_STEP = 0.002
 """Relative spacing of the candidate tempi."""
 
@@ -134,7 +142,7 @@ def refine_period(acf: np.ndarray, period: float, max_multiple: int) -> float:
     estimates, weights = [], []
     for multiple in range(1, max_multiple + 1):
         centre = multiple * period
-        reach = 0.005 * centre + 1.5
+        reach = PEAK_SEARCH * centre + PEAK_SEARCH_FRAMES
         low, high = int(np.floor(centre - reach)), int(np.ceil(centre + reach))
         if low < 1 or high >= len(acf) - 1:
             break
@@ -192,7 +200,9 @@ def _local_periods(
         confidence.append(max(0.0, float(strength[best])))
     strongest = max(confidence)
     period_array = np.array(periods)
-    reliable = np.array(confidence) >= 0.3 * strongest if strongest > 0 else np.zeros(len(periods), dtype=bool)
+    reliable = (
+        np.array(confidence) >= RELIABLE_WINDOW * strongest if strongest > 0 else np.zeros(len(periods), dtype=bool)
+    )
     if reliable.any():
         held = np.maximum.accumulate(np.where(reliable, np.arange(len(periods)), -1))
         held[held < 0] = np.flatnonzero(reliable)[0]
