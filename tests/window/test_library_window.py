@@ -29,7 +29,7 @@ from generators import cli
 from generators.art.procedural import draw_character
 from generators.music.drum_machine import synthesize, write_wav
 from tests.window.chroot import mounted
-from tests.window.test_window import ROOT, crop_screenshots, python_binds, run_blender
+from tests.window.test_window import ROOT, blender_env, crop_screenshots, python_binds, run_blender, session_folders
 
 pytestmark = pytest.mark.window
 
@@ -70,11 +70,7 @@ def _asset_name(entry: LibraryEntry) -> str:
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
     """The library filled, then one artist's session with it in the window; what it saw and printed."""
-    root = Path(os.environ["TOONBEAT_WINDOW_ROOT"])
-    package = Path(os.environ["TOONBEAT_ZIP"])
-    work = tmp_path_factory.mktemp("library-window")
-    out = work / "out"
-    out.mkdir()
+    root, package, work, out = session_folders(tmp_path_factory, "library-window")
     lib = work / "library"
     entries = _generate(work, lib)
     song = entries["song"]
@@ -87,8 +83,7 @@ def session(tmp_path_factory):
         "character": str(entries["character"].folder) + "/", "backgrounds": str(entries["backgrounds"].folder) + "/",
     }
     (work / "job.json").write_text(json.dumps(job))
-    env = {"HOME": str(work / "home"), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
-           "TOONBEAT_WINDOW_JOB": str(work / "job.json")}
+    env = blender_env(work)
     logs = {}
     with mounted(root, (ROOT, Path(sys.prefix), *python_binds(), work, package.parent)):
         logs["install"] = run_blender(root, env, out / "install.log", "--command", "extension", "install-file",
