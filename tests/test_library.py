@@ -236,3 +236,21 @@ def test_a_character_without_a_sheet_keeps_its_name_in_the_library(tmp_path: Pat
     assert read_character(entry.folder).name == "dj"
     assert not (source / "character.json").exists()
     assert library.add(tmp_path / "lib", "character", source)[1] is False
+
+
+def test_the_command_line_filters_by_style_and_section(tmp_path: Path, tmp_in: Path, song, capsys) -> None:
+    wav, _ = song
+    lib = str(tmp_path / "lib")
+    assert cli.main(["library", "add", "song", str(wav), "--style", "industrial", "--library", lib, "--no-assets"]) == 0
+    assert cli.main(["library", "add", "backgrounds", str(background_folder(tmp_in / "club", ("intro", "outro"))),
+                     "--style", "house", "--library", lib, "--no-assets"]) == 0
+    capsys.readouterr()
+
+    def listed(*filters: str) -> list[str]:
+        assert cli.main(["library", "list", *filters, "--json", "--library", lib]) == 0
+        return [entry["reference"] for entry in json.loads(capsys.readouterr().out)]
+
+    assert listed("--style", "House") == ["backgrounds:club@v1"]
+    assert listed("--section", "drop") == ["song:clicks@v1"]
+    assert listed("--section", "intro") == ["backgrounds:club@v1", "song:clicks@v1"]
+    assert listed("--section", "intro", "--style", "industrial", "--kind", "song") == ["song:clicks@v1"]
