@@ -127,11 +127,11 @@ def bake(scene: bpy.types.Scene, beats: BeatData, preset: Preset, stage: str,
 
 def build_scene(scene: bpy.types.Scene, *, audio: Path, beats: BeatData, characters: Sequence[Character],
                 backgrounds: dict[str, Path] | None, preset: Preset, stage: str = "sequencer",
-                check_audio: bool = True) -> BuildReport:
+                check_audio: bool = True, seed: int = 0) -> BuildReport:
     """Everything at once: song, markers, characters, backgrounds and the baked choreography."""
     module = stage_module(stage)
     frames, markers = load_song(scene, audio, beats, check_audio=check_audio)
     for character in characters:
         module.add_character(scene, character, frames)
-    counts = bake(scene, beats, preset, stage, backgrounds)
+    counts = bake(scene, beats, preset, stage, backgrounds, seed=seed)
     return BuildReport(frames=frames, markers=markers, characters=len(characters), bake=counts)

@@ -71,7 +71,7 @@ def render(args: argparse.Namespace) -> int:
     scene[BLEND_SCENE_PROPERTY] = True
     report = assemble.build_scene(scene, audio=args.audio.resolve(), beats=beats, characters=characters,
                                   backgrounds=backgrounds, preset=preset, stage=args.stage,
-                                  check_audio=args.check_audio)
+                                  check_audio=args.check_audio, seed=args.seed)
     print(f"Toonbeat: scene built: {report.frames} frames, {report.markers} markers, "
           f"{report.characters} characters, {report.bake.written} keys, "
           f"kept {report.bake.kept} hand-edited keys", flush=True)

@@ -84,3 +84,24 @@ def test_characters_stand_side_by_side_with_their_feet_on_the_ground_line(song, 
         max(abs(values[4 * (y * width + x) + c] - background[c]) for c in range(3)) > 0.1 for x in range(width))]
     assert figure_rows, "the characters are visible"
     assert min(figure_rows) == pytest.approx(0.08 * height, abs=2)
+
+
+def test_the_seed_of_a_first_build_chooses_the_shake_directions(song, tmp_path):
+    scene, tb, wav, beats = song
+    assemble = tb.module("assemble")
+    hero = tb.module("core.character_sheet").read_character(character_folder(tmp_path / "hero"))
+    preset = tb.module("core.presets").load_preset("industrial_headbang")
+
+    def shake_after_build(seed: int) -> list[float]:
+        fresh = bpy.data.scenes.new(f"seed {seed}")
+        fresh.render.resolution_x, fresh.render.resolution_y = scene.render.resolution_x, scene.render.resolution_y
+        fresh.render.fps, fresh.render.fps_base = scene.render.fps, scene.render.fps_base
+        assemble.build_scene(fresh, audio=wav, beats=beats, characters=[hero], backgrounds=None, preset=preset,
+                             seed=seed)
+        strip = fresh.sequence_editor.strips_all["Toonbeat Camera"]
+        shake = tb.module("compat").fcurves_of(fresh).find(strip.transform.path_from_id("offset_x"))
+        return [k.co.y for k in shake.keyframe_points]
+
+    first = shake_after_build(1)
+    assert first == shake_after_build(1)
+    assert first != shake_after_build(2)
