@@ -151,14 +151,13 @@ def bar_phase(chance: np.ndarray, novelty: np.ndarray, beats_per_bar: int) -> np
         return index + 1
     score = _standardized(np.log(chance / (1.0 - chance))) + NOVELTY_WEIGHT * _standardized(novelty)
     phase_scores = [
-        np.nanmean(score[start::beats_per_bar]) if np.isfinite(score[start::beats_per_bar]).any() else -np.inf
-        for start in range(beats_per_bar)
+        score[start::beats_per_bar].mean() if start < len(score) else -np.inf for start in range(beats_per_bar)
     ]
     return (index - int(np.argmax(phase_scores))) % beats_per_bar + 1
 
 
 def _standardized(values: np.ndarray) -> np.ndarray:
-    """``values`` minus their mean over their spread (NaN ignored; all 0 when they do not vary)."""
+    """``values`` minus their mean over their spread; NaN (and everything, when they do not vary) becomes 0."""
     finite = values[np.isfinite(values)]
     if len(finite) == 0:
         return np.zeros_like(values)
