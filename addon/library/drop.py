@@ -6,7 +6,8 @@ imported data and, once the drop has finished (a timer: the drop operator still 
 the collection right after the import), runs the step the entry stands for: Import
 Character, Import Backgrounds, Load Song, or picking the preset; a character clip
 becomes that move of the character on stage (its clip strip, retimed by the bake,
-as a clip folder in the character's own folder would be). The collection that
+as a clip folder in the character's own folder would be), a shot or background clip
+plays over the section under the playhead, as the Generate panel places clips. The collection that
 carried the entry (and the instance empty the drop made of it) is then removed: it
 was only the handle the artist dragged, and the stage holds the entry now.
 """
@@ -90,7 +91,8 @@ def set_up(scene: Any, entry: LibraryEntry) -> str:
         _run(toonbeat.import_backgrounds, directory=str(entry.folder) + "/")
         return f"{entry.title} is behind the characters"
     if entry.kind == "clip":
-        return _place_move(scene, read_clip(entry.folder))
+        clip = read_clip(entry.folder)
+        return _place_move(scene, clip) if clip.kind == "character" else _place_shot(scene, clip)
     if entry.kind == "song":
         settings.audio_path = str(entry.main_path)
         settings.beats_path = str(entry.folder / f"{Path(entry.main).stem}.beats.json")
@@ -111,8 +113,6 @@ def _place_move(scene: Any, clip: Clip) -> str:
     from ..properties import settings_of
     from ..stage.sequencer_stage import song_strip_frames
 
-    if clip.kind != "character":
-        raise ValueError(f"{clip.name} is a {clip.kind} clip; only character moves are placed by a drop so far")
     settings = settings_of(scene)
     if not settings.character_path:
         raise ValueError(f"put a character on stage first (Import Character, or drop one), then drop {clip.name}")
@@ -125,6 +125,23 @@ def _place_move(scene: Any, clip: Clip) -> str:
     stage_module(settings.stage).add_character(scene, character, song_strip_frames(scene))
     scene[_MOVES_PROPERTY] = json.dumps({**dropped, folder: moves})
     return f"{clip.name} is {character.name}'s {clip.name.lower()} move; bake to time it to the beats"
+
+
+def _place_shot(scene: Any, clip: Clip) -> str:
+    """A shot or background clip goes over the song's section under the playhead, its cycles on the beats,
+    as the Generate panel's clips land (``stage.shot_clips``)."""
+    from ..core.shots import SECTION_UNDER_PLAYHEAD, chosen_section
+    from ..properties import settings_of
+    from ..stage.sequencer_stage import scene_rate
+    from ..stage.shot_clips import place_shot
+
+    settings = settings_of(scene)
+    if not settings.beats_path:
+        raise ValueError(f"load a song with its beats first (Load Song, or drop one), then drop {clip.name}")
+    playhead = (scene.frame_current - scene.frame_start) / scene_rate(scene)
+    section = chosen_section(settings.song_sections(), SECTION_UNDER_PLAYHEAD, playhead)
+    place_shot(scene, clip, section, settings.beat_data().beats)
+    return f"{clip.name} plays over the {section.label} section, on the beats"
 
 
 def _run(operator: Any, **properties: Any) -> None:

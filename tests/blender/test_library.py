@@ -248,3 +248,23 @@ def test_the_panel_filters_by_kind_text_tag_style_section_and_tempo(scene, tb, f
     assert names() == []
     wanted.bpm_min, wanted.bpm_max, wanted.section, wanted.kind, wanted.tag = 0.0, 0.0, "", "character", "idle"
     assert names() == ["dj"]
+
+
+def test_a_dropped_shot_clip_plays_over_the_section_under_the_playhead(scene, tb, filled, tmp_path) -> None:
+    from dataclasses import replace
+
+    from addon.core.clip import read_clip, write_clip
+
+    drawn = clip_character_folder(tmp_path / "in" / "shots", {"strobe": (8, 2, (0, 4))}, size=(320, 180))
+    write_clip(replace(read_clip(drawn / "strobe"), kind="shot"))
+    strobe = library.add(filled["song"].library, "clip", drawn / "strobe")[0]
+    _make_assets(tb, filled | {"shot": strobe})
+    scene = _fresh_scene()
+    _drop(tb, filled["song"])
+    scene.frame_set(scene.frame_start + 5 * 24)  # 5 s: the click song's drop (from 4 s)
+    _drop(tb, strobe)
+    assert "over the drop section" in tb.module("library.drop").last_message
+    (shot,) = [s for s in tb.module("compat").strips(scene) if s.type == "SPEED"]
+    assert Path(shot.input_1.directory) == (strobe.folder / "frames").resolve()
+    assert shot.frame_final_start == scene.frame_start + 4 * 24
+    assert not [c for c in bpy.data.collections if "toonbeat_library" in c]
