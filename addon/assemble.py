@@ -19,6 +19,7 @@ from .core.character_sheet import Character
 from .core.choreography import CastMember, Plan, plan_choreography
 from .core.markers import plan_markers
 from .core.presets import Preset
+from .core.retime import CycleTiming
 from .core.stage_layout import Placement
 from .core.timing import frame_count
 from .stage import sequencer_stage, stage3d
@@ -54,6 +55,9 @@ class Stage(Protocol):
 
     def cast(self, scene: bpy.types.Scene) -> list[CastMember]:
         """The characters on stage, main character first, with their pose slots."""
+
+    def backdrop(self, scene: bpy.types.Scene) -> CycleTiming | None:
+        """The cycle of the background loops on stage, ``None`` when the backgrounds are stills."""
 
 
 STAGES: dict[str, Stage] = {"sequencer": sequencer_stage, "3d": stage3d}
@@ -119,7 +123,8 @@ def bake(scene: bpy.types.Scene, beats: BeatData, preset: Preset, stage: str,
     module.ensure_effect_strips(scene, frames)
     scene[LAYOUT_SIZE_PROPERTY] = [scene.render.resolution_x, scene.render.resolution_y]
     rate = sequencer_stage.scene_rate(scene)
-    plan = plan_choreography(beats, module.cast(scene), preset, key_spacing=1 / rate, seed=seed)
+    plan = plan_choreography(beats, module.cast(scene), preset, key_spacing=1 / rate, seed=seed,
+                             backdrop=module.backdrop(scene))
     count = bake_plan(plan, module.bindings(scene), rate, scene.frame_start)
     count.add(module.bake_frames(scene, plan, rate))
     return count

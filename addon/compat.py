@@ -45,7 +45,7 @@ def new_effect_strip(scene: bpy.types.Scene, name: str, effect_type: str, channe
     """Add an effect strip of ``length`` frames (COLOR, ADJUSTMENT, SPEED, ...) starting at ``frame_start``,
     to the top level of ``scene`` or to the strips ``into`` (a meta strip's), on ``input1`` if it takes one."""
     collection = strips(scene) if into is None else into
-    inputs = {} if input1 is None else {"input1": input1}
+    inputs = {} if input1 is None else {"input1" if VERSION >= (4, 4, 0) else "seq1": input1}
     if VERSION >= (5, 0, 0):
         return collection.new_effect(name, type=effect_type, channel=channel, frame_start=frame_start,
                                      length=length, **inputs)

@@ -362,8 +362,7 @@ def _place_clip(job: Job, scene: bpy.types.Scene, stage: Any, frames: int) -> st
         keep(bpy.context, "character", character.folder)
         return f"{character.name} on stage; bake to dance it on the beats"
     clip = read_clip(job.result_folder / next(path for path in job.result_files if path.name == CLIP_FILE).parent)
-    settings = settings_of(scene)
-    beats = beatfile.load(settings.resolved("beats_path")).beats
+    beats = settings_of(scene).beat_data().beats
     place = job.place
     place_shot(scene, clip, Section(float(place["start"]), float(place["end"]), str(place["label"])), beats)
     return f"{clip.name} over the {place['label']} section, on the beats"

@@ -1,7 +1,8 @@
 """``toonbeat demo``: the whole pipeline on the embedded defaults, no GPU and no model weights.
 
 A drum-machine track, its analysis, procedural cartoon characters (animated
-loops of every move) and backgrounds, a Blender scene and the rendered video:
+loops of every move) and backgrounds (a loop per section: beams sweeping, strobes
+on the beats), a Blender scene and the rendered video:
 
     out/demo.mp4     the video (H.264 + AAC)
     out/demo.blend   the scene, to open and fine-tune
@@ -80,14 +81,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"    {beats.tempo:.1f} BPM, {len(beats.beats)} beats, {len(beats.downbeats)} bars, "
           f"sections: {' '.join(s.label for s in beats.sections)}", flush=True)
 
-    _step(3, "Drawing the characters' animated loops and one background per section")
+    _step(3, "Drawing the characters' animated loops and a background loop per section")
     character_folders = []
     for design, name in CHARACTERS:
         folder = assets / "characters" / design
         draw_character(folder, design=design, name=name, seed=args.seed, height_px=character_height(height),
                        loops=True)
         character_folders.append(folder)
-    draw_backgrounds(assets / "backgrounds", size=(width, height), seed=args.seed)
+    draw_backgrounds(assets / "backgrounds", size=(width, height), seed=args.seed, loops=True)
 
     _step(4, "Building the Blender scene and rendering the video")
     video = args.out_dir / "demo.mp4"

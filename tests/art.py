@@ -70,3 +70,21 @@ def clip_character_folder(folder: Path, moves: dict[str, tuple[int, int, tuple[i
             image.save(path)
         write_clip(clip)
     return folder
+
+
+def background_loop_folder(folder: Path, labels: tuple[str, ...] = ("drop",), frame_count: int = 16, beats: int = 2,
+                           hits: tuple[int, ...] = (0, 8), size: tuple[int, int] = (320, 180)) -> Path:
+    """A background folder whose labels each have a loop beside their still: grey frames climbing from dark
+    to mid grey through the cycle, the hit frames white (a test sees a hit as the brightest frame)."""
+    from addon.core.clip import FRAMES_PATTERN, Clip, write_clip
+
+    background_folder(folder, labels, size)
+    for label in labels:
+        clip = Clip(folder / label, "background", label, 16.0, frame_count, FRAMES_PATTERN, None, True, beats, hits,
+                    size, "import")
+        for index, path in enumerate(clip.frame_paths()):
+            level = 255 if index in hits else 30 + round(100 * index / frame_count)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.new("RGB", size, (level, level, level)).save(path)
+        write_clip(clip)
+    return folder

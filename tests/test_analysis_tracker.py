@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bench.train_tracker import build_model, three_four, to_numpy_network
-from generators.analysis import activations, analyze_file, downbeats, features
+from generators.analysis import activations, analyze_file, beats, downbeats, features
 from generators.music.drum_machine import synthesize, write_wav
 
 FRAME_RATE = 50.0
@@ -84,3 +84,44 @@ def test_a_waltz_cut_from_a_four_four_song_is_analyzed_in_three(tmp_path: Path):
     found_downbeats = np.array(data.downbeats)
     hits = [np.min(np.abs(found_downbeats - time)) <= 0.07 for time in downbeats]
     assert np.mean(hits) >= 0.9
+
+
+def _chords_changing_on_bar_lines(beats_per_bar: int, first_downbeat: int, count: int = 64) -> np.ndarray:
+    """Band levels (frames x bands) of a song whose sound changes on every bar line, 10 frames a beat."""
+    bars = (np.arange(count) - first_downbeat) // beats_per_bar
+    chords = np.random.default_rng(beats_per_bar).uniform(0.0, 3.0, (bars.max() - bars.min() + 1, 6))
+    return np.repeat(chords[bars - bars.min()], 10, axis=0)
+
+
+@pytest.mark.parametrize(("beats_per_bar", "first_downbeat"), [(4, 1), (3, 2)])
+def test_the_bar_phase_follows_the_spectrum_where_the_network_is_unsure(beats_per_bar: int, first_downbeat: int):
+    levels = _chords_changing_on_bar_lines(beats_per_bar, first_downbeat)
+    beat_frames = np.arange(64) * 10.0
+    novelty = downbeats.bar_novelty(levels, beat_frames, beats_per_bar)
+    unsure = np.random.default_rng(3).uniform(0.3, 0.4, 64)
+    positions = downbeats.bar_phase(unsure, novelty, beats_per_bar)
+    assert positions.tolist() == ((np.arange(64) - first_downbeat) % beats_per_bar + 1).tolist()
+
+
+def test_a_network_sure_of_its_downbeats_outweighs_a_spectrum_that_does_not_change():
+    chance = np.where(np.arange(64) % 4 == 3, 0.9, 0.1)
+    positions = downbeats.bar_phase(chance, np.full(64, 1.0), 4)
+    assert positions.tolist() == ((np.arange(64) - 3) % 4 + 1).tolist()
+    with pytest.raises(ValueError, match="one value per beat"):
+        downbeats.bar_phase(chance, np.ones(10), 4)
+
+
+def test_a_grid_locked_half_a_beat_off_moves_onto_the_beat():
+    period = 0.5
+    beats_off = np.arange(1, 40) * period + period / 2
+    network = activations.Activations(np.zeros(1100), np.zeros(1100), 50.0)
+    network.beat[::25] = 0.9
+    network.beat[12::25] = 0.2
+
+    def strength(times: np.ndarray) -> np.ndarray:
+        return network.near(times, downbeats.SEARCH_SECONDS)[0]
+
+    moved = beats.on_the_beat(beats_off, strength)
+    assert moved == pytest.approx(np.arange(1, 40) * period)
+    on_the_beat_already = np.arange(40) * period
+    assert beats.on_the_beat(on_the_beat_already, strength) is on_the_beat_already

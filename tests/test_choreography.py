@@ -5,6 +5,7 @@ import pytest
 from addon.core.beatfile import Energy
 from addon.core.choreography import CAMERA, LIGHT, CastMember, plan_choreography, resolve_pose, slot_pose
 from addon.core.presets import apply_overrides, load_preset
+from addon.core.retime import CycleTiming
 from tests.songs import click_song
 
 SECTIONS = ((0.0, "intro"), (4.0, "build"), (8.0, "drop"), (16.0, "breakdown"), (20.0, "drop"))
@@ -190,3 +191,17 @@ def test_the_venue_lights_pulse_up_on_every_beat_and_settle_by_the_offbeat(beats
     assert peaks == set(beats.beats)
     assert min(pulse.values) == 1.0 and max(pulse.values) <= 1.0 + 0.3 + 1e-9
     assert plan_choreography(beats, [HERO], load_preset("minimal")).track(LIGHT, "pulse") is None
+
+
+def test_background_loops_play_their_own_cycle_with_a_key_on_every_beat_restarting_at_each_section(beats):
+    loop = CycleTiming(2, (0.0, 0.5))
+    plan = plan_choreography(beats, [HERO], load_preset("house_bounce"), backdrop=loop)
+    cycle = plan.track(LIGHT, "cycle")
+    assert cycle.group == "Toonbeat Timing"
+    keyed = dict(zip(cycle.times, cycle.values, strict=True))
+    on_beats = [keyed[t] for t in beats.beats if t in keyed]
+    assert len(on_beats) >= len(beats.beats) - 1
+    assert set(on_beats) <= {0.0, 0.5}, "every beat shows a hit drawing"
+    section_starts = [s.start for s in beats.sections[1:]]
+    assert all(keyed.get(start) == 0.0 for start in section_starts), "each section starts a new cycle"
+    assert plan_choreography(beats, [HERO], load_preset("house_bounce")).track(LIGHT, "cycle") is None

@@ -119,3 +119,32 @@ def test_a_clip_from_any_video_backend_reads_back_and_a_made_up_source_name_is_r
         assert clips.from_dict({**clips.to_dict(dance(tmp_path)), "source": source}, tmp_path).source == source
     with pytest.raises(clips.ClipError, match="source"):
         clips.from_dict({**clips.to_dict(dance(tmp_path)), "source": "../AnimateDiff"}, tmp_path)
+
+
+def test_a_background_folder_reads_the_loop_beside_each_still_and_refuses_loops_that_disagree(tmp_path):
+    from addon.core.backgrounds import background_clip, read_backgrounds, shared_timing
+
+    for label in ("intro", "drop"):
+        Image.new("RGB", (8, 8)).save(tmp_path / f"{label}.png")
+    loop = dance(tmp_path / "drop", kind="background", name="drop")
+    write_frames(loop)
+    write_clip(loop)
+    images = read_backgrounds(tmp_path)
+    assert background_clip(images["drop"]) == loop and background_clip(images["intro"]) is None
+    assert shared_timing(background_clip(path) for path in images.values()) == loop.timing
+    other = dance(tmp_path / "intro", kind="background", name="intro", beats_per_cycle=4)
+    write_frames(other)
+    write_clip(other)
+    with pytest.raises(ClipError, match="background loops of one folder share one cycle"):
+        read_backgrounds(tmp_path)
+
+
+def test_a_character_move_is_not_a_background_loop(tmp_path):
+    from addon.core.backgrounds import read_backgrounds
+
+    Image.new("RGB", (8, 8)).save(tmp_path / "drop.png")
+    move = dance(tmp_path / "drop")
+    write_frames(move)
+    write_clip(move)
+    with pytest.raises(ClipError, match="a character clip cannot be a background"):
+        read_backgrounds(tmp_path)

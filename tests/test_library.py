@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from addon.core import asset_catalogs, library
+from addon.core.character_sheet import read_character
 from addon.core.library import LibraryError
 from generators import cli
 from tests.art import background_folder, character_folder
@@ -217,3 +218,39 @@ def test_generating_with_library_adds_what_was_drawn_and_a_second_run_adds_a_ver
     backgrounds = library.find(lib, "backgrounds:industrial-club")
     assert sorted(backgrounds.sections) == ["drop", "intro"]
     assert "added" in capsys.readouterr().out
+
+
+def test_libraries_filled_apart_define_the_same_catalogs(tmp_path: Path, tmp_in: Path) -> None:
+    cloud, home = tmp_path / "cloud", tmp_path / "home"
+    library.add(cloud, "character", character_folder(tmp_in / "dj"), style="industrial")
+    library.add(home, "backgrounds", background_folder(tmp_in / "club"))
+    library.add(home, "character", character_folder(tmp_in / "robot"), style="Industrial")
+    shared = {"Toonbeat", "Toonbeat/Characters", "Toonbeat/Characters/Industrial"}
+    on = {place: {path: uuid for uuid, path in asset_catalogs.read_catalogs(place).items()} for place in (cloud, home)}
+    assert {path: on[cloud][path] for path in shared} == {path: on[home][path] for path in shared}
+
+
+def test_a_character_without_a_sheet_keeps_its_name_in_the_library(tmp_path: Path, tmp_in: Path) -> None:
+    source = character_folder(tmp_in / "dj")
+    entry, _ = library.add(tmp_path / "lib", "character", source)
+    assert read_character(entry.folder).name == "dj"
+    assert not (source / "character.json").exists()
+    assert library.add(tmp_path / "lib", "character", source)[1] is False
+
+
+def test_the_command_line_filters_by_style_and_section(tmp_path: Path, tmp_in: Path, song, capsys) -> None:
+    wav, _ = song
+    lib = str(tmp_path / "lib")
+    assert cli.main(["library", "add", "song", str(wav), "--style", "industrial", "--library", lib, "--no-assets"]) == 0
+    assert cli.main(["library", "add", "backgrounds", str(background_folder(tmp_in / "club", ("intro", "outro"))),
+                     "--style", "house", "--library", lib, "--no-assets"]) == 0
+    capsys.readouterr()
+
+    def listed(*filters: str) -> list[str]:
+        assert cli.main(["library", "list", *filters, "--json", "--library", lib]) == 0
+        return [entry["reference"] for entry in json.loads(capsys.readouterr().out)]
+
+    assert listed("--style", "House") == ["backgrounds:club@v1"]
+    assert listed("--section", "drop") == ["song:clicks@v1"]
+    assert listed("--section", "intro") == ["backgrounds:club@v1", "song:clicks@v1"]
+    assert listed("--section", "intro", "--style", "industrial", "--kind", "song") == ["song:clicks@v1"]

@@ -235,3 +235,19 @@ def test_bad_background_requests_give_one_clear_error(tmp_path: Path, arguments:
     with pytest.raises(ToonbeatError, match=message):
         draw_backgrounds(tmp_path / "backgrounds", **arguments)
     assert not (tmp_path / "backgrounds").exists()
+
+
+def test_background_loops_sweep_their_beams_and_are_brightest_on_their_beats(tmp_path: Path) -> None:
+    from addon.core.backgrounds import background_clip
+
+    written = draw_backgrounds(tmp_path, ["drop", "breakdown"], size=(320, 180), seed=2, loops=True)
+    for label, still in written.items():
+        clip = background_clip(still)
+        assert clip is not None and (clip.kind, clip.name, clip.size) == ("background", label, (320, 180))
+        assert clip.hit_frames == (0, clip.frame_count // 2) and clip.beats_per_cycle == 2
+        frames = [pixels(path)[..., :3].astype(float) for path in clip.frame_paths()]
+        assert np.abs(pixels(still)[..., :3] - frames[0]).mean() < 4, "the still is the loop's first drawing (as JPEG)"
+        brightness = [frame.mean() for frame in frames]
+        assert set(clip.hit_frames) == set(np.argsort(brightness)[-2:].tolist()), f"{label}: hits are brightest"
+        changes = [np.abs(b - a).mean() for a, b in itertools.pairwise(frames)]
+        assert min(changes) > 0.2, f"{label}: every drawing moves"

@@ -184,3 +184,11 @@ def test_a_rendered_module_logs_every_row_at_the_time_it_sounds(tmp_path):
         assert abs(onset - start) <= 2 * openmpt.BLOCK_FRAMES
     again = openmpt.render((tmp_path / "tiny.mod").read_bytes(), max_seconds=60)
     np.testing.assert_array_equal(rendered.samples, again.samples)
+
+
+def test_the_builder_can_add_one_kind_of_source_without_unpacking_the_others(tmp_path):
+    from bench.realset import build, scores
+
+    jobs = list(build.all_jobs(tmp_path / "no-packages-here", tmp_path, ["scores"]))
+    assert [job.score for job in jobs] == list(scores.SCORES)
+    assert all(job.package is None for job in jobs)

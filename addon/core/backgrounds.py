@@ -1,10 +1,19 @@
-"""Background folders: one PNG per section label, and which image a section shows."""
+"""Background folders: one PNG per section label, and which image a section shows.
+
+A label's PNG may have a **loop** beside it: a background clip folder of the same
+name (``drop/clip.json`` beside ``drop.png``, see ``core.clip``), which the
+sequencer stage plays retimed to the beat instead of the still. Every loop of a
+folder shares one cycle (beats and hit phases), so one timing key track drives them all.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
+from .clip import Clip, ClipError, is_clip_folder, read_clip
 from .png import ImageError, read_png_info
+from .retime import CycleTiming
 
 SECTION_LABELS = ("intro", "build", "drop", "breakdown", "outro")
 """The section labels Toonbeat's analysis gives, so the backgrounds drawn by default: one image each."""
@@ -37,7 +46,39 @@ def read_backgrounds(folder: str | Path) -> dict[str, Path]:
         raise ImageError(f"{root}: no PNG backgrounds (expected intro.png, drop.png, ... or one image)")
     for path in images.values():
         read_png_info(path)
+    shared_timing(background_clip(path) for path in images.values())
     return images
+
+
+def background_clip(image: Path) -> Clip | None:
+    """The loop of background ``image``: the clip folder named like it beside it, or ``None`` for a still.
+
+    Raises ``ClipError`` for a broken clip, one that is not a background, or a movie
+    (the sequencer plays a background loop from its frames).
+    """
+    folder = image.with_suffix("")
+    if not is_clip_folder(folder):
+        return None
+    clip = read_clip(folder)
+    if clip.kind not in ("background", "shot"):
+        raise ClipError(f"{folder}: a {clip.kind} clip cannot be a background (its kind must be 'background')")
+    if clip.frames is None:
+        raise ClipError(f"{folder}: a background loop is a folder of frames; movie backgrounds are not played yet")
+    return clip
+
+
+def shared_timing(clips: Iterable[Clip | None]) -> CycleTiming | None:
+    """The cycle every background loop among ``clips`` shares (``None`` when all are stills).
+
+    Raises ``ClipError`` naming two loops whose cycles differ.
+    """
+    loops = [clip for clip in clips if clip is not None]
+    for clip in loops[1:]:
+        if clip.timing != loops[0].timing:
+            raise ClipError(f"{clip.folder}: its cycle ({clip.beats_per_cycle} beats, hits {list(clip.hit_frames)} "
+                            f"of {clip.frame_count}) differs from {loops[0].folder}'s; background loops of one "
+                            "folder share one cycle")
+    return loops[0].timing if loops else None
 
 
 def background_for(label: str, images: dict[str, Path]) -> Path:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -72,12 +72,7 @@ def read_character(folder: str | Path) -> Character:
     poses = _poses_from_sheet(root, sheet) if "poses" in sheet else discover_poses(root)
     clips = discover_clips(root)
     for slot, clip in clips.items():
-        pose, variant = _slot_parts(slot)
-        stills = poses.get(pose, ())
-        if variant == len(stills) + 1:
-            poses[pose] = (*stills, clip.cycle_frame_paths()[0])
-        elif variant > len(stills):
-            raise CharacterError(f"{root / slot}: a clip for variant {variant} of {pose!r} needs variant {variant - 1}")
+        _give_slot_a_still(poses, slot, clip)
     if not poses:
         raise CharacterError(f"{root}: no pose images (expected files such as idle.png or dance_2.png)")
     missing = [str(path) for paths in poses.values() for path in paths if not path.is_file()]
@@ -122,6 +117,27 @@ def discover_clips(folder: Path) -> dict[str, Clip]:
             except ClipError as error:
                 raise CharacterError(str(error)) from error
     return found
+
+
+def with_clip(character: Character, clip: Clip, slot: str | None = None) -> Character:
+    """``character`` with ``clip`` animating pose slot ``slot`` (default: the clip's name, ``dance`` or
+    ``dance_2``), as a clip folder of that name in the character's folder would; the folder is not touched."""
+    slot = (slot or clip.name).lower()
+    if not _POSE_FILE.match(f"{slot}.png"):
+        raise CharacterError(f"{clip.folder}: {slot!r} cannot name a pose slot (letters, digits, _ and -)")
+    poses = dict(character.poses)
+    _give_slot_a_still(poses, slot, clip)
+    return replace(character, poses=poses, clips={**character.clips, slot: clip})
+
+
+def _give_slot_a_still(poses: dict[str, tuple[Path, ...]], slot: str, clip: Clip) -> None:
+    """A clip for a move without a still of that variant gives it the clip's first hit drawing (in ``poses``)."""
+    pose, variant = _slot_parts(slot)
+    stills = poses.get(pose, ())
+    if variant == len(stills) + 1:
+        poses[pose] = (*stills, clip.cycle_frame_paths()[0])
+    elif variant > len(stills):
+        raise CharacterError(f"{clip.folder}: a clip for variant {variant} of {pose!r} needs variant {variant - 1}")
 
 
 def _slot_parts(slot: str) -> tuple[str, int]:

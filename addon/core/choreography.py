@@ -17,6 +17,7 @@ camera    ``moving``                  1 while the camera moves, 0 while it is ex
 light     ``flash``                   flash opacity, 0 to 1
 light     ``color_r/g/b``             flash colour of the section
 light     ``pulse``                   brightness of the venue's lights, 1 at rest (up on every beat)
+light     ``cycle``                   phase of the background loops' cycle, 0 to 1 (when they are loops)
 ========  ==========================  =========================================
 
 Each move plays whole cycles on the beat clock (``core.retime``): a cycle spans
@@ -107,7 +108,7 @@ class Plan:
 
 
 def plan_choreography(beats: BeatData, cast: Sequence[CastMember], preset: Preset,
-                      key_spacing: float = 1 / 24, seed: int = 0) -> Plan:
+                      key_spacing: float = 1 / 24, seed: int = 0, backdrop: CycleTiming | None = None) -> Plan:
     """Plan every effect of ``preset`` for ``cast`` on the music of ``beats``.
 
     Parameters
@@ -117,6 +118,8 @@ def plan_choreography(beats: BeatData, cast: Sequence[CastMember], preset: Prese
     preset : poses per section and effect switches and intensities.
     key_spacing : shortest time between two keys of a track, in seconds (one frame).
     seed : seed of the shake directions.
+    backdrop : the cycle of the background loops, when the backgrounds are loops: they play
+        their own cycle length in every section, restarting on each section's downbeat.
     """
     beats = at_beat_level(beats, preset.beat_level)
     tracks: list[Track] = []
@@ -133,6 +136,10 @@ def plan_choreography(beats: BeatData, cast: Sequence[CastMember], preset: Prese
         tracks.extend(_color_tracks(beats, preset))
     if preset.strength("pulse") > 0:
         tracks.append(_pulse_track(beats, preset.strength("pulse")))
+    if backdrop is not None:
+        venue = CastMember(LIGHT, ("loop",), (backdrop,))
+        cycles = plan_cycles(beats, venue, replace(preset, cycle_beats={}))
+        tracks.append(_cycle_track(beats, LIGHT, cycles, preset, key_spacing))
     return Plan(duration=beats.duration, cast=tuple(cast), sections=beats.sections, tracks=tuple(tracks))
 
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from . import asset_catalogs, beatfile
 from .backgrounds import read_backgrounds
-from .character_sheet import read_character
+from .character_sheet import read_character, write_sheet
 from .files import file_sha256, write_json_atomically
 from .json_files import read_json_object
 
@@ -170,6 +170,9 @@ def add(library: str | os.PathLike[str], kind: str, source: str | os.PathLike[st
     for target, path in described.files.items():
         (folder / target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, folder / target)
+    if kind == "character" and "character.json" not in described.files:
+        # The copy's folder is named v001: a sheet keeps the character's own name on stage.
+        write_sheet(folder, described.name)
     merged_origin = {**described.origin, **(origin or {})}
     style = style or described.style
     entry = LibraryEntry(

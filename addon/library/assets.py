@@ -140,10 +140,11 @@ def _energy_picture(energy: np.ndarray) -> np.ndarray:
     square[..., :3], square[..., 3] = (0.08, 0.06, 0.12), 1.0
     if energy.size == 0:
         return square
-    columns = np.array_split(energy, PREVIEW_PIXELS)
-    peak = max(float(energy.max()), 1e-9)
-    for x, column in enumerate(columns):
-        level = float(column.max()) / peak if column.size else 0.0
+    # The mean per column from the song's quietest to its loudest: a drum's every hit would fill each column's max.
+    means = np.array([column.mean() if column.size else 0.0 for column in np.array_split(energy, PREVIEW_PIXELS)])
+    low, span = float(means.min()), max(float(means.max() - means.min()), 1e-9)
+    for x, mean in enumerate(means):
+        level = 0.15 + 0.85 * (float(mean) - low) / span
         bar = max(1, round(level * (PREVIEW_PIXELS - 8)))
         square[4:4 + bar, x, :3] = (1.0, 0.35 + 0.5 * level, 0.2)
     return square

@@ -4,13 +4,17 @@ Blender calls ``blend_import_post`` after an asset is appended or linked (a drag
 the Asset Browser, File > Append). Toonbeat notes the library collections among the
 imported data and, once the drop has finished (a timer: the drop operator still uses
 the collection right after the import), runs the step the entry stands for: Import
-Character, Import Backgrounds, Load Song, or picking the preset. The collection that
+Character, Import Backgrounds, Load Song, or picking the preset; a character clip
+becomes that move of the character on stage (its clip strip, retimed by the bake,
+as a clip folder in the character's own folder would be), a shot or background clip
+plays over the section under the playhead, as the Generate panel places clips. The collection that
 carried the entry (and the instance empty the drop made of it) is then removed: it
 was only the handle the artist dragged, and the stage holds the entry now.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -19,11 +23,15 @@ import bpy
 
 from .. import compat
 from ..core import library
+from ..core.character_sheet import read_character, with_clip
+from ..core.clip import Clip, read_clip
 from ..core.library import LibraryEntry
 from .assets import CARRIER_PROPERTY
 
 # Collections dropped since the last set-up: (collection name, the asset .blend it came from).
 _pending: list[tuple[str, str]] = []
+# Moves dropped on characters, kept on the scene as JSON: {character folder: {pose slot: clip folder}}.
+_MOVES_PROPERTY = "toonbeat_library_moves"
 # What the last drop did (or why it failed), for the Library panel.
 last_message = ""
 
@@ -76,12 +84,15 @@ def set_up(scene: Any, entry: LibraryEntry) -> str:
 
     settings = settings_of(scene)
     toonbeat: Any = bpy.ops.toonbeat  # type: ignore[attr-defined]
-    if entry.kind == "character" or (entry.kind == "clip" and (entry.folder / "character.json").exists()):
+    if entry.kind == "character":
         _run(toonbeat.import_character, directory=str(entry.folder) + "/")
         return f"{entry.title} is on stage; bake to animate"
-    if entry.kind in ("backgrounds", "clip"):
+    if entry.kind == "backgrounds":
         _run(toonbeat.import_backgrounds, directory=str(entry.folder) + "/")
         return f"{entry.title} is behind the characters"
+    if entry.kind == "clip":
+        clip = read_clip(entry.folder)
+        return _place_move(scene, clip) if clip.kind == "character" else _place_shot(scene, clip)
     if entry.kind == "song":
         settings.audio_path = str(entry.main_path)
         settings.beats_path = str(entry.folder / f"{Path(entry.main).stem}.beats.json")
@@ -89,6 +100,48 @@ def set_up(scene: Any, entry: LibraryEntry) -> str:
         return f"{entry.title} is the song ({entry.bpm:g} BPM)"
     settings.preset = str(entry.main_path)
     return f"Choreography preset: {entry.title}"
+
+
+def _place_move(scene: Any, clip: Clip) -> str:
+    """A character clip becomes the animated move of its name (``headbang``) of the character on stage.
+
+    The character is the one Import Character (or a dropped character) last put on
+    stage, read again from its folder with the moves dropped on it before; its own
+    folder is never written. Its strips are replaced as Import Character replaces them.
+    """
+    from ..assemble import stage_module
+    from ..properties import settings_of
+    from ..stage.sequencer_stage import song_strip_frames
+
+    settings = settings_of(scene)
+    if not settings.character_path:
+        raise ValueError(f"put a character on stage first (Import Character, or drop one), then drop {clip.name}")
+    folder = str(Path(bpy.path.abspath(settings.character_path)).resolve())
+    dropped = json.loads(scene.get(_MOVES_PROPERTY, "{}"))
+    moves = {**dropped.get(folder, {}), clip.name.lower(): str(clip.folder)}
+    character = read_character(folder)
+    for slot, clip_folder in moves.items():
+        character = with_clip(character, read_clip(clip_folder), slot)
+    stage_module(settings.stage).add_character(scene, character, song_strip_frames(scene))
+    scene[_MOVES_PROPERTY] = json.dumps({**dropped, folder: moves})
+    return f"{clip.name} is {character.name}'s {clip.name.lower()} move; bake to time it to the beats"
+
+
+def _place_shot(scene: Any, clip: Clip) -> str:
+    """A shot or background clip goes over the song's section under the playhead, its cycles on the beats,
+    as the Generate panel's clips land (``stage.shot_clips``)."""
+    from ..core.shots import SECTION_UNDER_PLAYHEAD, chosen_section
+    from ..properties import settings_of
+    from ..stage.sequencer_stage import scene_rate
+    from ..stage.shot_clips import place_shot
+
+    settings = settings_of(scene)
+    if not settings.beats_path:
+        raise ValueError(f"load a song with its beats first (Load Song, or drop one), then drop {clip.name}")
+    playhead = (scene.frame_current - scene.frame_start) / scene_rate(scene)
+    section = chosen_section(settings.song_sections(), SECTION_UNDER_PLAYHEAD, playhead)
+    place_shot(scene, clip, section, settings.beat_data().beats)
+    return f"{clip.name} plays over the {section.label} section, on the beats"
 
 
 def _run(operator: Any, **properties: Any) -> None:

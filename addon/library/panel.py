@@ -27,6 +27,7 @@ class TOONBEAT_PG_library_search(bpy.types.PropertyGroup):
     kind: bpy.props.EnumProperty(name="Kind", items=_KIND_ITEMS)
     text: bpy.props.StringProperty(name="Search", description="Part of a name, tag or prompt")
     tag: bpy.props.StringProperty(name="Tag", description="Only entries with this tag (a pose, a section, a style)")
+    style: bpy.props.StringProperty(name="Style", description="Only entries of this style (industrial, house, ...)")
     section: bpy.props.StringProperty(name="Section", description="Only entries with this section (drop, intro, ...)")
     bpm_min: bpy.props.FloatProperty(name="BPM From", min=0.0, max=400.0, description="Lowest tempo; 0: any")
     bpm_max: bpy.props.FloatProperty(name="To", min=0.0, max=400.0, description="Highest tempo; 0: any")
@@ -50,6 +51,7 @@ class LibraryPanel(ToonbeatPanel):
         column = layout.column(align=True)
         column.prop(wanted, "text", icon="VIEWZOOM")
         column.prop(wanted, "tag")
+        column.prop(wanted, "style")
         column.prop(wanted, "section")
         row = column.row(align=True)
         row.prop(wanted, "bpm_min")
@@ -73,8 +75,8 @@ def matching(folder: Path, wanted: TOONBEAT_PG_library_search) -> list[LibraryEn
     """The newest version of every entry in ``folder`` that matches the panel's search."""
     bpm = (wanted.bpm_min, wanted.bpm_max or 400.0) if wanted.bpm_min or wanted.bpm_max else None
     return library.search(library.newest_versions(_entries(folder)), kind=None if wanted.kind == "ALL" else wanted.kind,
-                          tags=[wanted.tag] if wanted.tag else [], bpm=bpm, section=wanted.section or None,
-                          text=wanted.text or None)
+                          tags=[wanted.tag] if wanted.tag else [], bpm=bpm, style=wanted.style or None,
+                          section=wanted.section or None, text=wanted.text or None)
 
 
 def _entries(folder: Path) -> list[LibraryEntry]:

@@ -13,14 +13,13 @@ from typing import Any
 import bpy
 
 from .. import assemble
-from ..core import beatfile
 from ..core.lora_text import parse_lora_list
-from ..core.service_client import ServiceError
 from ..core.shots import chosen_section
 from ..core.timing import frame_to_seconds
 from ..generation import BOARD
 from ..properties import settings_of
 from ..stage.sequencer_stage import scene_rate
+from .reporting import run_reporting
 
 
 def clip_params(wanted: Any, section_label: str) -> dict[str, Any]:
@@ -50,19 +49,17 @@ class TOONBEAT_OT_generate_clip(bpy.types.Operator):
         scene = assemble.current_scene(context)
         settings = settings_of(scene)
         wanted = settings.generate
-        try:
+
+        def queue() -> str:
             if not settings.beats_path:
                 raise ValueError("load a song and its beats first (Song panel): a clip is made for one of its "
                                  "sections")
-            sections = beatfile.load(settings.resolved("beats_path")).sections
             playhead = frame_to_seconds(scene.frame_current, scene_rate(scene), scene.frame_start)
-            section = chosen_section(sections, wanted.clip_section or "PLAYHEAD", playhead)
+            section = chosen_section(settings.song_sections(), wanted.clip_section or "PLAYHEAD", playhead)
             params = clip_params(wanted, section.label)
             label = f"Clip: {params['name']} for {section.label} ({wanted.clip_backend})"
             BOARD.submit(context, "video", params, "clip", label,
                          place={"start": section.start, "end": section.end, "label": section.label})
-        except (ValueError, OSError, ServiceError) as error:
-            self.report({"ERROR"}, str(error))
-            return {"CANCELLED"}
-        self.report({"INFO"}, f"Queued {label}")
-        return {"FINISHED"}
+            return f"Queued {label}"
+
+        return run_reporting(self, queue)

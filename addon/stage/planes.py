@@ -8,6 +8,11 @@ turns pixels into world units. Planes face the front view (-Y) and lie in XZ.
 The material is emission mixed with transparency by the image's alpha, blended:
 with the Standard view transform flat colours come out exactly as painted, in
 EEVEE and in Workbench (which shows the active image node's texture unlit).
+
+A plane can play an animated clip: its image becomes an image sequence of the
+clip's frames whose drawing is the texture node's keyed ``image_user.frame_offset``
+alone (the image user spans one frame starting after any scene frame, so the
+scene frame adds nothing): offset ``n`` shows drawing ``n``, the file numbered ``n``.
 """
 
 from __future__ import annotations
@@ -19,6 +24,10 @@ import bpy
 
 from .. import compat
 from ..core.png import read_png_info
+
+SEQUENCE_START = 1048574
+"""An image sequence's first frame, after every scene frame: before it the one-frame image user shows
+drawing ``frame_offset``."""
 
 
 def new_plane(name: str, image_path: Path, anchor: tuple[float, float], collection: Any) -> Any:
@@ -35,7 +44,7 @@ def show_image(plane: Any, image_path: Path, anchor: tuple[float, float]) -> Non
     """Make ``plane`` show ``image_path`` as it is on disk now, sized in image pixels with its origin on ``anchor``."""
     info = read_png_info(image_path)
     _shape_mesh(plane.data, info.width, info.height, anchor)
-    texture = plane.data.materials[0].node_tree.nodes["Image"]
+    texture = texture_node(plane)
     old = texture.image
     texture.image = bpy.data.images.load(str(image_path), check_existing=True)
     texture.image.reload()
@@ -43,9 +52,27 @@ def show_image(plane: Any, image_path: Path, anchor: tuple[float, float]) -> Non
         bpy.data.images.remove(old)
 
 
+def play_sequence(plane: Any, playing: bool) -> None:
+    """Make the plane's image an image sequence whose drawing follows ``frame_offset`` only (or a still again)."""
+    texture = texture_node(plane)
+    texture.image.source = "SEQUENCE" if playing else "FILE"
+    user = texture.image_user
+    user.frame_duration = 1
+    user.frame_start = SEQUENCE_START
+    user.use_cyclic = False
+    user.use_auto_refresh = playing
+    if not playing:
+        user.frame_offset = 0
+
+
+def texture_node(plane: Any) -> Any:
+    """The image texture node of the plane's material (it holds the image and, for a clip, the keyed frame)."""
+    return plane.data.materials[0].node_tree.nodes["Image"]
+
+
 def image_path(plane: Any) -> Path:
     """The file the plane shows."""
-    return Path(bpy.path.abspath(plane.data.materials[0].node_tree.nodes["Image"].image.filepath))
+    return Path(bpy.path.abspath(texture_node(plane).image.filepath))
 
 
 def remove_plane(plane: Any) -> None:

@@ -3,7 +3,8 @@
 Channel layout, from the lowest channel above the user's own strips::
 
     track        sound strip of the song at the scene's first frame
-    backgrounds  one image strip per section, cut at section boundaries; the light pulse keys
+    backgrounds  one image strip per section, cut at section boundaries, or a meta strip of the
+                 section's loop (frames under a Speed strip) where it has one; the light pulse keys
                  its colour multiply (brighter on the beats, almost free to render)
     characters   one meta strip per character holding one strip per pose: an image strip for a
                  still, a Speed strip over an image-sequence strip for an animated clip (the
@@ -24,7 +25,7 @@ from typing import Any
 import bpy
 
 from .. import compat
-from ..core.backgrounds import background_for
+from ..core.backgrounds import background_clip, background_for, shared_timing
 from ..core.beatfile import Section
 from ..core.character_sheet import Character
 from ..core.choreography import CAMERA, LIGHT, CastMember, Plan
@@ -90,12 +91,34 @@ def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections
     made = []
     for index, (label, start, end) in enumerate(section_spans(scene, sections, frames)):
         path = background_for(label, images)
-        strip = collection.new_image(f"Toonbeat {label} {index + 1}", str(path), channel, start)
-        strip.frame_final_duration = end - start
-        _fill_frame(scene, strip, read_png_info(path).width, read_png_info(path).height)
-        _mark_unselected(strip, "background", label=label, index=index)
+        clip = background_clip(path)
+        if clip is None:
+            strip = collection.new_image(f"Toonbeat {label} {index + 1}", str(path), channel, start)
+            strip.frame_final_duration = end - start
+            _fill_frame(scene, strip, read_png_info(path).width, read_png_info(path).height)
+        else:
+            strip = _background_loop(scene, f"Toonbeat {label} {index + 1}", clip, channel, start, end - start)
+        _mark_unselected(strip, "background", label=label, index=index, clip=str(clip.folder) if clip else "")
         made.append(strip)
     return made
+
+
+def _background_loop(scene: bpy.types.Scene, name: str, clip: Clip, channel: int, start: int, duration: int) -> Any:
+    """A section's background loop: a meta strip holding the clip's frames under a Speed strip (role ``loop``)
+    whose frame number the bake keys, as a character's animated pose."""
+    meta = compat.strips(scene).new_meta(name, channel, start)
+    inner = compat.meta_strips(meta)
+    paths = clip.cycle_frame_paths()
+    source = inner.new_image(f"{name} frames", str(paths[0]), 1, start)
+    _show_frames(source, paths)
+    source.frame_final_duration = duration
+    loop = compat.new_effect_strip(scene, f"{name} loop", "SPEED", 2, start, 1, into=inner, input1=source)
+    loop.speed_control = "FRAME_NUMBER"
+    _fill_frame(scene, loop, *clip.size)
+    _mark_unselected(source, "frames")
+    _mark_unselected(loop, "loop")
+    meta.frame_final_duration = duration
+    return meta
 
 
 def section_spans(scene: bpy.types.Scene, sections: Sequence[Section], frames: int) -> list[tuple[str, int, int]]:
@@ -367,6 +390,10 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
                                      _clip_frame(clip), 0.0))
     for background in with_role(compat.strips(scene), "background"):
         found.append(Binding(background, scene, "color_multiply", 0, LIGHT, "pulse", _same, 1.0))
+        clip = _clip_of(background)
+        if clip is not None:
+            loop = next(with_role(compat.meta_strips(background), "loop"))
+            found.append(Binding(loop, scene, "speed_frame_number", 0, LIGHT, "cycle", _clip_frame(clip), 0.0))
     camera = next(with_role(compat.strips(scene), "camera"), None)
     if camera is not None:
         for axis in ("offset_x", "offset_y"):
@@ -421,6 +448,11 @@ def _is_dark(flash: float) -> float:
 def bake_frames(_scene: bpy.types.Scene, _plan: Plan, _rate: float) -> BakeCount:
     """Nothing: every key of the sequencer stage is an F-Curve key (see ``bindings``)."""
     return BakeCount()
+
+
+def backdrop(scene: bpy.types.Scene) -> CycleTiming | None:
+    """The cycle the background loops share, or ``None`` when the backgrounds are stills."""
+    return shared_timing(_clip_of(strip) for strip in with_role(compat.strips(scene), "background"))
 
 
 def cast(scene: bpy.types.Scene) -> list[CastMember]:

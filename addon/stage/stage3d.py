@@ -14,6 +14,13 @@ the flash strip stay in the user's scene and render through its sequencer::
                                           (keyed visibility) or one Grease Pencil drawing
                                           (a keyframe per pose switch)
 
+A plane of an animated pose plays its clip's frames as an image-sequence texture,
+the drawing keyed (``image_user.frame_offset`` of its texture node, group
+``Toonbeat Timing (<name>)``) from the same cycle track as the sequencer's Speed
+strip, so hits land on the same frames on both stages and re-baking keeps moved
+keys. Grease Pencil drawings show each move's first hit drawing (see
+``grease_pencil``). Backgrounds are planes of their stills.
+
 Characters stand where ``core.stage_layout`` puts them in frame pixels, turned
 into world units through the camera, so both stages look the same. Everything
 Toonbeat makes carries a ``toonbeat`` role; the user's own objects are never
@@ -23,6 +30,7 @@ changed or removed.
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -37,7 +45,9 @@ from ..core.backgrounds import background_for
 from ..core.beatfile import Section
 from ..core.character_sheet import Character
 from ..core.choreography import CAMERA, LIGHT, CastMember, Plan
+from ..core.clip import Clip, read_clip
 from ..core.png import read_png_info
+from ..core.retime import CycleTiming
 from ..core.stage_layout import Figure, Placement, place_figures
 from ..properties import settings_of
 from ..render.output import use_flat_colors
@@ -46,6 +56,7 @@ from ..sync.keys import BakeCount, CurveKeys, bake_target
 from . import grease_pencil, planes, sequencer_stage
 from .images import PoseImage, keying_enabled, prepare_poses
 from .roles import details, is_toonbeat, mark, role_of, with_role
+from .sequencer_stage import _clip_frame as sequencer_clip_frame
 from .sequencer_stage import frame_size
 
 STAGE_PROPERTY = "toonbeat_stage"
@@ -55,6 +66,7 @@ CAMERA_DISTANCE = 50.0
 BACKGROUND_DEPTH = 30.0
 EEVEE_SAMPLES = 16
 BACKGROUND_GROUP = "Toonbeat Backgrounds"
+_NUMBER_LAST = re.compile(r"\{index(:0[1-9]d)?\}[^0-9/]*$")
 
 
 def stage_scene(scene: bpy.types.Scene) -> bpy.types.Scene:
@@ -215,6 +227,10 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
             for attribute in ("hide_render", "hide_viewport"):
                 found.append(Binding(plane, plane, attribute, 0, name, "pose", _hidden_unless(index),
                                      0.0 if index == 0 else 1.0))
+            if details(plane).get("clip"):
+                clip = read_clip(details(plane)["clip"])
+                found.append(Binding(planes.texture_node(plane), plane.data.materials[0].node_tree,
+                                     "image_user.frame_offset", 0, name, "cycle", _drawing_offset(clip), 0.0))
     camera = _camera(stage)
     found.append(Binding(camera, camera, "location", 0, CAMERA, "offset_x", partial(mul, -STAGE_HEIGHT), 0.0))
     found.append(Binding(camera, camera, "location", 2, CAMERA, "offset_y", partial(mul, -STAGE_HEIGHT), 0.0))
@@ -239,7 +255,15 @@ def cast(scene: bpy.types.Scene) -> list[CastMember]:
     """The characters on the 3D stage, main character first, each with its pose slots in order."""
     stage = _existing_stage(scene)
     roots = _character_roots(stage) if stage else []
-    return [CastMember(details(r)["name"], tuple(details(r)["slots"])) for r in roots]
+    return [CastMember(details(r)["name"], tuple(details(r)["slots"]),
+                       tuple(read_clip(folder).timing if folder else CycleTiming() for folder in
+                             details(r).get("clips", ())))
+            for r in roots]
+
+
+def backdrop(_scene: bpy.types.Scene) -> CycleTiming | None:
+    """``None``: the 3D stage shows the backgrounds' stills (their loops play on the sequencer stage)."""
+    return None
 
 
 def render_engine(choice: str) -> str:
@@ -330,7 +354,8 @@ def _character_root(stage: bpy.types.Scene, character: Character, poses: Sequenc
         order = details(root)["order"]
     first = read_png_info(poses[0].path)
     mark(root, "character", name=character.name, order=order, figure=[first.width, first.height],
-         anchor=list(character.anchor), scale=character.scale, slots=[pose.slot for pose in poses])
+         anchor=list(character.anchor), scale=character.scale, slots=[pose.slot for pose in poses],
+         clips=[str(pose.clip.folder) if pose.clip else "" for pose in poses])
     return root, collection
 
 
@@ -343,13 +368,31 @@ def _update_planes(root: Any, collection: Any, character: Character, poses: Sequ
             planes.remove_plane(plane)
     for index, pose in enumerate(poses):
         plane = existing.get(pose.slot)
+        plays = pose.clip is not None and plays_on_plane(pose.clip)
+        shown = pose.clip.frame_path(0) if pose.clip is not None and plays else pose.path
         if plane is None:
-            plane = planes.new_plane(f"{character.name} {pose.slot}", pose.path, character.anchor, collection)
+            plane = planes.new_plane(f"{character.name} {pose.slot}", shown, character.anchor, collection)
             plane.parent = root
             plane.hide_render = plane.hide_viewport = index != 0
         else:
-            planes.show_image(plane, pose.path, character.anchor)
-        mark(plane, "pose", character=character.name, slot=pose.slot, index=index)
+            planes.show_image(plane, shown, character.anchor)
+        planes.play_sequence(plane, plays)
+        mark(plane, "pose", character=character.name, slot=pose.slot, index=index,
+             clip=str(pose.clip.folder) if pose.clip is not None and plays else "")
+
+
+def plays_on_plane(clip: Clip) -> bool:
+    """Whether a plane can play ``clip``: frame files whose last number is the frame (``frames/0007.png``, how
+    Blender numbers an image sequence) in the order a cycle shows them (its first hit is frame 0, as in every
+    procedural loop); other clips show their first hit drawing as a still."""
+    return clip.frames is not None and clip.first_hit == 0 and _NUMBER_LAST.search(clip.frames) is not None
+
+
+def _drawing_offset(clip: Clip) -> Callable[[float], float]:
+    """Cycle phase to the texture's ``frame_offset``: the frame number the sequencer's Speed strip gets, as a
+    rendered scene strip shows the drawing of the offset rounded down, as the Speed strip does."""
+    frame = sequencer_clip_frame(clip)
+    return lambda phase: frame(phase) + 1e-4  # a hair more: a hit's whole number never reads as the one before
 
 
 def _backgrounds_collection(stage: bpy.types.Scene) -> Any:

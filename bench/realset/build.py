@@ -156,12 +156,19 @@ def debian_jobs(packages: Sequence[sources.DebianSongs], cache: Path, output: Pa
             yield Job(output, package=package, root=root, path=path)
 
 
-def all_jobs(cache: Path, output: Path) -> Iterator[Job]:
-    """Tracker modules first (electronic and dance), then MIDI files, then corpus scores."""
-    yield from debian_jobs(sources.TRACKER_PACKAGES, cache, output)
-    yield from debian_jobs(sources.MIDI_PACKAGES, cache, output)
-    for score in scores.SCORES:
-        yield Job(output, score=score)
+KINDS = ("trackers", "midi", "scores")
+"""The kinds of source, in the order they are rendered."""
+
+
+def all_jobs(cache: Path, output: Path, kinds: Sequence[str] = KINDS) -> Iterator[Job]:
+    """Tracker modules first (electronic and dance), then MIDI files, then corpus scores (those of ``kinds``)."""
+    if "trackers" in kinds:
+        yield from debian_jobs(sources.TRACKER_PACKAGES, cache, output)
+    if "midi" in kinds:
+        yield from debian_jobs(sources.MIDI_PACKAGES, cache, output)
+    if "scores" in kinds:
+        for score in scores.SCORES:
+            yield Job(output, score=score)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=None, help="the set's folder (default $TOONBEAT_REALSET)")
     parser.add_argument("--resume", action="store_true",
                         help="keep the songs and left-out files of the existing manifest, render only the rest")
+    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS),
+                        help="render only these kinds of source (with --resume: add them to the set)")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "toonbeat" / "realset-sources",
                         help="where downloaded packages are kept")
     args = parser.parse_args(argv)
@@ -181,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     songs, dropped = read_manifest(output) if args.resume else ([], [])
     done = {song.source for song in songs} | {source for source, _ in dropped}
-    jobs = (job for job in all_jobs(args.cache, output) if job.source not in done)
+    jobs = (job for job in all_jobs(args.cache, output, args.kinds) if job.source not in done)
     with ProcessPoolExecutor(max_workers=max(1, min(args.jobs, 2))) as pool:
         for outcome in pool.map(render_song, jobs):
             if outcome.song is None:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import BandSpectrogram
+from .features import BandSpectrogram, frames_in
 from .onsets import loud_level
 
 MODEL_PATH = Path(__file__).with_name("models") / "beat_tcn.npz"
@@ -56,6 +56,14 @@ class Activations:
     beat: np.ndarray
     downbeat: np.ndarray
     frame_rate: float
+
+    def near(self, times: np.ndarray, reach_seconds: float) -> tuple[np.ndarray, np.ndarray]:
+        """The strongest beat and downbeat probabilities within ``reach_seconds`` of each of ``times`` (seconds)."""
+        reach = frames_in(reach_seconds, self.frame_rate)
+        last = len(self.beat) - 1
+        frames = np.clip(np.round(np.asarray(times) * self.frame_rate).astype(int), 0, last)
+        window = np.clip(frames[:, None] + np.arange(-reach, reach + 1)[None, :], 0, last)
+        return self.beat[window].max(axis=1), self.downbeat[window].max(axis=1)
 
 
 def network_input(spectrogram: BandSpectrogram) -> tuple[np.ndarray, float]:

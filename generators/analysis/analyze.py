@@ -1,9 +1,11 @@
 """The analysis pipeline: an audio file in, a validated ``BeatData`` out.
 
 decode (streamed, decimated) -> band spectrograms -> onset strength per range
--> tempo -> beats (tracked chain, then steady grids) -> bar positions and meter
-from the network's downbeat activations at those beats (``downbeats``) -> bar
-features -> sections and drops; energy envelopes and onset times alongside.
+-> tempo -> beats (tracked chain, then steady grids, moved half a beat when the
+network hears the beat between them) -> meter from the network's downbeat
+activations at those beats, bar phase from them and the spectrum's bar-to-bar
+change (``downbeats``) -> bar features -> sections and drops; energy envelopes
+and onset times alongside.
 """
 
 from __future__ import annotations
@@ -38,10 +40,6 @@ TERNARY_SWITCH = 1.3
 
 AUDIBLE_DB = 40.0
 """Frames within this many dB of the song's loud level (95th percentile) count as audible."""
-
-SPECTRAL_PHASE_METER = 4
-"""In this meter the bar phase comes from the spectrum's bar-to-bar change (``downbeats.spectral_positions``),
-which held out better than the network's downbeats; the network still decides the meter."""
 
 Progress = Callable[[float, str], None]
 """Called with the fraction done (0..1) and what the analysis is doing."""
@@ -83,13 +81,14 @@ def _reporting(blocks: Iterator[np.ndarray], source: audio.AudioSource, report: 
 def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) -> BeatData:
     """Everything ``analyze_file`` finds, from an already computed band spectrogram."""
     envelopes = onsets.onset_envelopes(spectrogram)
-    beat_times = np.clip(beat_frames(spectrogram, envelopes) / spectrogram.frame_rate, 0.0, spectrogram.duration)
-    chance = downbeats.downbeat_chance(beat_times, activations.activations(spectrogram))
-    bars = downbeats.bar_positions(chance)
+    network = activations.activations(spectrogram)
+    tracked = np.clip(beat_frames(spectrogram, envelopes) / spectrogram.frame_rate, 0.0, spectrogram.duration)
+    beat_times = beats.on_the_beat(tracked, lambda times: network.near(times, downbeats.SEARCH_SECONDS)[0])
+    chance = downbeats.downbeat_chance(beat_times, network)
+    meter = downbeats.bar_positions(chance).beats_per_bar
     levels = onsets.band_levels(spectrogram.power)
-    if bars.beats_per_bar == SPECTRAL_PHASE_METER:
-        positions = downbeats.spectral_positions(levels, beat_times * spectrogram.frame_rate, bars.beats_per_bar)
-        bars = downbeats.Bars(positions, bars.beats_per_bar)
+    novelty = downbeats.bar_novelty(levels, beat_times * spectrogram.frame_rate, meter)
+    bars = downbeats.Bars(downbeats.bar_phase(chance, novelty, meter), meter)
     downbeat_times = beat_times[bars.positions == 1]
     song_tempo = tempo_of(beat_times)
     bar_lines = _bar_lines(downbeat_times, bars.beats_per_bar * 60.0 / song_tempo, spectrogram.duration)

@@ -16,8 +16,10 @@ Examples
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from PIL import Image, ImageColor
@@ -36,6 +38,7 @@ from .characters.robot_drummer import RobotDrummer
 from .ink import Color
 from .loops import draw_move_frames, write_move_clip
 from .scenes.backdrop import THEMES, paint_backdrop
+from .scenes.light_loop import paint_light_loop, write_background_clip
 from .scenes.mood import mood_for
 
 DESIGNS: dict[str, type[Figure]] = {"cyborg_dj": CyborgDJ, "robot_drummer": RobotDrummer}
@@ -114,7 +117,7 @@ def draw_character(folder: Path, design: str = "cyborg_dj", *, name: str | None 
 
 
 def draw_backgrounds(folder: Path, labels: Sequence[str] = SECTION_LABELS, *, size: tuple[int, int] = (1920, 1080),
-                     seed: int = 0, theme: str = "industrial_club") -> dict[str, Path]:
+                     seed: int = 0, theme: str = "industrial_club", loops: bool = False) -> dict[str, Path]:
     """Draw one opaque background per section label and write them as ``<label>.png``.
 
     Parameters
@@ -130,6 +133,10 @@ def draw_backgrounds(folder: Path, labels: Sequence[str] = SECTION_LABELS, *, si
         Picks the venue's layout (the same for every label) and its lighting.
     theme : str
         ``industrial_club``, ``factory`` or ``city``.
+    loops : bool
+        Also write each label's background loop (beams sweeping, strobes on the beats) as a
+        background clip folder ``<label>/`` beside its PNG, which is then the loop's first frame.
+        The labels are drawn in parallel, one process per core.
 
     Returns
     -------
@@ -149,12 +156,26 @@ def draw_backgrounds(folder: Path, labels: Sequence[str] = SECTION_LABELS, *, si
         except KeyError as error:
             raise ToonbeatError(str(error.args[0])) from error
     _make_folder(folder)
+    if loops:
+        jobs = [(folder, theme, label, (width, height), seed) for label in labels]
+        with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
+            return dict(zip(labels, pool.map(_draw_background_loop, jobs), strict=True))
     written: dict[str, Path] = {}
     for label in labels:
         path = folder / f"{label}.png"
         _save_png(paint_backdrop(theme, label, (width, height), seed), path)
         written[label] = path
     return written
+
+
+def _draw_background_loop(job: tuple[Path, str, str, tuple[int, int], int]) -> Path:
+    """Write one label's loop clip and its first frame as the label's still; returns the still."""
+    folder, theme, label, size, seed = job
+    frames = paint_light_loop(theme, label, size, seed)
+    write_background_clip(folder / label, label, frames, seed)
+    path = folder / f"{label}.png"
+    _save_png(frames[0], path)
+    return path
 
 
 def _colours(palette: Mapping[str, ColorSpec] | None) -> dict[str, Color]:

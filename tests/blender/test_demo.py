@@ -51,3 +51,25 @@ def test_the_demo_flashes_land_on_the_beats_of_its_audio(demo):
     analysis_error = max(min(abs(a - t) for a in analysed.beats) for t in truth.beats)
     assert analysis_error <= 0.010
     assert max(errors) <= 0.5 / FPS + analysis_error + 1e-3, f"worst flash is {max(errors) * 1000:.1f} ms off"
+
+
+def test_the_demo_backgrounds_are_timed_loops_cut_on_the_songs_downbeats(demo, tb):
+    import bpy
+
+    out, _ = demo
+    analysed = beatfile.load(out / "demo" / "track.beats.json")
+    bpy.ops.wm.open_mainfile(filepath=str(out / "demo.blend"))
+    scene = bpy.context.scene
+    rate = scene.render.fps / scene.render.fps_base
+    roles = tb.module("stage.roles")
+    backgrounds = sorted(roles.with_role(tb.module("compat").strips(scene), "background"), key=lambda s: s.frame_start)
+    assert len(backgrounds) == len(analysed.sections) >= 2
+    for strip in backgrounds[1:]:
+        cut = (strip.frame_start - scene.frame_start) / rate
+        assert min(abs(cut - downbeat) for downbeat in analysed.downbeats) <= 0.5 / rate, strip.name
+    fcurves = tb.module("compat").fcurves_of(scene)
+    for strip in backgrounds:
+        loop = next(roles.with_role(tb.module("compat").meta_strips(strip), "loop"))
+        timing = fcurves.find(loop.path_from_id("speed_frame_number"))
+        assert timing.group.name == "Toonbeat Timing"
+        assert len({round(key.co.y, 3) for key in timing.keyframe_points}) >= 3, f"{strip.name} is held still"

@@ -8,7 +8,7 @@ import bpy
 import pytest
 
 from addon.core import asset_catalogs, library
-from tests.art import background_folder, character_folder
+from tests.art import background_folder, character_folder, clip_character_folder
 from tests.songs import click_song_with_beat_file
 
 pytestmark = pytest.mark.blender
@@ -186,3 +186,85 @@ def test_the_command_line_makes_the_asset_file_in_a_blender_of_its_own(tmp_path)
     assert entry.asset_blend.is_file()
     with bpy.data.libraries.load(str(entry.asset_blend), assets_only=True) as (source, _):
         assert len(source.collections) == 1
+
+
+@pytest.fixture
+def moves(filled, tmp_path) -> dict[str, library.LibraryEntry]:
+    """Two character clips (another character's moves) in the library of ``filled``."""
+    drawn = clip_character_folder(tmp_path / "in" / "drummer", {"headbang": (8, 2, (0, 4)), "dance": (12, 2, (0, 6))})
+    lib = filled["song"].library
+    return {name: library.add(lib, "clip", drawn / name)[0] for name in ("headbang", "dance")}
+
+
+def _pose_strips(tb, scene) -> dict[str, bpy.types.Strip]:
+    compat = tb.module("compat")
+    (meta,) = [s for s in compat.strips(scene) if s.type == "META"]
+    return {s.name: s for s in compat.meta_strips(meta)}
+
+
+def test_a_dropped_clip_becomes_the_characters_move_and_a_second_keeps_the_first(scene, tb, filled, moves) -> None:
+    _make_assets(tb, filled | {f"clip {name}": entry for name, entry in moves.items()})
+    scene = _fresh_scene()
+    _drop(tb, filled["song"])
+    _drop(tb, filled["character"])
+    assert _pose_strips(tb, scene)["dj headbang"].type == "IMAGE"
+    _drop(tb, moves["headbang"])
+    _drop(tb, moves["dance"])
+    strips = _pose_strips(tb, scene)
+    for name, entry in moves.items():
+        assert strips[f"dj {name}"].type == "SPEED"
+        frames = strips[f"dj {name} frames"]
+        assert Path(frames.directory) == (entry.folder / "frames").resolve()
+        assert len(frames.elements) == (8 if name == "headbang" else 12)
+    assert strips["dj idle"].type == "IMAGE"
+    assert "dance move" in tb.module("library.drop").last_message
+    assert not [c for c in bpy.data.collections if "toonbeat_library" in c]
+    assert bpy.ops.toonbeat.bake() == {"FINISHED"}
+    keyed = {f.data_path for f in tb.module("compat").fcurves_of(scene)}
+    assert any("dj headbang" in path and "speed_frame_number" in path for path in keyed)
+
+
+def test_a_clip_dropped_before_any_character_says_what_to_do(scene, tb, filled, moves) -> None:
+    _make_assets(tb, filled | {f"clip {name}": entry for name, entry in moves.items()})
+    scene = _fresh_scene()
+    _drop(tb, moves["dance"])
+    assert "put a character on stage first" in tb.module("library.drop").last_message
+    assert not [s for s in tb.module("compat").strips(scene) if s.type == "META"]
+
+
+def test_the_panel_filters_by_kind_text_tag_style_section_and_tempo(scene, tb, filled) -> None:
+    wanted = bpy.context.window_manager.toonbeat_library
+    matching = tb.module("library.panel").matching
+    folder = filled["song"].library
+    names = lambda: [e.name for e in matching(folder, wanted)]  # noqa: E731
+    assert names() == ["club", "dj", "minimal", "clicks"]
+    wanted.style = "industrial"
+    assert names() == ["clicks"]
+    wanted.style, wanted.section = "", "drop"
+    assert names() == ["club", "minimal", "clicks"]
+    wanted.bpm_min, wanted.bpm_max = 120.0, 130.0
+    assert names() == ["clicks"]
+    wanted.bpm_min = 130.0
+    assert names() == []
+    wanted.bpm_min, wanted.bpm_max, wanted.section, wanted.kind, wanted.tag = 0.0, 0.0, "", "character", "idle"
+    assert names() == ["dj"]
+
+
+def test_a_dropped_shot_clip_plays_over_the_section_under_the_playhead(scene, tb, filled, tmp_path) -> None:
+    from dataclasses import replace
+
+    from addon.core.clip import read_clip, write_clip
+
+    drawn = clip_character_folder(tmp_path / "in" / "shots", {"strobe": (8, 2, (0, 4))}, size=(320, 180))
+    write_clip(replace(read_clip(drawn / "strobe"), kind="shot"))
+    strobe = library.add(filled["song"].library, "clip", drawn / "strobe")[0]
+    _make_assets(tb, filled | {"shot": strobe})
+    scene = _fresh_scene()
+    _drop(tb, filled["song"])
+    scene.frame_set(scene.frame_start + 5 * 24)  # 5 s: the click song's drop (from 4 s)
+    _drop(tb, strobe)
+    assert "over the drop section" in tb.module("library.drop").last_message
+    (shot,) = [s for s in tb.module("compat").strips(scene) if s.type == "SPEED"]
+    assert Path(shot.input_1.directory) == (strobe.folder / "frames").resolve()
+    assert shot.frame_final_start == scene.frame_start + 4 * 24
+    assert not [c for c in bpy.data.collections if "toonbeat_library" in c]

@@ -4,17 +4,20 @@ import struct
 import zlib
 
 import bpy
+import numpy as np
 import pytest
 from PIL import Image
 
-from tests.art import POSE_COLORS, background_folder, character_folder
-from tests.commands import render_saved_blend, toonbeat
+from tests.art import POSE_COLORS, background_folder, character_folder, clip_character_folder
+from tests.commands import assert_the_saved_blend_renders_it_again, toonbeat
 from tests.media import probe, stream
 from tests.songs import click_song_with_beat_file
 
 pytestmark = pytest.mark.blender
 SECTIONS = ((0.0, "build"), (2.0, "drop"))
 POSES_ONLY = {"disable": ["bounce", "shake", "zoom", "push_in", "flash", "strobe", "color"]}
+DANCE_LOOP = {"name": "Dance loop", "poses": {"build": ["dance"], "drop": ["dance"]},
+              "effects": {"pose": {"enabled": True}}}
 
 
 @pytest.fixture
@@ -252,14 +255,61 @@ def test_a_3d_stage_render_saves_a_blend_that_rebakes_and_renders_again(tmp_path
                       "--engine", "workbench", "--resolution", "160x90", "--fps", "24", "--blend", str(blend))
     assert result.returncode == 0, result.stderr + result.stdout
     assert int(stream(probe(video), "video")["nb_frames"]) == 48
-    first_render = video.read_bytes()
-    video.unlink()
-    rerender = render_saved_blend(blend)
-    assert rerender.returncode == 0, rerender.stderr
-    again = probe(video)
-    assert int(stream(again, "video")["nb_frames"]) == 48
-    assert stream(again, "audio")["codec_name"] == "aac"
-    assert len(video.read_bytes()) == pytest.approx(len(first_render), rel=0.05)
+    assert_the_saved_blend_renders_it_again(blend, video, frames=48)
     rebake = toonbeat("bake", str(blend), "--preset", "minimal")
     assert rebake.returncode == 0, rebake.stderr + rebake.stdout
     assert "Toonbeat: baked" in rebake.stdout
+
+
+def dance_on_planes(scene, tb, tmp_path):
+    """The hero dancing a 16-drawing loop of two beats (hits 0 and 8 white, the others grey) on planes."""
+    hero = clip_character_folder(tmp_path / "hero", {"dance": (16, 2, (0, 8))})
+    tb.module("stage.stage3d").add_character(scene, tb.module("core.character_sheet").read_character(hero), 96)
+    preset = tb.module("core.presets").preset_from_dict(DANCE_LOOP, "dance")
+    return preset
+
+
+def brightest(image):
+    """The brightest grey level of the picture (the character's drawing: the background is dark blue)."""
+    return int(np.asarray(image).min(axis=2).max())
+
+
+@pytest.mark.parametrize(("fps", "fps_base"), [(24, 1.0), (30, 1.001)])
+def test_a_plane_plays_its_loop_with_every_hit_drawing_on_its_beat(stage3d, tmp_path, fps, fps_base):
+    scene, tb, beats = stage3d
+    scene.render.fps, scene.render.fps_base = fps, fps_base
+    preset = dance_on_planes(scene, tb, tmp_path)
+    tb.module("assemble").bake(scene, beats, preset, "3d", tb.module("core.backgrounds").read_backgrounds(
+        background_folder(tmp_path / "bg")))
+    rate = scene.render.fps / scene.render.fps_base
+    beat_frames = [scene.frame_start + round(t * rate) for t in beats.beats if 0.2 < t < 3.5]
+    assert len(beat_frames) >= 5
+    seen = set()
+    for frame in beat_frames[:4]:
+        on_beat = brightest(render_frame(scene, frame, tmp_path / f"beat{frame}.png"))
+        between = brightest(render_frame(scene, frame + 3, tmp_path / f"between{frame}.png"))
+        assert on_beat >= 245, (frame, on_beat)
+        assert 40 <= between <= 160, (frame + 3, between)
+        seen.add(between)
+    assert len(seen) >= 2, "the drawings between the hits should differ"
+
+
+def test_a_planes_drawing_keys_sit_in_its_timing_group_and_a_moved_key_survives_a_rebake(stage3d, tmp_path):
+    scene, tb, beats = stage3d
+    preset = dance_on_planes(scene, tb, tmp_path)
+    assemble = tb.module("assemble")
+    assemble.bake(scene, beats, preset, "3d", None)
+    plane = next(o for o in scene[tb.module("stage.stage3d").STAGE_PROPERTY].objects if o.name == "hero dance")
+    tree = plane.data.materials[0].node_tree
+    curve = fcurves(tb, tree)[('nodes["Image"].image_user.frame_offset', 0)]
+    assert curve.group.name == "Toonbeat Timing (hero)"
+    key = next(k for k in curve.keyframe_points if k.co.x > 30 and abs(k.co.y - (8 + 1e-4)) < 1e-3)
+    moved_to = key.co.x + 2
+    key.co.x += 2
+    key.handle_left.x += 2
+    key.handle_right.x += 2
+    count = assemble.bake(scene, beats, preset, "3d", None)
+    curve = fcurves(tb, tree)[('nodes["Image"].image_user.frame_offset', 0)]
+    assert any(abs(k.co.x - moved_to) < 1e-6 for k in curve.keyframe_points)
+    assert not any(abs(k.co.x - (moved_to - 2)) < 0.5 for k in curve.keyframe_points)
+    assert count.kept >= 1

@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 SUITE = "trixie"
-# Debian packages Blender without numpy (a recommendation), which the add-on needs as every Blender build has it.
-PACKAGES = ("blender", "python3-numpy", "xvfb", "xauth", "imagemagick", "ffmpeg")
+# Debian packages Blender without numpy (a recommendation), which the add-on needs as every Blender build has it;
+# xdotool drags assets with the X server's own mouse (tests/window/test_library_window.py).
+PACKAGES = ("blender", "python3-numpy", "xvfb", "xauth", "imagemagick", "ffmpeg", "xdotool")
 CACHE = Path(os.environ.get("TOONBEAT_WINDOW_CACHE", Path.home() / ".cache" / "toonbeat" / "window"))
 FALLBACK_MIRROR = "http://deb.debian.org/debian"
 

@@ -27,7 +27,7 @@ JOB = json.loads(Path(os.environ["TOONBEAT_WINDOW_JOB"]).read_text())
 OUT = Path(JOB["out"])
 PACKAGE = "bl_ext.user_default.toonbeat"
 STEP_TIMEOUT = 300.0
-PREVIEW_END = int(JOB["preview_end"])  # the artist's short preview range
+PREVIEW_END = int(JOB.get("preview_end", 0))  # the artist's short preview range
 TAB_INSET = 10  # pixels from the sidebar's outer edge to the middle of its tabs
 TAB_STEP = 15  # pixels between clicks going down the tabs
 
@@ -358,4 +358,5 @@ def start() -> None:
     bpy.app.timers.register(run_script(script()), first_interval=2.0)
 
 
-bpy.app.timers.register(start, first_interval=0.5)
+if __name__ == "__main__":  # run by Blender; drive_library.py imports the helpers above
+    bpy.app.timers.register(start, first_interval=0.5)

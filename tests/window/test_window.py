@@ -42,11 +42,7 @@ README_PICTURES = ("panels_view3d", "song_analyzing", "sequencer", "panel_genera
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
     """One artist's session in the window, then the headless renders of its scene; what each printed."""
-    root = Path(os.environ["TOONBEAT_WINDOW_ROOT"])
-    package = Path(os.environ["TOONBEAT_ZIP"])
-    work = tmp_path_factory.mktemp("window")
-    out = work / "out"
-    out.mkdir()
+    root, package, work, out = session_folders(tmp_path_factory, "window")
     song = work / "song" / "club.wav"
     song.parent.mkdir()
     click_song(song, bpm=120.0, seconds=SONG_SECONDS, sections=((0.0, "intro"), (8.0, "drop")))
@@ -57,20 +53,13 @@ def session(tmp_path_factory):
         "generators_python": str(generators_python(work)), "preview_end": PREVIEW_END,
     }
     (work / "job.json").write_text(json.dumps(job))
-    env = {"HOME": str(work / "home"), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
-           "TOONBEAT_WINDOW_JOB": str(work / "job.json")}
+    env = blender_env(work)
     binds = (ROOT, Path(sys.prefix), *python_binds(), work, package.parent)
     logs: dict[str, subprocess.CompletedProcess[str]] = {}
 
     def blender(name: str, *arguments: str, window: bool = False) -> subprocess.CompletedProcess[str]:
-        command = ["blender", *arguments]
-        if window:
-            command = ["xvfb-run", "-a", "-s", f"-screen 0 {SCREEN}", *command]
-        done = subprocess.run(["chroot", str(root), "env", *(f"{k}={v}" for k, v in env.items()), *command],
-                              capture_output=True, text=True, timeout=WINDOW_TIMEOUT, check=False)
-        (out / f"{name}.log").write_text(done.stdout + done.stderr)
-        logs[name] = done
-        return done
+        logs[name] = run_blender(root, env, out / f"{name}.log", *arguments, window=window)
+        return logs[name]
 
     with mounted(root, binds):
         blender("install", "--command", "extension", "install-file", "-r", "user_default", "-e", str(package))
@@ -86,16 +75,46 @@ def session(tmp_path_factory):
         blender("command", "-b", "--command", "toonbeat", "render", "--audio", str(song),
                 "--beats", str(song.with_name("club.beats.json")), "--characters", job["character"],
                 "--backgrounds", job["backgrounds"], "--out", str(work / "command.mp4"), "--resolution", "320x180")
-        for name, shot in _screenshots(out).items():
-            width, height = shot["box"][2:]
-            x, y = shot["box"][:2]
-            subprocess.run(["chroot", str(root), "convert", shot["path"], "-crop", f"{width}x{height}+{x}+{y}",
-                            "+repage", str(out / f"{name}.cropped.png")], check=True)
+        crop_screenshots(root, out)
     docs = os.environ.get("TOONBEAT_WINDOW_DOCS")
     if docs:
         for name in README_PICTURES:
             shutil.copyfile(out / f"{name}.cropped.png", Path(docs) / f"{name}.png")
     return {"work": work, "out": out, "logs": logs, "gui_video": gui_video, "headless_video": window_video}
+
+
+def session_folders(tmp_path_factory, name: str) -> tuple[Path, Path, Path, Path]:
+    """The Debian root and the zip from the environment, and a fresh work folder ``name`` with its ``out/``."""
+    work = tmp_path_factory.mktemp(name)
+    (work / "out").mkdir()
+    return Path(os.environ["TOONBEAT_WINDOW_ROOT"]), Path(os.environ["TOONBEAT_ZIP"]), work, work / "out"
+
+
+def blender_env(work: Path) -> dict[str, str]:
+    """The environment of Blender in the root: a home of its own in ``work``, the job in ``work/job.json``."""
+    return {"HOME": str(work / "home"), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
+            "TOONBEAT_WINDOW_JOB": str(work / "job.json")}
+
+
+def run_blender(root: Path, env: dict[str, str], log: Path, *arguments: str,
+                window: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run the root's Blender with ``arguments`` (in an Xvfb screen when ``window``); its output goes to ``log``."""
+    command = ["blender", *arguments]
+    if window:
+        command = ["xvfb-run", "-a", "-s", f"-screen 0 {SCREEN}", *command]
+    done = subprocess.run(["chroot", str(root), "env", *(f"{k}={v}" for k, v in env.items()), *command],
+                          capture_output=True, text=True, timeout=WINDOW_TIMEOUT, check=False)
+    log.write_text(done.stdout + done.stderr)
+    return done
+
+
+def crop_screenshots(root: Path, out: Path) -> None:
+    """Cut each screenshot the driver took to the box it recorded, as ``<name>.cropped.png``."""
+    for name, shot in _screenshots(out).items():
+        width, height = shot["box"][2:]
+        x, y = shot["box"][:2]
+        subprocess.run(["chroot", str(root), "convert", shot["path"], "-crop", f"{width}x{height}+{x}+{y}",
+                        "+repage", str(out / f"{name}.cropped.png")], check=True)
 
 
 def generators_python(work: Path) -> Path:

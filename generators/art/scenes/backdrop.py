@@ -9,7 +9,7 @@ from PIL import Image
 
 from ..ink import Sketch
 from . import city, club, factory
-from .elements import Scene
+from .elements import Light, Scene
 from .mood import mood_for
 
 SUPERSAMPLE = 2
@@ -27,11 +27,23 @@ def paint_backdrop(theme: str, label: str, size: tuple[int, int], seed: int) -> 
     The same seed gives the same venue for every label; only the lighting
     changes with the section.
     """
+    image, _ = _paint(theme, label, size, seed, moving_lights=False)
+    return image
+
+
+def paint_backdrop_without_lights(theme: str, label: str, size: tuple[int, int],
+                                  seed: int) -> tuple[Image.Image, list[Light]]:
+    """The venue of :func:`paint_backdrop` without its beams and strobe flares, and those lights
+    (for a loop to draw them moving, frame by frame)."""
+    return _paint(theme, label, size, seed, moving_lights=True)
+
+
+def _paint(theme: str, label: str, size: tuple[int, int], seed: int,
+           moving_lights: bool) -> tuple[Image.Image, list[Light]]:
     painter, horizon = THEMES[theme]
-    mood = mood_for(label)
     sketch = Sketch(size, SUPERSAMPLE, background=(0, 0, 0))
-    scene = Scene(sketch=sketch, width=float(size[0]), height=float(size[1]), mood=mood,
+    scene = Scene(sketch=sketch, width=float(size[0]), height=float(size[1]), mood=mood_for(label),
                   layout=random.Random(f"{theme}:{seed}"), lighting=random.Random(f"{theme}:{seed}:{label}"),
-                  horizon=size[1] * horizon)
+                  horizon=size[1] * horizon, moving_lights=moving_lights)
     painter(scene)
-    return sketch.result()
+    return sketch.result(), scene.lights

@@ -10,10 +10,23 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..ink import Color, Point, Sketch, circle, rounded_hull, shade, with_alpha
 from .mood import Mood, lit
+
+
+@dataclass(frozen=True)
+class Light:
+    """A light a loop animates: a beam from ``origin`` to ``target`` (``spread`` pixels wide there, ``alpha``
+    its opacity 0..255), or a strobe flare at ``origin`` (no ``target``) ``radius`` pixels big."""
+
+    origin: Point
+    color: Color
+    target: Point | None = None
+    spread: float = 0.0
+    alpha: int = 0
+    radius: float = 0.0
 
 
 @dataclass
@@ -33,6 +46,9 @@ class Scene:
     lighting: random.Random
     horizon: float
     """Where the back wall meets the stage floor, pixels from the top."""
+    moving_lights: bool = False
+    """Record the beams and flares in :attr:`lights` instead of painting them (a loop draws them per frame)."""
+    lights: list[Light] = field(default_factory=list)
 
     @property
     def ink_px(self) -> float:
@@ -152,29 +168,50 @@ def lamp(scene: Scene, hook: Point, size: float, aim: float, color: Color | None
 
 def beam(scene: Scene, origin: Point, target: Point, spread: float, color: Color, *, alpha: int) -> None:
     """A translucent cone of light from ``origin`` widening to ``spread`` pixels at ``target``, brighter in its core."""
+    if scene.moving_lights:
+        scene.lights.append(Light(origin, color, target, spread, alpha))
+        return
+    beam_cone(scene.sketch, origin, target, spread, color, alpha)
+
+
+def beam_cone(sketch: Sketch, origin: Point, target: Point, spread: float, color: Color, alpha: int) -> None:
+    """The two translucent triangles of a beam: a wide cone and its brighter core."""
     dx, dy = target[0] - origin[0], target[1] - origin[1]
     length = math.hypot(dx, dy) or 1.0
     across = (-dy / length, dx / length)
     for width in (spread, spread * 0.45):
         cone = [origin, (target[0] - across[0] * width / 2, target[1] - across[1] * width / 2),
                 (target[0] + across[0] * width / 2, target[1] + across[1] * width / 2)]
-        scene.sketch.flat(cone, with_alpha(color, alpha))
+        sketch.flat(cone, with_alpha(color, alpha))
 
 
 def glow(scene: Scene, centre: Point, radius: float, color: Color) -> None:
     """A flat cartoon glow: three translucent rings round a light."""
+    glow_rings(scene.sketch, centre, radius, color)
+
+
+def glow_rings(sketch: Sketch, centre: Point, radius: float, color: Color) -> None:
+    """The glow's three translucent rings, on any sketch."""
     for ring, alpha in ((1.0, 40), (0.7, 60), (0.45, 90)):
-        scene.sketch.flat(circle(*centre, radius * ring), with_alpha(color, alpha))
+        sketch.flat(circle(*centre, radius * ring), with_alpha(color, alpha))
 
 
 def flare(scene: Scene, centre: Point, radius: float, color: Color = (255, 255, 255)) -> None:
     """A strobe flare: a glow and a four-pointed star."""
-    glow(scene, centre, radius * 1.2, color)
+    if scene.moving_lights:
+        scene.lights.append(Light(centre, color, radius=radius))
+        return
+    flare_star(scene.sketch, centre, radius, color)
+
+
+def flare_star(sketch: Sketch, centre: Point, radius: float, color: Color = (255, 255, 255)) -> None:
+    """The flare's glow rings and its four-pointed star."""
+    glow_rings(sketch, centre, radius * 1.2, color)
     x, y = centre
     thin = radius * 0.12
     star = [(x, y - radius), (x + thin, y - thin), (x + radius, y), (x + thin, y + thin),
             (x, y + radius), (x - thin, y + thin), (x - radius, y), (x - thin, y - thin)]
-    scene.sketch.flat(star, with_alpha(color, 235))
+    sketch.flat(star, with_alpha(color, 235))
 
 
 def speaker(scene: Scene, x: float, bottom: float, width: float, height: float) -> None:
