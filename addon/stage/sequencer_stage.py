@@ -114,7 +114,7 @@ def _background_loop(scene: bpy.types.Scene, name: str, clip: Clip, channel: int
     source.frame_final_duration = duration
     loop = compat.new_effect_strip(scene, f"{name} loop", "SPEED", 2, start, 1, into=inner, input1=source)
     loop.speed_control = "FRAME_NUMBER"
-    _fill_frame(scene, loop, *clip.size)
+    _fill_frame(scene, source, *clip.size)  # on the frames, as a pose's placement (see _image_strip)
     _mark_unselected(source, "frames")
     _mark_unselected(loop, "loop")
     meta.frame_final_duration = duration
