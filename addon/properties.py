@@ -121,6 +121,9 @@ class TOONBEAT_PG_generate(bpy.types.PropertyGroup):
     clip_frames: bpy.props.IntProperty(
         name="Frames", default=declared("clip", "frames")["default"], min=declared("clip", "frames")["minimum"],
         max=declared("clip", "frames")["maximum"], description=declared("clip", "frames")["description"].capitalize())
+    clip_steps: bpy.props.IntProperty(
+        name="Steps", default=declared("clip", "steps")["default"], min=declared("clip", "steps")["minimum"],
+        max=declared("clip", "steps")["maximum"], description="Denoising steps: fewer are faster, more are finer")
     clip_width: bpy.props.IntProperty(
         name="Width", default=declared("clip", "width")["default"], min=declared("clip", "width")["minimum"],
         max=declared("clip", "width")["maximum"], step=8, subtype="PIXEL")

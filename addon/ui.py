@@ -84,7 +84,8 @@ def draw_clip_settings(layout: Any, wanted: Any) -> None:
     """The video clip part of the Generate panel: what to make, for which section, and its model."""
     clip = layout.column(align=True)
     for name in ("clip_backend", "clip_move", "clip_prompt", "clip_section", "clip_beats_per_cycle", "clip_frames",
-                 "clip_width", "clip_height", "clip_model", "clip_motion_adapter", "clip_controlnet", "clip_seed"):
+                 "clip_steps", "clip_width", "clip_height", "clip_model", "clip_motion_adapter", "clip_controlnet",
+                 "clip_seed"):
         if name != "clip_motion_adapter" or wanted.clip_backend == "animatediff":
             clip.prop(wanted, name)
     clip.operator("toonbeat.generate_clip", text="Generate Clip", icon="FILE_MOVIE")

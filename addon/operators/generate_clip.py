@@ -30,6 +30,7 @@ def clip_params(wanted: Any, section_label: str) -> dict[str, Any]:
         "preset": wanted.character_preset or None, "name": move or "shot_" + re.sub(r"[^A-Za-z0-9_-]", "_",
                                                                                    section_label),
         "beats_per_cycle": wanted.clip_beats_per_cycle or None, "frames": wanted.clip_frames,
+        "steps": wanted.clip_steps,
         "width": wanted.clip_width, "height": wanted.clip_height, "seed": wanted.clip_seed,
         "model": wanted.clip_model or None, "motion_adapter": wanted.clip_motion_adapter or None,
         "controlnet": wanted.clip_controlnet or None, "ip_adapter": wanted.art_ip_adapter or None,

@@ -97,7 +97,7 @@ def song(toonbeat, tb, service, scene, models, tmp_path):
     settings.audio_path, settings.beats_path = str(wav), str(beats_json)
     assert bpy.ops.toonbeat.load_song() == {"FINISHED"}
     wanted = settings.generate
-    for name, value in {**models, "clip_frames": 4, "clip_width": 32, "clip_height": 32}.items():
+    for name, value in {**models, "clip_frames": 4, "clip_steps": 2, "clip_width": 32, "clip_height": 32}.items():
         setattr(wanted, name, value)
     return board, beats
 
