@@ -1,5 +1,6 @@
 """The Generate panel's jobs: queued on a running service, followed from a timer, results in the scene."""
 
+import contextlib
 import time
 
 import bpy
@@ -77,8 +78,9 @@ def test_a_stopped_service_is_reported_without_a_traceback(toonbeat, tb, scene):
     assert "no Toonbeat service answers" in board.jobs[0].message
 
 
+@contextlib.contextmanager
 def serve_one_strange_answer(answer: bytes):
-    """A real HTTP server on 127.0.0.1 that answers every request, a bounded number of times, with ``answer``."""
+    """A real HTTP server on 127.0.0.1 that answers every request with ``answer`` until the block ends."""
     import http.server
     import threading
 
@@ -95,17 +97,27 @@ def serve_one_strange_answer(answer: bytes):
             pass
 
     server = http.server.HTTPServer(("127.0.0.1", 0), Strange)
-    server.timeout = 5
-    thread = threading.Thread(target=lambda: [server.handle_request() for _ in range(3)], daemon=True)
+    server.timeout = 0.1
+    done = threading.Event()
+
+    def answer_until_done() -> None:
+        while not done.is_set():
+            server.handle_request()
+
+    thread = threading.Thread(target=answer_until_done, daemon=True)
     thread.start()
-    return server
+    try:
+        yield server
+    finally:
+        done.set()
+        thread.join(timeout=5)
+        server.server_close()
 
 
 def test_a_job_the_timer_cannot_make_sense_of_fails_alone_and_the_timer_keeps_following_the_others(
         toonbeat, tb, board, service, scene):
     generation = tb.module("generation")
-    strange = serve_one_strange_answer(b'{"status": "queued"}')
-    try:
+    with serve_one_strange_answer(b'{"status": "queued"}') as strange:
         use_service(toonbeat, f"http://127.0.0.1:{strange.server_address[1]}")
         bpy.ops.toonbeat.generate_art(what="backgrounds")
         use_service(toonbeat, service.url)
@@ -115,8 +127,6 @@ def test_a_job_the_timer_cannot_make_sense_of_fails_alone_and_the_timer_keeps_fo
         while any(job.active for job in board.jobs):
             intervals.append(generation.tick())
             time.sleep(0.02)
-    finally:
-        strange.server_close()
     odd, fine = board.jobs
     assert odd.status == "failed" and "not a job" in odd.message
     assert fine.status == "done", fine.message
