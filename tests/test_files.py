@@ -60,3 +60,29 @@ def test_a_failed_folder_adds_nothing_and_keeps_what_was_there(tmp_path: Path) -
         raise RuntimeError("cancelled")
     assert [p.name for p in target.iterdir()] == ["mine.png"]
     assert [p.name for p in tmp_path.iterdir()] == ["hero"]
+
+
+def test_a_staged_folder_replaces_its_namesake_whole_before_the_files_land(tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "dance"
+    (target / "frames").mkdir(parents=True)
+    (target / "frames" / "0000.png").write_bytes(b"old first")
+    (target / "frames" / "0001.png").write_bytes(b"old second")
+    (target / "notes.txt").write_text("the artist's")
+    landed: list[str] = []
+    replace = os.replace
+
+    def recording_replace(source, destination) -> None:
+        if Path(destination).parent == target:
+            landed.append(Path(destination).name)
+        replace(source, destination)
+
+    with atomic_folder(target) as staging:
+        (staging / "frames").mkdir()
+        (staging / "frames" / "0000.png").write_bytes(b"new first")
+        (staging / "clip.json").write_text("{}")
+        monkeypatch.setattr(os, "replace", recording_replace)
+    assert landed == ["frames", "clip.json"]
+    assert [p.name for p in (target / "frames").iterdir()] == ["0000.png"]
+    assert (target / "frames" / "0000.png").read_bytes() == b"new first"
+    assert (target / "notes.txt").read_text() == "the artist's"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dance"]

@@ -56,9 +56,11 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield an empty staging folder beside the folder ``path``; on success its files move into ``path``.
 
     The caller writes every file of the set into the staging folder. Only when the
-    block ends without an error is ``path`` created (if missing) and each file renamed
-    into it, so a failed or cancelled job adds nothing to ``path``; files already in
-    ``path`` with other names stay. The staging folder is removed either way.
+    block ends without an error is ``path`` created (if missing) and each entry renamed
+    into it, folders first and files last (so a manifest such as ``clip.json`` lands
+    after what it describes); a staged folder replaces the folder of that name whole. A
+    failed or cancelled job adds nothing to ``path``; entries already in ``path`` with
+    other names stay. The staging folder, with any folder it replaced, is removed either way.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -66,8 +68,13 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         yield staging
         target.mkdir(exist_ok=True)
-        for staged in staging.iterdir():
-            os.replace(staged, target / staged.name)
+        replaced = Path(tempfile.mkdtemp(dir=staging, prefix=".replaced."))
+        for staged in sorted((entry for entry in staging.iterdir() if entry != replaced),
+                             key=lambda entry: not entry.is_dir()):
+            existing = target / staged.name
+            if staged.is_dir() and existing.is_dir() and not existing.is_symlink():
+                os.replace(existing, replaced / staged.name)
+            os.replace(staged, existing)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

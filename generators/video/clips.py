@@ -12,8 +12,6 @@ already (re-running a clip replaces the clip); any other non-empty folder is lef
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -22,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from addon.core.clip import CLIP_FILE, FRAMES_PATTERN, Clip, ClipError, write_clip
+from addon.core.files import atomic_folder
 
 from ..art.backdrop_removal import remove_background
 from ..errors import ToonbeatError
@@ -86,10 +85,7 @@ def write_clip_folder(clip: Clip, frames: Sequence[np.ndarray]) -> Clip:
     _check_replaceable(target)
     if clip.frames is None or len(frames) != clip.frame_count:
         raise ToonbeatError(f"{target}: {len(frames)} frames for a clip of {clip.frame_count} frame files")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
-    top = Path(clip.frames).parts[0]  # the frames' folder (frames/), swapped in whole
-    try:
+    with atomic_folder(target) as staging:
         staged = replace(clip, folder=staging)
         for index, frame in enumerate(frames):
             path = staged.frame_path(index)
@@ -99,13 +95,6 @@ def write_clip_folder(clip: Clip, frames: Sequence[np.ndarray]) -> Clip:
             write_clip(staged)
         except ClipError as error:
             raise ToonbeatError(str(error).replace(str(staging), str(target))) from error
-        target.mkdir(exist_ok=True)
-        if (target / top).exists():
-            os.replace(target / top, staging / f"old_{top}")
-        os.replace(staging / top, target / top)
-        os.replace(staging / CLIP_FILE, target / CLIP_FILE)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return clip
 
 
