@@ -54,7 +54,7 @@ def set_track(scene: bpy.types.Scene, audio_path: Path) -> Any:
     for old in list(with_role(compat.strips(scene), "track")):
         compat.strips(scene).remove(old)
     strip = compat.strips(scene).new_sound("Toonbeat Track", str(audio_path), channel, scene.frame_start)
-    _mark_unselected(strip, "track", path=str(audio_path))
+    mark_unselected(strip, "track", path=str(audio_path))
     return strip
 
 
@@ -95,10 +95,10 @@ def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections
         if clip is None:
             strip = collection.new_image(f"Toonbeat {label} {index + 1}", str(path), channel, start)
             strip.frame_final_duration = end - start
-            _fill_frame(scene, strip, read_png_info(path).width, read_png_info(path).height)
+            fill_frame(scene, strip, read_png_info(path).width, read_png_info(path).height)
         else:
             strip = _background_loop(scene, f"Toonbeat {label} {index + 1}", clip, channel, start, end - start)
-        _mark_unselected(strip, "background", label=label, index=index, clip=str(clip.folder) if clip else "")
+        mark_unselected(strip, "background", label=label, index=index, clip=str(clip.folder) if clip else "")
         made.append(strip)
     return made
 
@@ -110,13 +110,13 @@ def _background_loop(scene: bpy.types.Scene, name: str, clip: Clip, channel: int
     inner = compat.meta_strips(meta)
     paths = clip.cycle_frame_paths()
     source = inner.new_image(f"{name} frames", str(paths[0]), 1, start)
-    _show_frames(source, paths)
+    show_frames(source, paths)
     source.frame_final_duration = duration
     loop = compat.new_effect_strip(scene, f"{name} loop", "SPEED", 2, start, 1, into=inner, input1=source)
     loop.speed_control = "FRAME_NUMBER"
-    _fill_frame(scene, source, *clip.size)  # on the frames, as a pose's placement (see _image_strip)
-    _mark_unselected(source, "frames")
-    _mark_unselected(loop, "loop")
+    fill_frame(scene, source, *clip.size)  # on the frames, as a pose's placement (see _image_strip)
+    mark_unselected(source, "frames")
+    mark_unselected(loop, "loop")
     meta.frame_final_duration = duration
     return meta
 
@@ -146,7 +146,7 @@ def add_character(scene: bpy.types.Scene, character: Character, frames: int) -> 
     meta = next(with_role(collection, "character", name=character.name), None)
     if meta is None:
         meta = collection.new_meta(f"Toonbeat {character.name}", _free_character_channel(scene), scene.frame_start)
-        _mark_unselected(meta, "character", name=character.name)
+        mark_unselected(meta, "character", name=character.name)
     wanted = {pose.slot for pose in poses}
     slots = {str((role_of(s) or {}).get("slot")) for s in compat.meta_strips(meta)}
     for slot in slots - wanted:
@@ -161,7 +161,7 @@ def add_character(scene: bpy.types.Scene, character: Character, frames: int) -> 
         strip.blend_type = "ALPHA_OVER"
         strip.blend_alpha = 1.0 if index == 0 else 0.0
         clip_folder = str(pose.clip.folder) if pose.clip else ""
-        _mark_unselected(strip, "pose", character=character.name, slot=pose.slot, index=index, clip=clip_folder)
+        mark_unselected(strip, "pose", character=character.name, slot=pose.slot, index=index, clip=clip_folder)
         strip[_SHEET_PROPERTY] = {"anchor": list(character.anchor), "scale": character.scale,
                                   "height": reference_height}
     meta.frame_final_duration = frames
@@ -198,18 +198,18 @@ def _clip_strip(scene: bpy.types.Scene, meta: Any, name: str, pose: PoseImage, i
         _remove_slot(meta, pose.slot)
         source = compat.meta_strips(meta).new_image(f"{name} {pose.slot} frames", str(paths[0]), 2 * index + 1,
                                                     scene.frame_start)
-        _mark_unselected(source, "frames", character=name, slot=pose.slot)
+        mark_unselected(source, "frames", character=name, slot=pose.slot)
         strip = compat.new_effect_strip(scene, f"{name} {pose.slot}", "SPEED", 2 * index + 2, scene.frame_start,
                                         1, into=compat.meta_strips(meta), input1=source)
         strip.speed_control = "FRAME_NUMBER"
-    _show_frames(source, paths)
+    show_frames(source, paths)
     source.channel, strip.channel = 2 * index + 1, 2 * index + 2
     source.frame_start = scene.frame_start
     source.frame_final_duration = frames
     return strip
 
 
-def _show_frames(source: Any, paths: Sequence[Path]) -> None:
+def show_frames(source: Any, paths: Sequence[Path]) -> None:
     """Make the image-sequence strip ``source`` show ``paths`` (all in one folder), element by element."""
     source.directory = str(paths[0].parent.resolve()) + "/"  # a relative one would be read from the cwd
     elements = source.elements
@@ -269,7 +269,7 @@ def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]
     flash = ensure_flash_strip(scene, frames, top + 1)
     if camera is None:
         camera = compat.new_effect_strip(scene, "Toonbeat Camera", "ADJUSTMENT", top, scene.frame_start, frames)
-        _mark_unselected(camera, "camera")
+        mark_unselected(camera, "camera")
     camera.frame_start = scene.frame_start
     camera.frame_final_duration = frames
     _restack_effects(scene, top)
@@ -284,7 +284,7 @@ def ensure_flash_strip(scene: bpy.types.Scene, frames: int, channel: int) -> Any
         flash.color = (1.0, 1.0, 1.0)
         flash.blend_type = "ADD"
         flash.blend_alpha = 0.0
-        _mark_unselected(flash, "flash")
+        mark_unselected(flash, "flash")
     flash.frame_start = scene.frame_start
     flash.frame_final_duration = frames
     return flash
@@ -298,7 +298,7 @@ _FRAME_END_PROPERTY = "toonbeat_frame_end"
 _BASE_SCALE_PROPERTY = "toonbeat_base_scale"
 
 
-def _mark_unselected(strip: Any, role: str, **role_details: Any) -> None:
+def mark_unselected(strip: Any, role: str, **role_details: Any) -> None:
     """Tag ``strip`` as Toonbeat's and leave it unselected (Blender selects every strip it adds)."""
     mark(strip, role, **role_details)
     strip.select = False
@@ -343,7 +343,8 @@ def _strip_path(strip: Any) -> Path:
     return Path(bpy.path.abspath(image.directory)) / image.elements[0].filename
 
 
-def _fill_frame(scene: bpy.types.Scene, strip: Any, width: int, height: int) -> None:
+def fill_frame(scene: bpy.types.Scene, strip: Any, width: int, height: int) -> None:
+    """Scale ``strip`` (a ``width`` x ``height`` picture) so it covers the scene's frame."""
     frame_width, frame_height = frame_size(scene)
     scale = max(frame_width / width, frame_height / height)
     strip.transform.scale_x = strip.transform.scale_y = scale

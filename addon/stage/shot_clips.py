@@ -23,7 +23,7 @@ from ..core.shots import shot_keys
 from ..core.timing import seconds_to_frame
 from ..sync.keys import BakeCount, CurveKeys, bake_target
 from .roles import with_role
-from .sequencer_stage import _fill_frame, _mark_unselected, _show_frames, scene_rate
+from .sequencer_stage import fill_frame, mark_unselected, scene_rate, show_frames
 
 MAX_CHANNEL = 128
 
@@ -37,10 +37,10 @@ def place_shot(scene: bpy.types.Scene, clip: Clip, section: Section, beats: tupl
     start, end = (seconds_to_frame(seconds, rate, scene.frame_start) for seconds in (section.start, section.end))
     strip = _shot_strip(scene, section, start, end, paths[0])
     source = strip.input_1
-    _show_frames(source, paths)
+    show_frames(source, paths)
     source.frame_start, source.frame_final_duration = start, end - start
-    _fill_frame(scene, strip, *clip.size)
-    _mark_unselected(strip, "shot", label=section.label, start=section.start, clip=str(clip.folder))
+    fill_frame(scene, strip, *clip.size)
+    mark_unselected(strip, "shot", label=section.label, start=section.start, clip=str(clip.folder))
     times, frames = shot_keys(clip, beats, section.start, section.end, 1.0 / rate)
     keys = CurveKeys("speed_frame_number", 0, "Toonbeat Shot", "LINEAR",
                      [scene.frame_start + seconds * rate for seconds in times], frames)
@@ -57,7 +57,7 @@ def _shot_strip(scene: bpy.types.Scene, section: Section, start: int, end: int, 
     if channel + 1 > MAX_CHANNEL:
         raise ImageError(f"no free channel above the strips for a shot (the sequencer has {MAX_CHANNEL})")
     source = collection.new_image(f"Toonbeat {section.label} shot frames", str(first_frame), channel, start)
-    _mark_unselected(source, "shot_frames", start=section.start)
+    mark_unselected(source, "shot_frames", start=section.start)
     strip = compat.new_effect_strip(scene, f"Toonbeat {section.label} shot", "SPEED", channel + 1, start,
                                     end - start, input1=source)
     strip.speed_control = "FRAME_NUMBER"
