@@ -8,6 +8,7 @@ import pytest
 
 from bench.realset import manifest, openmpt, sources
 from bench.realset.midi_truth import checked_midi_truth, midi_beat_grid
+from bench.realset.note_checks import AmbiguousTruthError
 from bench.realset.tracker_truth import RowEvent, beat_grid, checked_truth
 
 
@@ -95,6 +96,29 @@ def test_midi_songs_the_notes_agree_with_pass_the_checks(tmp_path):
     write_meter_change_song(tmp_path / "song.mid")
     truth = checked_midi_truth(mido.MidiFile(tmp_path / "song.mid"))
     assert truth.evidence.per_bar_beat[0] > truth.evidence.per_bar_beat[1:].max()
+
+
+def test_bars_start_after_a_writers_lead_in_where_its_package_says_so():
+    """MMA puts one silent beat before bar 1: read from tick 0 the bar lines fall on beat 2, and the checks say so."""
+    midi = mido.MidiFile(ticks_per_beat=192)
+    track = mido.MidiTrack([mido.MetaMessage("time_signature", numerator=4, denominator=4, time=0)])
+    midi.tracks.append(track)
+    pending = 192
+    for beat in range(32):
+        notes = [36, 48, 55] if beat % 4 == 0 else [42]
+        for index, note in enumerate(notes):
+            track.append(mido.Message("note_on", channel=index, note=note, velocity=90,
+                                      time=pending if index == 0 else 0))
+            pending = 0
+        for index, note in enumerate(notes):
+            track.append(mido.Message("note_off", channel=index, note=note, velocity=0, time=96 if index == 0 else 0))
+        pending = 96
+    grid = checked_midi_truth(midi, bars_from_first_note=True).grid
+    assert grid.beats[:3] == pytest.approx([0.5, 1.0, 1.5])
+    assert grid.positions[:5] == [1, 2, 3, 4, 1]
+    with pytest.raises(AmbiguousTruthError, match="downbeat does not stand out"):
+        checked_midi_truth(midi)
+    assert [package.package for package in sources.MIDI_PACKAGES if package.bars_from_first_note] == ["mma"]
 
 
 def test_a_compound_meter_ends_the_midi_truth(tmp_path):

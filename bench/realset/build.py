@@ -124,7 +124,8 @@ def _render_with_truth(job: Job) -> Truth:
         return _midi_truth(midi_path, title, author)
     assert job.path is not None and job.package is not None
     if job.path.suffix.lower() in (".mid", ".midi"):
-        return _midi_truth(job.path, job.path.stem, f"see {job.package.package}'s copyright file")
+        return _midi_truth(job.path, job.path.stem, f"see {job.package.package}'s copyright file",
+                           job.package.bars_from_first_note)
     data = job.path.read_bytes()
     rendered = openmpt.render(data, audio.MAX_SECONDS)
     duration = len(rendered.samples) / openmpt.SAMPLE_RATE
@@ -136,12 +137,12 @@ def _render_with_truth(job: Job) -> Truth:
                  rendered.artist or f"see {job.package.package}'s copyright file")
 
 
-def _midi_truth(path: Path, title: str, author: str) -> Truth:
+def _midi_truth(path: Path, title: str, author: str, bars_from_first_note: bool = False) -> Truth:
     try:
         midi = mido.MidiFile(path)
     except (KeyError, IndexError, KeySignatureError) as error:
         raise ValueError(f"mido cannot read it: {error!r}") from error
-    checked = checked_midi_truth(midi)
+    checked = checked_midi_truth(midi, bars_from_first_note)
     grid = checked.grid
     denominators = {denominator for _, denominator in grid.meters}
     return Truth(fluid.render(path), fluid.SAMPLE_RATE, grid.beats, grid.positions, grid.end_time, grid.irregular,

@@ -1,8 +1,9 @@
 """Beats and bars of a MIDI file from its tempo map and time signatures.
 
 A beat is the time signature's denominator note (a quarter in 3/4 and 4/4, a half in 2/2), a bar is
-the numerator's count of them, bars start at tick 0 and at each time signature. Compound meters (6/8,
-12/8, ...) are left out: the truth ends where one begins, or where a time signature falls inside a bar.
+the numerator's count of them, bars start at tick 0 (or after the lead-in its writer puts first) and at
+each time signature. Compound meters (6/8, 12/8, ...) are left out: the truth ends where one begins, or
+where a time signature falls inside a bar.
 """
 
 from __future__ import annotations
@@ -93,8 +94,13 @@ def seconds_at(ticks: Sequence[float] | np.ndarray, tempi: Sequence[tuple[int, i
     return offsets[index] + (ticks - starts[index]) * seconds_per_tick[index]
 
 
-def midi_beat_grid(midi: mido.MidiFile) -> MidiGrid:
-    """The beats and bars the file's time signatures and tempo map define, up to its last note's end."""
+def midi_beat_grid(midi: mido.MidiFile, bars_from_first_note: bool = False) -> MidiGrid:
+    """The beats and bars the file's time signatures and tempo map define, up to its last note's end.
+
+    ``bars_from_first_note``: the program that wrote the file puts a lead-in of
+    silent beats before the first bar (MMA writes one), so the bars start on the
+    beat of the first note instead of at tick 0.
+    """
     messages = absolute_messages(midi)
     notes = [tick for tick, message in messages if message.type in ("note_on", "note_off")]
     if not notes:
@@ -112,7 +118,9 @@ def midi_beat_grid(midi: mido.MidiFile) -> MidiGrid:
     meters: list[tuple[int, int]] = []
     irregular = ""
     end_tick = float(last_tick)
-    bar_start = 0.0
+    first_beat_length = quarter * 4 / signatures[0][2]
+    lead_in = (min(notes) // first_beat_length) % signatures[0][1] if bars_from_first_note else 0
+    bar_start = lead_in * first_beat_length
     index = 0
     while bar_start <= last_tick:
         while index + 1 < len(signatures) and signatures[index + 1][0] <= bar_start:
@@ -147,9 +155,9 @@ class MidiTruth:
     evidence: NoteEvidence
 
 
-def checked_midi_truth(midi: mido.MidiFile) -> MidiTruth:
+def checked_midi_truth(midi: mido.MidiFile, bars_from_first_note: bool = False) -> MidiTruth:
     """The file's beat grid where its notes agree with it, or ``AmbiguousTruthError`` saying why not."""
-    grid = midi_beat_grid(midi)
+    grid = midi_beat_grid(midi, bars_from_first_note)
     if len(grid.beats) < 8:
         raise AmbiguousTruthError(grid.irregular or "fewer than 8 beats")
     bpm = bpm_of(grid.beats)

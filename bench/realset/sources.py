@@ -43,6 +43,9 @@ class DebianSongs:
     styles: dict[str, str] = field(default_factory=dict)
     """Per-file style where it differs from ``style`` (keyed by file name)."""
     exclude: tuple[str, ...] = ()
+    bars_from_first_note: bool = False
+    """The program that wrote the MIDI files puts silent beats before their first bar (MMA writes one): bars
+    start on the first note's beat (see ``midi_truth.midi_beat_grid``)."""
 
     def __post_init__(self) -> None:
         refuse_reserved("debian", self.package)
@@ -94,7 +97,7 @@ MIDI_PACKAGES = (
     DebianSongs("kobodeluxe-data", "0.5.1-10", ("*.mid",), "electronic"),
     DebianSongs("crimson", "0.5.2-1.1+b1", ("*.mid",), "game"),
     DebianSongs("freedink-data", "1.08.20190120-2", ("*.mid",), "game"),
-    DebianSongs("mma", "21.09-1", ("*.mid",), "pop"),
+    DebianSongs("mma", "21.09-1", ("*.mid",), "pop", bars_from_first_note=True),
     DebianSongs("liquidwar-data", "5.6.5-2", ("*.mid",), "game"),
 )
 TOOLS = {"libopenmpt0": "0.6.9-1", "fluidsynth": "2.3.1-2", "fluid-soundfont-gm": "3.1-5.3"}
