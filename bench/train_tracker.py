@@ -49,6 +49,14 @@ BATCH = 12
 LEARNING_RATE = 2e-3
 TARGET_SPREAD = 0.5
 """Target value of the frames next to a beat (target widening, as Böck & Davies 2020 do)."""
+DOWNBEAT_LOSS_WEIGHT = 2.0
+"""Weight of the downbeat head's loss beside the beat head's (a quarter as many positives, a harder task)."""
+BAND_SHIFT = 2
+"""Excerpts are moved up or down by up to this many fine bands (a pitch shift of up to about a tone)."""
+GAIN_DB = 12.0
+"""Excerpts are made up to this much louder or quieter than the song's loud level."""
+NOISE_PROBABILITY = 0.3
+"""Share of excerpts with noise added (its power per band a random fraction of the excerpt's median)."""
 
 
 @dataclass(frozen=True)
@@ -217,17 +225,58 @@ def to_numpy_network(model) -> activations.TemporalConvNet:  # type: ignore[no-u
     return activations.TemporalConvNet.from_arrays({k: v.detach().numpy() for k, v in arrays.items()})
 
 
-def train(examples: list[Example], steps: int, seed: int) -> activations.TemporalConvNet:
-    """Fit the network to random excerpts of ``examples`` for ``steps`` Adam steps."""
+def augmented(inputs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """An excerpt's network input ``[2 * bands, frames]`` shifted in pitch, made louder or quieter, noise added.
+
+    The first half of the rows is ``log1p(c * power / reference)``, so power is
+    recovered exactly, scaled, offset by noise power, compressed again; the
+    second half (the rise since the previous frame) is recomputed from it.
+    """
+    bands = inputs.shape[0] // 2
+    power = np.expm1(inputs[:bands].astype(np.float64))
+    shift = int(rng.integers(-BAND_SHIFT, BAND_SHIFT + 1))
+    if shift > 0:
+        power = np.concatenate([np.zeros_like(power[:shift]), power[:-shift]])
+    elif shift < 0:
+        power = np.concatenate([power[-shift:], np.zeros_like(power[:-shift])])
+    power *= 10.0 ** (rng.uniform(-GAIN_DB, GAIN_DB) / 10.0)
+    if rng.random() < NOISE_PROBABILITY:
+        level = np.median(power, axis=1, keepdims=True) * rng.uniform(0.05, 1.0)
+        power += level * rng.exponential(1.0, power.shape)
+    logarithmic = np.log1p(power)
+    rise = np.maximum(np.diff(logarithmic, axis=1, prepend=logarithmic[:, :1]), 0.0)
+    return np.concatenate([logarithmic, rise]).astype(np.float32)
+
+
+def load_weights(model, network: activations.TemporalConvNet) -> None:  # type: ignore[no-untyped-def]
+    """Copy the numpy ``network``'s weights into the torch ``model`` (the inverse of ``to_numpy_network``)."""
+    import torch
+
+    arrays = network.to_arrays()
+    layers = {"input": model.input, "output": model.output} | {f"block{n}": b for n, b in enumerate(model.blocks)}
+    with torch.no_grad():
+        for name, layer in layers.items():
+            weight = torch.from_numpy(arrays[f"{name}_weight"])
+            layer.weight.copy_(weight.reshape(layer.weight.shape))
+            layer.bias.copy_(torch.from_numpy(arrays[f"{name}_bias"]))
+
+
+def train(
+    examples: list[Example], steps: int, seed: int, start: activations.TemporalConvNet | None = None
+) -> activations.TemporalConvNet:
+    """Fit the network to random excerpts of ``examples`` for ``steps`` Adam steps (from ``start``'s weights)."""
     import torch
 
     torch.manual_seed(seed)
     torch.set_num_threads(1)
     rng = np.random.default_rng(seed)
     model = build_model(examples[0].features.shape[0])
+    if start is not None:
+        load_weights(model, start)
     optimiser = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, LEARNING_RATE, total_steps=steps)
-    loss_function = torch.nn.BCEWithLogitsLoss()
+    loss_function = torch.nn.BCEWithLogitsLoss(reduction="none")
+    head_weights = torch.tensor([1.0, DOWNBEAT_LOSS_WEIGHT])[None, :, None] / (1.0 + DOWNBEAT_LOSS_WEIGHT)
     started = time.perf_counter()
     running = 0.0
     for step in range(steps):
@@ -237,13 +286,13 @@ def train(examples: list[Example], steps: int, seed: int) -> activations.Tempora
             length = example.features.shape[1]
             start = int(rng.integers(max(1, length - EXCERPT_FRAMES)))
             window = slice(start, start + EXCERPT_FRAMES)
-            inputs = example.features[:, window]
+            inputs = augmented(example.features[:, window], rng)
             pad = EXCERPT_FRAMES - inputs.shape[1]
             batch_inputs.append(np.pad(inputs, ((0, 0), (0, pad))))
             wanted = np.stack([example.beat[window], example.downbeat[window]])
             batch_targets.append(np.pad(wanted, ((0, 0), (0, pad))))
         logits = model(torch.from_numpy(np.stack(batch_inputs)))
-        loss = loss_function(logits, torch.from_numpy(np.stack(batch_targets)))
+        loss = (loss_function(logits, torch.from_numpy(np.stack(batch_targets))) * head_weights).sum(dim=1).mean()
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
@@ -263,10 +312,13 @@ def main() -> int:
     parser.add_argument("--synthetic", type=int, default=24, help="drum-machine songs to add")
     parser.add_argument("--seed", type=int, default=10, help="seed of the songs, excerpts and weights")
     parser.add_argument("--out", type=Path, default=activations.MODEL_PATH, help="weights file to write (.npz)")
+    parser.add_argument("--start", type=Path, default=None,
+                        help="weights (.npz) to continue training from instead of random ones")
     args = parser.parse_args()
     examples = real_examples() + synthetic_examples(args.synthetic, args.seed)
     print(f"{len(examples)} examples (songs x stretches)", file=sys.stderr)
-    network = train(examples, args.steps, args.seed)
+    start = activations.load(args.start) if args.start else None
+    network = train(examples, args.steps, args.seed, start)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(args.out) as temporary, open(temporary, "wb") as handle:
         np.savez_compressed(handle, **network.to_arrays())

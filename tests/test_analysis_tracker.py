@@ -125,3 +125,35 @@ def test_a_grid_locked_half_a_beat_off_moves_onto_the_beat():
     assert moved == pytest.approx(np.arange(1, 40) * period)
     on_the_beat_already = np.arange(40) * period
     assert beats.on_the_beat(on_the_beat_already, strength) is on_the_beat_already
+
+
+def test_training_can_continue_from_saved_weights():
+    import torch
+
+    from bench.train_tracker import load_weights
+
+    torch.manual_seed(2)
+    trained = to_numpy_network(build_model(12))
+    model = build_model(12)
+    load_weights(model, trained)
+    model.eval()
+    inputs = np.random.default_rng(3).standard_normal((12, 300)).astype(np.float32)
+    with torch.no_grad():
+        expected = model(torch.from_numpy(inputs[None]))[0].numpy()
+    np.testing.assert_allclose(trained.logits(inputs), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_augmented_excerpts_keep_the_feature_layout():
+    from bench.train_tracker import augmented
+
+    rng = np.random.default_rng(4)
+    power = rng.exponential(1.0, (6, 200))
+    logarithmic = np.log1p(power)
+    rise = np.maximum(np.diff(logarithmic, axis=1, prepend=logarithmic[:, :1]), 0.0)
+    inputs = np.concatenate([logarithmic, rise]).astype(np.float32)
+    changed = augmented(inputs, rng)
+    assert changed.shape == inputs.shape
+    assert not np.allclose(changed, inputs)
+    expected_rise = np.maximum(np.diff(changed[:6], axis=1, prepend=changed[:6, :1]), 0.0)
+    np.testing.assert_allclose(changed[6:], expected_rise, atol=1e-6)
+    assert changed.min() >= 0.0
