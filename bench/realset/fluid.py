@@ -14,7 +14,8 @@ import numpy as np
 import soundfile
 
 SAMPLE_RATE = 44100
-RENDER_TIMEOUT_SECONDS = 300
+RENDER_TIMEOUT_SECONDS = 1800
+"""Generous: at a load average of 15 a 4-minute score took over 300 s, and a timed-out song is left out."""
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 
 
