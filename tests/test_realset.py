@@ -121,6 +121,15 @@ def test_bars_start_after_a_writers_lead_in_where_its_package_says_so():
     assert [package.package for package in sources.MIDI_PACKAGES if package.bars_from_first_note] == ["mma"]
 
 
+def test_a_file_played_off_its_own_grid_is_left_out(tmp_path):
+    write_meter_change_song(tmp_path / "song.mid")
+    late = mido.MidiFile(tmp_path / "song.mid")
+    first_note = next(message for message in late.tracks[0] if message.type == "note_on")
+    first_note.time += 48
+    with pytest.raises(AmbiguousTruthError, match=r"sit \+0.10 beats"):
+        checked_midi_truth(late)
+
+
 def test_a_compound_meter_ends_the_midi_truth(tmp_path):
     midi = mido.MidiFile(ticks_per_beat=480)
     track = mido.MidiTrack([mido.MetaMessage("time_signature", numerator=6, denominator=8, time=0),

@@ -32,6 +32,9 @@ STEPS_PER_BEAT = 4
 DEFAULT_TEMPO = 500_000
 """Microseconds per quarter note before the first tempo event (120 BPM), as the MIDI standard says."""
 DRUM_CHANNEL = 9
+MAX_GRID_OFFSET_BEATS = 0.04
+"""Notes nearest the beats may sit this far (median, in beats) from them; beyond it the whole file is played
+off its own grid (planetblupi's music004 sounds 0.1 beat, 58 ms, late) and its beat times would be wrong."""
 
 
 @dataclass(frozen=True)
@@ -166,17 +169,25 @@ def checked_midi_truth(midi: mido.MidiFile, bars_from_first_note: bool = False) 
     beat_ticks = np.array(grid.beat_ticks)
     lengths = np.diff(np.append(beat_ticks, beat_ticks[-1] + (beat_ticks[-1] - beat_ticks[-2])))
     struck: dict[tuple[int, int], list[Strike]] = {}
+    off_beat: list[float] = []
     for tick, message in absolute_messages(midi):
         if message.type != "note_on" or message.velocity == 0 or tick > beat_ticks[-1] + lengths[-1]:
             continue
         beat = int(np.searchsorted(beat_ticks, tick, side="right") - 1)
-        step = round((tick - beat_ticks[beat]) / lengths[beat] * STEPS_PER_BEAT)
+        fraction = (tick - beat_ticks[beat]) / lengths[beat]
+        step = round(fraction * STEPS_PER_BEAT)
+        if step in (0, STEPS_PER_BEAT):
+            off_beat.append(fraction - step / STEPS_PER_BEAT)
         if step == STEPS_PER_BEAT:
             beat, step = beat + 1, 0
         if beat >= len(beat_ticks):
             continue
         name = "drum" if message.channel == DRUM_CHANNEL else f"channel {message.channel + 1}"
         struck.setdefault((beat, step), []).append(Strike(message.channel, name, message.note))
+    offset = float(np.median(off_beat)) if off_beat else 0.0
+    if abs(offset) > MAX_GRID_OFFSET_BEATS:
+        raise AmbiguousTruthError(f"the notes nearest the beats sit {offset:+.2f} beats from them: the file is "
+                                  "played off its own grid")
     slots = [Slot(step, position - 1, struck.get((beat, step), ())) for beat, position in enumerate(grid.positions)
              for step in range(STEPS_PER_BEAT)]
     evidence = note_evidence(slots, STEPS_PER_BEAT, max(grid.positions))
