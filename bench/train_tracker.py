@@ -262,17 +262,17 @@ def load_weights(model, network: activations.TemporalConvNet) -> None:  # type: 
 
 
 def train(
-    examples: list[Example], steps: int, seed: int, start: activations.TemporalConvNet | None = None
+    examples: list[Example], steps: int, seed: int, initial: activations.TemporalConvNet | None = None
 ) -> activations.TemporalConvNet:
-    """Fit the network to random excerpts of ``examples`` for ``steps`` Adam steps (from ``start``'s weights)."""
+    """Fit the network to random excerpts of ``examples`` for ``steps`` Adam steps (from ``initial``'s weights)."""
     import torch
 
     torch.manual_seed(seed)
     torch.set_num_threads(1)
     rng = np.random.default_rng(seed)
     model = build_model(examples[0].features.shape[0])
-    if start is not None:
-        load_weights(model, start)
+    if initial is not None:
+        load_weights(model, initial)
     optimiser = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, LEARNING_RATE, total_steps=steps)
     loss_function = torch.nn.BCEWithLogitsLoss(reduction="none")
@@ -317,8 +317,8 @@ def main() -> int:
     args = parser.parse_args()
     examples = real_examples() + synthetic_examples(args.synthetic, args.seed)
     print(f"{len(examples)} examples (songs x stretches)", file=sys.stderr)
-    start = activations.load(args.start) if args.start else None
-    network = train(examples, args.steps, args.seed, start)
+    initial = activations.load(args.start) if args.start else None
+    network = train(examples, args.steps, args.seed, initial)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(args.out) as temporary, open(temporary, "wb") as handle:
         np.savez_compressed(handle, **network.to_arrays())
