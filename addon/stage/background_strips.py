@@ -111,6 +111,12 @@ def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections
     return [made[index] for index in sorted(made)]
 
 
+def forget_layout(scene: bpy.types.Scene) -> None:
+    """Forget which background strips Toonbeat laid out, once it removed them itself (the 3D stage shows
+    the backgrounds now), so that none of them counts as deleted by the artist when they come back."""
+    scene.pop(STRIPS_PROPERTY, None)
+
+
 def _new_strip(scene: bpy.types.Scene, background: _Background, channel: int) -> Any:
     """A new strip for ``background``: an image strip, or a meta strip of its loop."""
     duration = background.end - background.start

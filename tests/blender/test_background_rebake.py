@@ -152,3 +152,16 @@ def test_a_movie_loop_is_a_movie_strip_under_its_speed_strip_and_keeps_a_moved_k
     assert backgrounds(tb, scene) == ["Toonbeat drop 1"]
     after = keys(curve(scene, tb, loop_of(tb, strip(scene, "Toonbeat drop 1")), "speed_frame_number"))
     assert after[round(moved_key[0], 3)] == pytest.approx(moved_key[1])
+
+
+def test_backgrounds_come_back_when_the_scene_switches_back_from_the_3d_stage(staged, tmp_path):
+    scene, tb, rebake = staged
+    names = backgrounds(tb, scene)
+    images = tb.module("core.backgrounds").read_backgrounds(tmp_path / "bg")
+    _, _, beats = click_song_with_beat_file(tmp_path, seconds=16.0, sections=SECTIONS)
+    tb.module("assemble").bake(scene, beats, tb.module("core.presets").load_preset("minimal"), "3d", images)
+    assert backgrounds(tb, scene) == []
+
+    rebake()
+
+    assert backgrounds(tb, scene) == names
