@@ -70,9 +70,7 @@ def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections
     for old in [s for s in with_role(collection, "background") if LAYOUT_PROPERTY not in s]:
         collection.remove(old)  # laid out before hand edits were kept: Toonbeat's as it left them
     channel = sequencer_stage.stage_channel(scene) + 1
-    wanted = [_Background(index, label, start, end, background_for(label, images), None)
-              for index, (label, start, end) in enumerate(sequencer_stage.section_spans(scene, sections, frames))]
-    wanted = [_Background(w.index, w.label, w.start, w.end, w.image, background_clip(w.image)) for w in wanted]
+    wanted = _wanted(scene, images, sections, frames)
     ours = {details(s)["index"]: s for s in with_role(collection, "background") if _is_ours(s)}
     found = sorted(ours.items())
     plan = rebake([(float(index), strip.name) for index, strip in found],
@@ -109,6 +107,16 @@ def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections
                            tuple(made[index].name for index in sorted(made)), plan.record.deleted)
     scene[STRIPS_PROPERTY] = dump_record({_STRIPS_CHANNEL: record})
     return [made[index] for index in sorted(made)]
+
+
+def _wanted(scene: bpy.types.Scene, images: dict[str, Path], sections: Sequence[Section],
+            frames: int) -> list[_Background]:
+    """The background strip each section should have."""
+    wanted = []
+    for index, (label, start, end) in enumerate(sequencer_stage.section_spans(scene, sections, frames)):
+        image = background_for(label, images)
+        wanted.append(_Background(index, label, start, end, image, background_clip(image)))
+    return wanted
 
 
 def forget_layout(scene: bpy.types.Scene) -> None:
