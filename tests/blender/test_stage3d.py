@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.art import POSE_COLORS, background_folder, character_folder, clip_character_folder
+from tests.art import POSE_COLORS, background_folder, background_loop_folder, character_folder, clip_character_folder
 from tests.commands import assert_the_saved_blend_renders_it_again, toonbeat
 from tests.media import probe, stream
 from tests.songs import click_song_with_beat_file
@@ -313,3 +313,64 @@ def test_a_planes_drawing_keys_sit_in_its_timing_group_and_a_moved_key_survives_
     assert any(abs(k.co.x - moved_to) < 1e-6 for k in curve.keyframe_points)
     assert not any(abs(k.co.x - (moved_to - 2)) < 0.5 for k in curve.keyframe_points)
     assert count.kept >= 1
+
+
+def corner_level(image):
+    """The grey level of the picture's top left corner, where only the background shows."""
+    return image.convert("L").getpixel((4, 4))
+
+
+@pytest.mark.parametrize(("fps", "fps_base"), [(24, 1.0), (30, 1.001)])
+def test_a_background_plane_plays_its_loop_with_every_hit_on_its_beat(stage3d, tmp_path, fps, fps_base):
+    scene, tb, beats = stage3d
+    scene.render.fps, scene.render.fps_base = fps, fps_base
+    folder = background_loop_folder(tmp_path / "bg", labels=("build", "drop"))
+    build(scene, tb, beats, [], folder, "minimal", **POSES_ONLY)
+    stage = scene[tb.module("stage.stage3d").STAGE_PROPERTY]
+    assert len([o for o in stage.objects if o.name.startswith("Toonbeat Background")]) == 2
+    rate = fps / fps_base
+    beat_frames = [scene.frame_start + round(t * rate) for t in beats.beats if 0.2 < t < 3.5]
+    seen = set()
+    for frame in beat_frames[:5]:
+        on_beat = corner_level(render_frame(scene, frame, tmp_path / f"beat{frame}.png"))
+        between = corner_level(render_frame(scene, frame + 3, tmp_path / f"between{frame}.png"))
+        assert on_beat >= 245, (frame, on_beat)
+        assert 30 <= between <= 140, (frame + 3, between)
+        seen.add(between)
+    assert len(seen) >= 2, "the frames between the hits differ"
+
+
+def test_a_background_loops_keys_sit_in_the_timing_group_and_a_moved_key_survives_a_rebake(stage3d, tmp_path):
+    scene, tb, beats = stage3d
+    folder = background_loop_folder(tmp_path / "bg")
+    build(scene, tb, beats, [], folder, "minimal", **POSES_ONLY)
+    stage = scene[tb.module("stage.stage3d").STAGE_PROPERTY]
+    plane = next(o for o in stage.objects if o.name.startswith("Toonbeat Background"))
+    tree = plane.data.materials[0].node_tree
+    path = ('nodes["Image"].image_user.frame_offset', 0)
+    curve = fcurves(tb, tree)[path]
+    assert curve.group.name == "Toonbeat Timing"
+    key = next(k for k in curve.keyframe_points if k.co.x > 30 and abs(k.co.y - (8 + 1e-4)) < 1e-3)
+    moved_to = key.co.x + 2
+    key.co.x += 2
+    key.handle_left.x += 2
+    key.handle_right.x += 2
+    count = build(scene, tb, beats, [], folder, "minimal", **POSES_ONLY)
+    curve = fcurves(tb, tree)[path]
+    assert any(abs(k.co.x - moved_to) < 1e-6 for k in curve.keyframe_points)
+    assert not any(abs(k.co.x - (moved_to - 2)) < 0.5 for k in curve.keyframe_points)
+    assert count.kept >= 1
+
+
+def test_background_stills_beside_a_loop_stay_stills(stage3d, tmp_path):
+    scene, tb, beats = stage3d
+    folder = background_loop_folder(tmp_path / "bg", labels=("drop",))
+    Image.new("RGB", (320, 180), (200, 30, 30)).save(folder / "build.png")
+    build(scene, tb, beats, [], folder, "minimal", **POSES_ONLY)
+    first_beat = scene.frame_start + round(beats.beats[0] * 24)
+    assert render_frame(scene, first_beat + 3, tmp_path / "still.png").getpixel((4, 4)) == pytest.approx(
+        (200, 30, 30), abs=6)
+    stage = scene[tb.module("stage.stage3d").STAGE_PROPERTY]
+    still = next(o for o in stage.objects if o.name == "Toonbeat Background build")
+    assert tb.module("compat").fcurves_of(still.data.materials[0].node_tree) is None, "a still has no drawing keys"
+    assert still.data.materials[0].node_tree.nodes["Image"].image.source == "FILE"
