@@ -6,8 +6,16 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from addon.core.tracing import (HOLE, loop_area, quantize, region_loops, simplify_loop, trace, tracing_from_dict,
-                                 tracing_to_dict)
+from addon.core.tracing import (
+    HOLE,
+    loop_area,
+    quantize,
+    region_loops,
+    simplify_loop,
+    trace,
+    tracing_from_dict,
+    tracing_to_dict,
+)
 from generators.art.procedural import draw_character
 
 RED, BLUE, INK = (230, 40, 40), (40, 80, 230), (24, 18, 32)
