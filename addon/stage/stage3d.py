@@ -57,7 +57,7 @@ from ..render.output import use_flat_colors
 from ..sync.bake import Binding
 from ..sync.keys import BakeCount, CurveKeys, bake_target
 from . import grease_pencil, planes, sequencer_stage
-from .images import PoseImage, check_clip_frames, keying_enabled, prepare_poses
+from .images import PoseImage, keying_enabled, prepare_poses
 from .roles import details, is_toonbeat, mark, role_of, with_role
 from .sequencer_stage import _clip_frame as sequencer_clip_frame
 from .sequencer_stage import frame_size
@@ -176,15 +176,14 @@ def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections
         label = next(label for shown_path, label, _ in shown if shown_path == path)
         plane = existing.get(str(path))
         loop = loops[path]
-        image = path if loop is None else loop.frame_path(0)
+        info = read_png_info(path)
+        image, size = (path, (info.width, info.height)) if loop is None else (loop.frame_path(0), loop.size)
         if plane is None:
-            plane = planes.new_plane(f"Toonbeat Background {label}", image, (0.5, 0.5), collection)
+            plane = planes.new_plane(f"Toonbeat Background {label}", image, (0.5, 0.5), collection, size)
         else:
-            planes.show_image(plane, image, (0.5, 0.5))
+            planes.show_image(plane, image, (0.5, 0.5), size)
         planes.play_sequence(plane, loop is not None)
-        info = read_png_info(image)
-        mark(plane, "background", path=str(path), size=[info.width, info.height],
-             clip=str(loop.folder) if loop is not None else "")
+        mark(plane, "background", path=str(path), size=list(size), clip=str(loop.folder) if loop is not None else "")
         plane.location = (0.0, BACKGROUND_DEPTH, 0.0)
         key_frames, hidden = _visibility_keys([(start, shown_path != path) for shown_path, _, start in shown])
         bake_target(plane, plane, [CurveKeys(attribute, 0, BACKGROUND_GROUP, "CONSTANT", key_frames, hidden)
@@ -402,13 +401,10 @@ def plays_on_plane(clip: Clip) -> bool:
 
 
 def _playable_loop(image: Path) -> Clip | None:
-    """The loop background ``image``'s plane plays (its frames checked), or ``None`` to show the still."""
+    """The loop background ``image``'s plane plays, or ``None`` to show the still (which is checked either way)."""
     read_png_info(image)
     clip = background_clip(image)
-    if clip is None or not plays_on_plane(clip):
-        return None
-    check_clip_frames(clip)
-    return clip
+    return clip if clip is not None and plays_on_plane(clip) else None
 
 
 def _drawing_bindings(plane: Any, owner: str) -> list[Binding]:

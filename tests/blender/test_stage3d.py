@@ -320,11 +320,12 @@ def corner_level(image):
     return image.convert("L").getpixel((4, 4))
 
 
-@pytest.mark.parametrize(("fps", "fps_base"), [(24, 1.0), (30, 1.001)])
-def test_a_background_plane_plays_its_loop_with_every_hit_on_its_beat(stage3d, tmp_path, fps, fps_base):
+@pytest.mark.parametrize(("fps", "fps_base", "frames"), [(24, 1.0, None), (30, 1.001, "frames/{index:04d}.jpg")])
+def test_a_background_plane_plays_its_loop_with_every_hit_on_its_beat(stage3d, tmp_path, fps, fps_base, frames):
+    """At 24 fps from PNG frames, at 29.97 from JPEG frames (as the procedural background loops are)."""
     scene, tb, beats = stage3d
     scene.render.fps, scene.render.fps_base = fps, fps_base
-    folder = background_loop_folder(tmp_path / "bg", labels=("build", "drop"))
+    folder = background_loop_folder(tmp_path / "bg", labels=("build", "drop"), frames=frames)
     build(scene, tb, beats, [], folder, "minimal", **POSES_ONLY)
     stage = scene[tb.module("stage.stage3d").STAGE_PROPERTY]
     assert len([o for o in stage.objects if o.name.startswith("Toonbeat Background")]) == 2
