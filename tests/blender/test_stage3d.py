@@ -269,6 +269,41 @@ def dance_on_planes(scene, tb, tmp_path):
     return preset
 
 
+def assert_each_hit_shows_on_its_beat(scene, beats, tmp_path, level_of, between_levels, hits=4):
+    """Rendered on each of the first beats, ``level_of`` the picture is a hit's white; three frames later it is
+    an in-between's grey within ``between_levels``, and the in-betweens differ."""
+    rate = scene.render.fps / scene.render.fps_base
+    beat_frames = [scene.frame_start + round(t * rate) for t in beats.beats if 0.2 < t < 3.5]
+    assert len(beat_frames) >= hits
+    seen = set()
+    for frame in beat_frames[:hits]:
+        on_beat = level_of(render_frame(scene, frame, tmp_path / f"beat{frame}.png"))
+        between = level_of(render_frame(scene, frame + 3, tmp_path / f"between{frame}.png"))
+        assert on_beat >= 245, (frame, on_beat)
+        assert between_levels[0] <= between <= between_levels[1], (frame + 3, between)
+        seen.add(between)
+    assert len(seen) >= 2, "the drawings between the hits should differ"
+
+
+def assert_a_moved_hit_key_survives_a_rebake(tb, plane, group, rebake):
+    """Move the plane's key of hit drawing 8 two frames later: ``rebake()`` keeps it there, puts none back where
+    it was, and counts it kept."""
+    tree = plane.data.materials[0].node_tree
+    path = ('nodes["Image"].image_user.frame_offset', 0)
+    curve = fcurves(tb, tree)[path]
+    assert curve.group.name == group
+    key = next(k for k in curve.keyframe_points if k.co.x > 30 and abs(k.co.y - (8 + 1e-4)) < 1e-3)
+    moved_to = key.co.x + 2
+    key.co.x += 2
+    key.handle_left.x += 2
+    key.handle_right.x += 2
+    count = rebake()
+    curve = fcurves(tb, tree)[path]
+    assert any(abs(k.co.x - moved_to) < 1e-6 for k in curve.keyframe_points)
+    assert not any(abs(k.co.x - (moved_to - 2)) < 0.5 for k in curve.keyframe_points)
+    assert count.kept >= 1
+
+
 def brightest(image):
     """The brightest grey level of the picture (the character's drawing: the background is dark blue)."""
     return int(np.asarray(image).min(axis=2).max())
@@ -281,17 +316,7 @@ def test_a_plane_plays_its_loop_with_every_hit_drawing_on_its_beat(stage3d, tmp_
     preset = dance_on_planes(scene, tb, tmp_path)
     tb.module("assemble").bake(scene, beats, preset, "3d", tb.module("core.backgrounds").read_backgrounds(
         background_folder(tmp_path / "bg")))
-    rate = scene.render.fps / scene.render.fps_base
-    beat_frames = [scene.frame_start + round(t * rate) for t in beats.beats if 0.2 < t < 3.5]
-    assert len(beat_frames) >= 5
-    seen = set()
-    for frame in beat_frames[:4]:
-        on_beat = brightest(render_frame(scene, frame, tmp_path / f"beat{frame}.png"))
-        between = brightest(render_frame(scene, frame + 3, tmp_path / f"between{frame}.png"))
-        assert on_beat >= 245, (frame, on_beat)
-        assert 40 <= between <= 160, (frame + 3, between)
-        seen.add(between)
-    assert len(seen) >= 2, "the drawings between the hits should differ"
+    assert_each_hit_shows_on_its_beat(scene, beats, tmp_path, brightest, (40, 160))
 
 
 def test_a_planes_drawing_keys_sit_in_its_timing_group_and_a_moved_key_survives_a_rebake(stage3d, tmp_path):
@@ -300,19 +325,8 @@ def test_a_planes_drawing_keys_sit_in_its_timing_group_and_a_moved_key_survives_
     assemble = tb.module("assemble")
     assemble.bake(scene, beats, preset, "3d", None)
     plane = next(o for o in scene[tb.module("stage.stage3d").STAGE_PROPERTY].objects if o.name == "hero dance")
-    tree = plane.data.materials[0].node_tree
-    curve = fcurves(tb, tree)[('nodes["Image"].image_user.frame_offset', 0)]
-    assert curve.group.name == "Toonbeat Timing (hero)"
-    key = next(k for k in curve.keyframe_points if k.co.x > 30 and abs(k.co.y - (8 + 1e-4)) < 1e-3)
-    moved_to = key.co.x + 2
-    key.co.x += 2
-    key.handle_left.x += 2
-    key.handle_right.x += 2
-    count = assemble.bake(scene, beats, preset, "3d", None)
-    curve = fcurves(tb, tree)[('nodes["Image"].image_user.frame_offset', 0)]
-    assert any(abs(k.co.x - moved_to) < 1e-6 for k in curve.keyframe_points)
-    assert not any(abs(k.co.x - (moved_to - 2)) < 0.5 for k in curve.keyframe_points)
-    assert count.kept >= 1
+    assert_a_moved_hit_key_survives_a_rebake(tb, plane, "Toonbeat Timing (hero)",
+                                             lambda: assemble.bake(scene, beats, preset, "3d", None))
 
 
 def corner_level(image):
@@ -329,16 +343,7 @@ def test_a_background_plane_plays_its_loop_with_every_hit_on_its_beat(stage3d, t
     build(scene, tb, beats, [], folder, "minimal", **POSES_ONLY)
     stage = scene[tb.module("stage.stage3d").STAGE_PROPERTY]
     assert len([o for o in stage.objects if o.name.startswith("Toonbeat Background")]) == 2
-    rate = fps / fps_base
-    beat_frames = [scene.frame_start + round(t * rate) for t in beats.beats if 0.2 < t < 3.5]
-    seen = set()
-    for frame in beat_frames[:5]:
-        on_beat = corner_level(render_frame(scene, frame, tmp_path / f"beat{frame}.png"))
-        between = corner_level(render_frame(scene, frame + 3, tmp_path / f"between{frame}.png"))
-        assert on_beat >= 245, (frame, on_beat)
-        assert 30 <= between <= 140, (frame + 3, between)
-        seen.add(between)
-    assert len(seen) >= 2, "the frames between the hits differ"
+    assert_each_hit_shows_on_its_beat(scene, beats, tmp_path, corner_level, (30, 140))
 
 
 def test_a_background_loops_keys_sit_in_the_timing_group_and_a_moved_key_survives_a_rebake(stage3d, tmp_path):
@@ -347,20 +352,8 @@ def test_a_background_loops_keys_sit_in_the_timing_group_and_a_moved_key_survive
     build(scene, tb, beats, [], folder, "minimal", **POSES_ONLY)
     stage = scene[tb.module("stage.stage3d").STAGE_PROPERTY]
     plane = next(o for o in stage.objects if o.name.startswith("Toonbeat Background"))
-    tree = plane.data.materials[0].node_tree
-    path = ('nodes["Image"].image_user.frame_offset', 0)
-    curve = fcurves(tb, tree)[path]
-    assert curve.group.name == "Toonbeat Timing"
-    key = next(k for k in curve.keyframe_points if k.co.x > 30 and abs(k.co.y - (8 + 1e-4)) < 1e-3)
-    moved_to = key.co.x + 2
-    key.co.x += 2
-    key.handle_left.x += 2
-    key.handle_right.x += 2
-    count = build(scene, tb, beats, [], folder, "minimal", **POSES_ONLY)
-    curve = fcurves(tb, tree)[path]
-    assert any(abs(k.co.x - moved_to) < 1e-6 for k in curve.keyframe_points)
-    assert not any(abs(k.co.x - (moved_to - 2)) < 0.5 for k in curve.keyframe_points)
-    assert count.kept >= 1
+    assert_a_moved_hit_key_survives_a_rebake(tb, plane, "Toonbeat Timing",
+                                             lambda: build(scene, tb, beats, [], folder, "minimal", **POSES_ONLY))
 
 
 def test_background_stills_beside_a_loop_stay_stills(stage3d, tmp_path):
