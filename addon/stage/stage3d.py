@@ -245,7 +245,8 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
 
 
 def bake_frames(scene: bpy.types.Scene, plan: Plan, rate: float) -> BakeCount:
-    """Pose switches of Grease Pencil characters as Grease Pencil keyframes (not F-Curves, so not bindings)."""
+    """The pose switches and loop drawings of Grease Pencil characters as Grease Pencil keyframes (not F-Curves,
+    so not bindings)."""
     total = BakeCount()
     stage = _existing_stage(scene)
     frame_end = scene.frame_start + frame_count(plan.duration, rate)
