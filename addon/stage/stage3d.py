@@ -56,7 +56,7 @@ from ..properties import settings_of
 from ..render.output import use_flat_colors
 from ..sync.bake import Binding
 from ..sync.keys import BakeCount, CurveKeys, bake_target
-from . import grease_pencil, planes, sequencer_stage
+from . import background_strips, grease_pencil, planes, sequencer_stage
 from .images import PoseImage, keying_enabled, prepare_poses
 from .roles import details, is_toonbeat, mark, role_of, with_role
 from .sequencer_stage import clip_frame as sequencer_clip_frame
@@ -204,6 +204,7 @@ def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]
     for role in ("character", "background", "camera"):
         for strip in list(with_role(collection, role)):
             collection.remove(strip)
+    background_strips.forget_layout(scene)
     base = sequencer_stage.stage_channel(scene)
     strip = next(with_role(collection, "stage"), None)
     if strip is None:

@@ -141,3 +141,25 @@ def test_a_character_named_by_a_relative_path_still_finds_its_frames_from_the_sa
         directory = Path(bpy.path.abspath(strip.directory)).resolve()
         assert (tmp_path / "project" / "chars" / "hero").resolve() in directory.parents
         assert (directory / strip.elements[0].filename).is_file()
+
+
+def test_bounce_keys_an_older_bake_left_on_a_speed_strip_go_at_the_next_bake_unless_the_artist_edited_them(staged):
+    scene, tb, _, rebake = staged
+    keys_module, compat = tb.module("sync.keys"), tb.module("compat")
+    dance = scene.sequence_editor.strips_all["hero dance"]
+    frames, values = [1.0, 13.0, 25.0, 37.0, 49.0], [1.0, 1.1, 1.0, 1.1, 1.0]
+    old = [keys_module.CurveKeys(f"transform.{axis}", 0, "Toonbeat Bounce (hero)", "BEZIER", frames, values)
+           for axis in ("scale_x", "scale_y")]
+    kept = [keys_module.CurveKeys(path, 0, "Toonbeat", "CONSTANT", [k.co.x for k in curve.keyframe_points],
+                                  [k.co.y for k in curve.keyframe_points])
+            for path in ("blend_alpha", "speed_frame_number")
+            if (curve := compat.fcurves_of(scene).find(dance.path_from_id(path))) is not None]
+    keys_module.bake_target(dance, scene, kept + old)  # what a bake before the bounce moved to the frames wrote
+    old_y = compat.fcurves_of(scene).find(dance.transform.path_from_id("scale_y"))
+    old_y.keyframe_points[1].co.y = 1.7  # the artist changed one of them
+
+    rebake()
+
+    assert compat.fcurves_of(scene).find(dance.transform.path_from_id("scale_x")) is None
+    left = compat.fcurves_of(scene).find(dance.transform.path_from_id("scale_y"))
+    assert [round(k.co.y, 3) for k in left.keyframe_points] == [1.7]
