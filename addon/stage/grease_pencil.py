@@ -35,6 +35,7 @@ Everything that differs between the two kinds of Grease Pencil is in
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import bpy
@@ -93,10 +94,15 @@ def library_keys(pose: PoseImage) -> list[str]:
     return [f"{pose.slot}:{index}" for index in range(pose.clip.frame_count)]
 
 
+def drawing_paths(pose: PoseImage) -> list[Path]:
+    """The image files of a pose's drawings, in ``library_keys`` order: its loop's frames, or its still."""
+    return pose.clip.frame_paths() if pose.clip else [pose.path]
+
+
 def trace_poses(poses: Sequence[PoseImage]) -> list[list[Tracing]]:
     """Every drawing of each pose traced into shapes (about 0.4 s for a 768 px drawing, once: see
     ``grease_pencil_tracing``), in ``library_keys`` order."""
-    return [[traced(path) for path in (pose.clip.frame_paths() if pose.clip else [pose.path])] for pose in poses]
+    return [[traced(path) for path in drawing_paths(pose)] for pose in poses]
 
 
 def draw_character(root: Any, collection: Any, character: Character, poses: Sequence[PoseImage],

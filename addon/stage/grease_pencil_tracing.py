@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..core.files import write_json_atomically
@@ -22,10 +23,20 @@ from .images import read_pixels
 CACHE_FOLDER = "traced"
 
 
+def saved_tracing(path: Path) -> Path:
+    """Where the tracing of the image at ``path`` is kept: named by the image's content and the tracing version."""
+    digest = hashlib.sha256(path.read_bytes() + f"tracing {TRACING_VERSION}".encode()).hexdigest()
+    return user_data_folder(CACHE_FOLDER) / f"{digest[:32]}.json"
+
+
+def untraced(paths: Iterable[Path]) -> list[Path]:
+    """The images among ``paths`` without a saved tracing yet: what importing them will trace."""
+    return [path for path in paths if not saved_tracing(path).is_file()]
+
+
 def traced(path: Path) -> Tracing:
     """The shapes of the image at ``path``: read from the saved tracing of its content, else traced and saved."""
-    digest = hashlib.sha256(path.read_bytes() + f"tracing {TRACING_VERSION}".encode()).hexdigest()
-    saved = user_data_folder(CACHE_FOLDER) / f"{digest[:32]}.json"
+    saved = saved_tracing(path)
     if saved.is_file():
         try:
             return tracing_from_dict(json.loads(saved.read_text(encoding="utf-8")))

@@ -339,3 +339,12 @@ def test_rebaking_keeps_a_loops_drawing_keyframe_the_artist_moved(dancing):
     assert after[moved_to] == hit
     assert beat not in after, "the keyframe moved away from the beat stays away"
     assert count.kept >= 1
+
+
+def test_untraced_names_the_drawings_an_import_would_still_trace(dancing, tmp_path):
+    _, tb, _, _, _ = dancing
+    tracing = tb.module("stage.grease_pencil_tracing")
+    assert tracing.untraced(sorted((tmp_path / "dancer" / "dance" / "frames").glob("*.png"))) == []
+    other = clip_character_folder(tmp_path / "other", {"dance": (4, 2, (0, 2))}, size=(90, 150))
+    new = sorted((other / "dance" / "frames").glob("*.png"))
+    assert tracing.untraced(new) == new
