@@ -24,6 +24,7 @@ Prints markdown and writes it to ``--out``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -46,6 +47,8 @@ OCTAVE_FACTORS = (1 / 3, 1 / 2, 1.0, 2.0, 3.0)
 """Acc2 accepts a tempo within ``TEMPO_TOLERANCE`` of any of these multiples of the true one."""
 SECTION_WINDOW = 3.0
 REALSET = Path(os.environ.get("TOONBEAT_REALSET", Path.home() / ".cache" / "toonbeat" / "realset"))
+MADMOM_CACHE = Path(os.environ.get("TOONBEAT_MADMOM_CACHE", Path.home() / ".cache" / "toonbeat" / "madmom-results"))
+"""madmom's results per file (name and hash), so a rerun of the benchmark reads them back."""
 MADMOM_INSTALL = (["numpy<2", "cython", "setuptools", "wheel"], ["--no-build-isolation", "madmom==0.16.1"])
 
 
@@ -119,18 +122,41 @@ def score_librosa(result: Result) -> None:
 
 
 def score_madmom(results: list[Result], python: str) -> None:
-    """madmom's DBN trackers on every track, in one process of the ``python`` that has madmom."""
-    runner = Path(__file__).with_name("madmom_runner.py")
-    output = subprocess.run(
-        [python, str(runner), *(str(r.path) for r in results)], check=True, capture_output=True, text=True
-    ).stdout
-    found = {line["path"]: line for line in map(json.loads, output.splitlines())}
+    """madmom's DBN trackers on every track, read back from ``MADMOM_CACHE`` or run in one ``python`` process."""
+    found = madmom_results([r.path for r in results], python)
     for result in results:
-        line = found[str(result.path)]
+        line = found[result.path]
         result.seconds["madmom"] = line["seconds"]
         intervals = np.diff(line["beats"])
         tempo = 60.0 / float(np.median(intervals)) if len(intervals) else 0.0
         result.scores.update(_beat_scores("madmom ", result.truth, line["beats"], line["downbeats"], tempo))
+
+
+def madmom_results(paths: list[Path], python: str) -> dict[Path, dict]:
+    """madmom's beats and downbeats for each of ``paths``, cached in ``MADMOM_CACHE`` by name and file hash.
+
+    madmom takes about 9 s per minute of audio, so each file is run once: the
+    runner's JSON line is kept under ``<stem>-<sha256 prefix>.json`` and read
+    back while the file is unchanged (the ``seconds`` it took are kept too).
+    """
+    cached = {path: MADMOM_CACHE / f"{path.stem}-{_file_hash(path)[:16]}.json" for path in paths}
+    missing = [path for path, entry in cached.items() if not entry.exists()]
+    if missing:
+        runner = Path(__file__).with_name("madmom_runner.py")
+        process = subprocess.Popen([python, str(runner), *map(str, missing)], stdout=subprocess.PIPE, text=True)
+        assert process.stdout is not None
+        MADMOM_CACHE.mkdir(parents=True, exist_ok=True)
+        for text in process.stdout:
+            line = json.loads(text)
+            cached[Path(line["path"])].write_text(text, encoding="utf-8")
+        if process.wait():
+            raise subprocess.CalledProcessError(process.returncode, process.args)
+    return {path: json.loads(entry.read_text(encoding="utf-8")) for path, entry in cached.items()}
+
+
+def _file_hash(path: Path) -> str:
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def madmom_python(venv: Path) -> str:
