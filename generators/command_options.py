@@ -8,6 +8,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -18,14 +19,28 @@ from .library.command import add_keep_argument
 from .parameters import add_arguments
 
 
-def add_generator_options(parser: argparse.ArgumentParser, params: type[BaseModel], *, output: str,
+def add_generator_options(parser: argparse.ArgumentParser, params: type[BaseModel], *, output: str | None,
                           output_help: str, overwrites: str, kept: str) -> None:
-    """``-o/--output`` (default ``output``), one option per field of ``params``, ``--overwrite`` for
-    ``overwrites`` and ``--library`` keeping ``kept``."""
-    parser.add_argument("-o", "--output", default=output, help=f"{output_help} (default: %(default)s)")
+    """``-o/--output`` (default ``output``; with ``None`` the command names it, as ``output_help`` says), one
+    option per field of ``params``, ``--overwrite`` for ``overwrites`` and ``--library`` keeping ``kept``."""
+    default_help = " (default: %(default)s)" if output is not None else ""
+    parser.add_argument("-o", "--output", default=output, help=f"{output_help}{default_help}")
     add_arguments(parser, params)
     add_overwrite_argument(parser, overwrites)
     add_keep_argument(parser, kept)
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    """Progress counted in steps, as the video backends report it."""
+
+    step: int
+    steps: int
+
+    @property
+    def fraction(self) -> float:
+        """The share of the steps done."""
+        return self.step / self.steps if self.steps else 1.0
 
 
 class ProgressLine:
@@ -44,3 +59,7 @@ class ProgressLine:
             return
         self._shown_at = now
         print(f"\r{self._describe(progress)}   ", end="", file=sys.stderr, flush=True)
+
+    def steps(self, step: int, steps: int) -> None:
+        """Show progress reported as ``step`` of ``steps`` (a ``StepProgress``)."""
+        self(StepProgress(step, steps))

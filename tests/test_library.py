@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from addon.core import asset_catalogs, library
+from addon.core.backgrounds import background_clip, read_backgrounds
 from addon.core.character_sheet import read_character
 from addon.core.library import LibraryError
 from generators import cli
@@ -128,6 +130,30 @@ def test_a_character_keeps_its_poses_as_tags_and_its_sheet_origin(tmp_path: Path
     assert {"character", "idle", "dance", "headbang", "walk", "industrial"} <= set(entry.tags)
     assert entry.origin == {"prompt": "a robot", "seed": 7, "model": "tiny-sd"}
     assert entry.preview == "idle.png" and (entry.folder / "character.json").is_file()
+
+
+def test_a_clip_of_jpeg_frames_is_previewed_by_its_first_hit_and_a_broken_clip_is_refused(tmp_path: Path,
+                                                                                           tmp_in: Path) -> None:
+    from PIL import Image
+
+    from addon.core.clip import Clip, read_clip, write_clip
+
+    folder = tmp_in / "strobes"
+    (folder / "frames").mkdir(parents=True)
+    for index in range(4):
+        Image.new("RGB", (16, 9), (60 * index, 0, 0)).save(folder / "frames" / f"{index:03d}.jpg")
+    write_clip(Clip(folder, "background", "strobes", 24.0, 4, "frames/{index:03d}.jpg", None, True, 2, (2,), (16, 9),
+                    "procedural", seed=5))
+    entry, _ = library.add(tmp_path / "lib", "clip", folder)
+    assert entry.preview == "frames/002.jpg" and read_clip(entry.folder).frame_count == 4
+    assert {"clip", "background", "strobes", "procedural"} <= set(entry.tags) and entry.origin["seed"] == 5
+    backgrounds = background_folder(tmp_in / "bg")
+    shutil.copytree(folder, backgrounds / "drop")  # drop.png's loop, as the procedural venues write them
+    copied, _ = library.add(tmp_path / "lib", "backgrounds", backgrounds)
+    assert background_clip(read_backgrounds(copied.folder)["drop"]).frame_count == 4  # frames came along
+    (folder / "frames" / "003.jpg").unlink()
+    with pytest.raises(LibraryError, match=r"missing frames/003\.jpg"):
+        library.add(tmp_path / "lib", "clip", folder)
 
 
 def test_a_musicgen_song_records_the_weights_licence(tmp_path: Path, song) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from addon.core.overwrite import png_is_toonbeat
 from generators.errors import CancelledError, ToonbeatError
 from generators.video import command
 from generators.video.backends import VideoModelSpec, VideoRequest, load_video_backend
@@ -87,6 +88,7 @@ def test_a_dance_clip_is_a_keyed_clip_folder_with_its_hits_known(posed, tmp_path
     assert document["prompt"] == "cartoon robot dj dancing" and document["size"] == [32, 48]
     images = [Image.open(folder / "frames" / f"{i:04d}.png") for i in range(8)]
     assert {image.mode for image in images} == {"RGBA"} and {image.size for image in images} == {(32, 48)}
+    assert all(png_is_toonbeat(path) for path in (folder / "frames").iterdir())
     make_clip(posed, request, folder)  # re-running replaces the clip it made
     assert sorted(p.name for p in folder.iterdir()) == ["clip.json", "frames"]
     assert len(list((folder / "frames").iterdir())) == 8

@@ -2,12 +2,14 @@
 
 import argparse
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
 from addon.core.clip import FRAMES_PATTERN, Clip
+from addon.core.overwrite import OverwriteError, png_is_toonbeat
 from generators.errors import ToonbeatError
 from generators.video import command
 from generators.video.clips import write_clip_folder
@@ -78,3 +80,31 @@ def test_the_retime_command_writes_a_clip_with_its_hits_moved(tmp_path, capsys):
     assert Image.open(tmp_path / "slow" / "frames" / "0007.png").mode == "RGBA"
     assert json.loads((tmp_path / "sway" / "clip.json").read_text())["frame_count"] == 4
     assert "4 -> 8 frames" in capsys.readouterr().out
+
+
+def test_retime_never_writes_over_its_own_clip_nor_a_hand_made_one_without_overwrite(tmp_path):
+    frames = [np.dstack([disc_at(x), np.full((64, 64), 255, np.uint8)]) for x in (16, 28, 40, 28)]
+    write_clip_folder(Clip(tmp_path / "sway", "character", "sway", 24.0, 4, FRAMES_PATTERN, None, True, 2, (0, 2),
+                           (64, 64), "procedural"), frames)
+    hand_made = tmp_path / "mine"
+    write_clip_folder(Clip(hand_made, "character", "mine", 24.0, 4, FRAMES_PATTERN, None, True, 2, (0, 2),
+                           (64, 64), "import"), frames)
+    Image.fromarray(frames[0]).save(hand_made / "frames" / "0000.png")  # redrawn outside Toonbeat: no mark
+    before = (hand_made / "frames" / "0000.png").read_bytes()
+    parser = argparse.ArgumentParser()
+    command.add_parser(parser.add_subparsers())
+
+    def retime_into(folder: Path, *flags: str) -> int:
+        args = parser.parse_args(["video", "retime", str(tmp_path / "sway"), "--frames", "8", "-o", str(folder),
+                                  *flags])
+        return args.run(args)
+
+    with pytest.raises(OverwriteError, match="is the clip this command reads"):
+        retime_into(tmp_path / "sway", "--overwrite")
+    assert json.loads((tmp_path / "sway" / "clip.json").read_text())["frame_count"] == 4
+    with pytest.raises(OverwriteError, match=r"0000\.png: exists and was not made by Toonbeat; pass --overwrite"):
+        retime_into(hand_made)
+    assert (hand_made / "frames" / "0000.png").read_bytes() == before
+    assert retime_into(hand_made, "--overwrite") == 0
+    assert len(list((hand_made / "frames").iterdir())) == 8
+    assert all(png_is_toonbeat(path) for path in (hand_made / "frames").iterdir())

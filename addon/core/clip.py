@@ -44,6 +44,8 @@ from .retime import CycleTiming
 
 CLIP_FILE = "clip.json"
 VERSION = 1
+FORMAT = "toonbeat.clip"
+"""The ``format`` of a ``clip.json`` Toonbeat wrote: its mark (``core.overwrite``); hand-written ones leave it out."""
 SCHEMA_PATH = Path(__file__).with_name("clip.schema.json")
 FRAMES_PATTERN = "frames/{index:04d}.png"
 
@@ -191,7 +193,7 @@ def _check_hits(clip: Clip, source: Path) -> None:
 
 def to_dict(clip: Clip) -> dict[str, Any]:
     """The ``clip.json`` document of ``clip``."""
-    return {"version": VERSION, "kind": clip.kind, "name": clip.name, "fps": clip.fps,
+    return {"format": FORMAT, "version": VERSION, "kind": clip.kind, "name": clip.name, "fps": clip.fps,
             "frame_count": clip.frame_count, "frames": clip.frames, "movie": clip.movie, "loops": clip.loops,
             "beats_per_cycle": clip.beats_per_cycle, "hit_frames": list(clip.hit_frames), "size": list(clip.size),
             "source": clip.source, "prompt": clip.prompt, "seed": clip.seed, "model": clip.model}

@@ -32,6 +32,7 @@ from typing import Any
 from . import asset_catalogs, beatfile
 from .backgrounds import read_backgrounds
 from .character_sheet import read_character, write_sheet
+from .clip import ClipError, read_clip
 from .files import file_sha256, write_json_atomically
 from .json_files import read_json_object
 
@@ -46,7 +47,7 @@ KINDS = {
     "clip": ("clips", "Clips"),
     "preset": ("presets", "Presets"),
 }
-_COPIED_SUFFIXES = {".png", ".json", ".wav", ".flac", ".ogg", ".mp3", ".mp4", ".webm", ".mov", ".mkv"}
+_COPIED_SUFFIXES = {".png", ".jpg", ".jpeg", ".json", ".wav", ".flac", ".ogg", ".mp3", ".mp4", ".webm", ".mov", ".mkv"}
 _MUSICGEN_LICENCE = "CC-BY-NC-4.0 (MusicGen weights: non-commercial)"
 _NAME = re.compile(r"[^a-z0-9]+")
 _VERSION_FOLDER = re.compile(r"^v(\d{3,})$")
@@ -324,16 +325,15 @@ def _describe_backgrounds(folder: Path) -> _Described:
 
 
 def _describe_clip(folder: Path) -> _Described:
-    sheet_path = folder / "clip.json"
-    if not sheet_path.is_file():
-        raise LibraryError(f"{folder}: not a clip (no clip.json)")
-    sheet = read_json_object(sheet_path, "clip sheet", LibraryError)
-    files = _folder_files(folder)
-    frames = sorted(name for name in files if name.endswith(".png"))
-    origin = {key: sheet[key] for key in ("prompt", "model", "seed", "source") if sheet.get(key) is not None}
-    tags = ("clip", str(sheet.get("kind", "")), str(sheet.get("name", "")), str(sheet.get("source", "")))
-    return _Described(name=str(sheet.get("name") or folder.name), files=files, main="", title=folder.name,
-                      tags=tuple(t for t in tags if t), preview=frames[0] if frames else None, origin=origin)
+    try:
+        clip = read_clip(folder)
+    except ClipError as error:
+        raise LibraryError(str(error)) from error
+    origin = {key: value for key in ("prompt", "model", "seed", "source") if (value := getattr(clip, key)) is not None}
+    tags = ("clip", clip.kind, clip.name, clip.source)
+    preview = clip.frame_path(clip.first_hit).relative_to(clip.folder).as_posix() if clip.frames else None
+    return _Described(name=clip.name, files=_folder_files(folder), main="", title=folder.name,
+                      tags=tags, preview=preview, origin=origin)
 
 
 def _describe_preset(path: Path) -> _Described:

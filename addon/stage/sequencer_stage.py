@@ -25,7 +25,7 @@ from typing import Any
 import bpy
 
 from .. import compat
-from ..core.backgrounds import background_clip, background_for, shared_timing
+from ..core.backgrounds import shared_timing
 from ..core.beatfile import Section
 from ..core.character_sheet import Character
 from ..core.choreography import CAMERA, LIGHT, CastMember, Plan
@@ -36,6 +36,7 @@ from ..core.stage_layout import Figure, Placement, place_figures
 from ..core.timing import frame_count, frame_rate, seconds_to_frame
 from ..sync.bake import Binding
 from ..sync.keys import BakeCount
+from . import background_strips
 from .images import PoseImage, keying_enabled, prepare_poses
 from .roles import details, is_toonbeat, mark, role_of, with_role
 
@@ -79,46 +80,6 @@ def song_strip_frames(scene: bpy.types.Scene) -> int:
 def scene_rate(scene: bpy.types.Scene) -> float:
     """The scene's exact frames per second."""
     return frame_rate(scene.render.fps, scene.render.fps_base)
-
-
-def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections: Sequence[Section],
-                       frames: int) -> list[Any]:
-    """One background strip per section (or one for the whole song), replacing Toonbeat's previous ones."""
-    collection = compat.strips(scene)
-    for old in list(with_role(collection, "background")):
-        collection.remove(old)
-    channel = stage_channel(scene) + 1
-    made = []
-    for index, (label, start, end) in enumerate(section_spans(scene, sections, frames)):
-        path = background_for(label, images)
-        clip = background_clip(path)
-        if clip is None:
-            strip = collection.new_image(f"Toonbeat {label} {index + 1}", str(path), channel, start)
-            strip.frame_final_duration = end - start
-            fill_frame(scene, strip, read_png_info(path).width, read_png_info(path).height)
-        else:
-            strip = _background_loop(scene, f"Toonbeat {label} {index + 1}", clip, channel, start, end - start)
-        mark_unselected(strip, "background", label=label, index=index, clip=str(clip.folder) if clip else "")
-        made.append(strip)
-    return made
-
-
-def _background_loop(scene: bpy.types.Scene, name: str, clip: Clip, channel: int, start: int, duration: int) -> Any:
-    """A section's background loop: a meta strip holding the clip's frames under a Speed strip (role ``loop``)
-    whose frame number the bake keys, as a character's animated pose."""
-    meta = compat.strips(scene).new_meta(name, channel, start)
-    inner = compat.meta_strips(meta)
-    paths = clip.cycle_frame_paths()
-    source = inner.new_image(f"{name} frames", str(paths[0]), 1, start)
-    show_frames(source, paths)
-    source.frame_final_duration = duration
-    loop = compat.new_effect_strip(scene, f"{name} loop", "SPEED", 2, start, 1, into=inner, input1=source)
-    loop.speed_control = "FRAME_NUMBER"
-    fill_frame(scene, source, *clip.size)  # on the frames, as a pose's placement (see _image_strip)
-    mark_unselected(source, "frames")
-    mark_unselected(loop, "loop")
-    meta.frame_final_duration = duration
-    return meta
 
 
 def section_spans(scene: bpy.types.Scene, sections: Sequence[Section], frames: int) -> list[tuple[str, int, int]]:
@@ -385,40 +346,35 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
             for axis in ("scale_x", "scale_y"):
                 found.append(Binding(_image_strip(strip), scene, f"transform.{axis}", 0, name, axis, _times(base),
                                      base))
-            clip = _clip_of(strip)
+            clip = clip_of(strip)
             if clip is not None:
                 found.append(Binding(strip, scene, "speed_frame_number", 0, name, "cycle",
-                                     _clip_frame(clip), 0.0))
-    for background in with_role(compat.strips(scene), "background"):
-        found.append(Binding(background, scene, "color_multiply", 0, LIGHT, "pulse", _same, 1.0))
-        clip = _clip_of(background)
-        if clip is not None:
-            loop = next(with_role(compat.meta_strips(background), "loop"))
-            found.append(Binding(loop, scene, "speed_frame_number", 0, LIGHT, "cycle", _clip_frame(clip), 0.0))
+                                     clip_frame(clip), 0.0))
+    found.extend(background_strips.background_bindings(scene))
     camera = next(with_role(compat.strips(scene), "camera"), None)
     if camera is not None:
         for axis in ("offset_x", "offset_y"):
             found.append(Binding(camera, scene, f"transform.{axis}", 0, CAMERA, axis,
                                  _times(frame_height), 0.0))
         for axis in ("scale_x", "scale_y"):
-            found.append(Binding(camera, scene, f"transform.{axis}", 0, CAMERA, "zoom", _same, 1.0))
+            found.append(Binding(camera, scene, f"transform.{axis}", 0, CAMERA, "zoom", unchanged, 1.0))
         found.append(Binding(camera, scene, "mute", 0, CAMERA, "moving", _is_still, 1.0))
     flash = next(with_role(compat.strips(scene), "flash"), None)
     if flash is not None:
-        found.append(Binding(flash, scene, "blend_alpha", 0, LIGHT, "flash", _same, 0.0))
+        found.append(Binding(flash, scene, "blend_alpha", 0, LIGHT, "flash", unchanged, 0.0))
         found.append(Binding(flash, scene, "mute", 0, LIGHT, "flash", _is_dark, 1.0, interpolation="CONSTANT"))
         for index, target in enumerate(("color_r", "color_g", "color_b")):
-            found.append(Binding(flash, scene, "color", index, LIGHT, target, _same, 1.0))
+            found.append(Binding(flash, scene, "color", index, LIGHT, target, unchanged, 1.0))
     return found
 
 
-def _clip_of(strip: Any) -> Clip | None:
+def clip_of(strip: Any) -> Clip | None:
     """The clip an animated pose strip plays, read again from its folder; ``None`` for a still."""
     folder = details(strip).get("clip")
     return read_clip(folder) if folder else None
 
 
-def _clip_frame(clip: Clip) -> Callable[[float], float]:
+def clip_frame(clip: Clip) -> Callable[[float], float]:
     """Cycle phase to the Speed strip's frame number (which shows the frame it rounds down to)."""
     last = clip.frame_count - 1e-3
     return lambda phase: min(clip.frame_at_phase(phase), last)
@@ -432,7 +388,8 @@ def _times(factor: float) -> Callable[[float], float]:
     return lambda value: value * factor
 
 
-def _same(value: float) -> float:
+def unchanged(value: float) -> float:
+    """The track's value as the property's."""
     return value
 
 
@@ -446,6 +403,13 @@ def _is_dark(flash: float) -> float:
     return 1.0 if flash <= 1e-4 else 0.0
 
 
+def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections: Sequence[Section],
+                       frames: int) -> list[Any]:
+    """One background strip per section (or one for the whole song), replacing Toonbeat's previous ones
+    (``background_strips``)."""
+    return background_strips.layout_backgrounds(scene, images, sections, frames)
+
+
 def bake_frames(_scene: bpy.types.Scene, _plan: Plan, _rate: float) -> BakeCount:
     """Nothing: every key of the sequencer stage is an F-Curve key (see ``bindings``)."""
     return BakeCount()
@@ -453,7 +417,7 @@ def bake_frames(_scene: bpy.types.Scene, _plan: Plan, _rate: float) -> BakeCount
 
 def backdrop(scene: bpy.types.Scene) -> CycleTiming | None:
     """The cycle the background loops share, or ``None`` when the backgrounds are stills."""
-    return shared_timing(_clip_of(strip) for strip in with_role(compat.strips(scene), "background"))
+    return shared_timing(clip_of(strip) for strip in with_role(compat.strips(scene), "background"))
 
 
 def cast(scene: bpy.types.Scene) -> list[CastMember]:
@@ -461,7 +425,7 @@ def cast(scene: bpy.types.Scene) -> list[CastMember]:
     members = []
     for meta in sorted(with_role(compat.strips(scene), "character"), key=lambda m: m.channel):
         poses = sorted(with_role(compat.meta_strips(meta), "pose"), key=lambda s: details(s)["index"])
-        clips = [_clip_of(strip) for strip in poses]
+        clips = [clip_of(strip) for strip in poses]
         members.append(CastMember(details(meta)["name"], tuple(details(s)["slot"] for s in poses),
                                   tuple(clip.timing if clip else CycleTiming() for clip in clips)))
     return members

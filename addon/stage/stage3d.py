@@ -56,7 +56,7 @@ from ..sync.keys import BakeCount, CurveKeys, bake_target
 from . import grease_pencil, planes, sequencer_stage
 from .images import PoseImage, keying_enabled, prepare_poses
 from .roles import details, is_toonbeat, mark, role_of, with_role
-from .sequencer_stage import _clip_frame as sequencer_clip_frame
+from .sequencer_stage import clip_frame as sequencer_clip_frame
 from .sequencer_stage import frame_size
 
 STAGE_PROPERTY = "toonbeat_stage"

@@ -14,11 +14,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from addon.core.cli_args import add_overwrite_argument
 from addon.core.clip import Clip, ClipError, read_clip
 
+from ..command_options import ProgressLine, add_generator_options
 from ..errors import ToonbeatError
-from ..library.command import add_keep_argument, keep
-from ..parameters import add_arguments, from_arguments
+from ..library.command import keep
+from ..parameters import from_arguments
 from .params import ClipParams
 from .retime import INTERPOLATORS
 
@@ -36,9 +38,8 @@ def add_parser(subparsers: Any) -> None:
     clip = actions.add_parser("clip", help="generate a clip (needs the gen extra)",
                               description="Generate a clip. With --move and an OpenPose --controlnet the character "
                                           "dances that cycle, its hits on the cycle's beats.")
-    clip.add_argument("-o", "--output", help="clip folder to write (default: out/clips/<name>)")
-    add_arguments(clip, ClipParams)
-    add_keep_argument(clip, "the clip")
+    add_generator_options(clip, ClipParams, output=None, output_help="clip folder to write (default: out/clips/<name>)",
+                          overwrites="a clip file in the output", kept="the clip")
     clip.set_defaults(run=run_clip)
 
     retime = actions.add_parser("retime", help="give a clip another frame count with in-between frames",
@@ -49,6 +50,7 @@ def add_parser(subparsers: Any) -> None:
     retime.add_argument("--frames", type=int, required=True, help="frames in the retimed clip")
     retime.add_argument("--interpolator", choices=INTERPOLATORS, default="auto",
                         help="dis = OpenCV DIS optical flow, ffmpeg = minterpolate (default: %(default)s)")
+    add_overwrite_argument(retime, "a clip file in the output")
     retime.set_defaults(run=run_retime)
 
 
@@ -58,12 +60,10 @@ def run_clip(args: argparse.Namespace) -> int:
 
     params = from_arguments(ClipParams, args)
     name = params.clip_name
-
-    def show(step: int, steps: int) -> None:
-        print(f"\rvideo: {name} step {step}/{steps}   ", end="", file=sys.stderr, flush=True)
-
+    line = ProgressLine(lambda progress: f"video: {name} step {progress.step}/{progress.steps}")
     clip = generate_clip(params, Path(args.output or Path("out/clips") / name), load_backend=load_video_backend,
-                         reference=Path(params.reference) if params.reference else None, on_step=show)
+                         reference=Path(params.reference) if params.reference else None, on_step=line.steps,
+                         overwrite=args.overwrite)
     print(file=sys.stderr)
     print(f"wrote {clip.folder} ({clip.frame_count} frames, hits at frames {list(clip.hit_frames)})")
     keep(args, "clip", clip.folder)
@@ -72,8 +72,9 @@ def run_clip(args: argparse.Namespace) -> int:
 
 def generate_clip(params: ClipParams, folder: Path, *, load_backend: Callable[[VideoModelSpec], VideoBackend],
                   reference: Path | None = None, on_step: Callable[[int, int], None] | None = None,
-                  cancel: threading.Event | None = None) -> Clip:
-    """Make the clip ``params`` describe in ``folder``; ``reference`` is the local reference image."""
+                  cancel: threading.Event | None = None, overwrite: bool = False) -> Clip:
+    """Make the clip ``params`` describe in ``folder``; ``reference`` is the local reference image;
+    ``overwrite`` allows replacing clip files Toonbeat did not make."""
     from ..art.presets import load_character, load_style
     from .backends import VideoRequest
     from .clips import ClipRequest, make_clip
@@ -100,17 +101,17 @@ def generate_clip(params: ClipParams, folder: Path, *, load_backend: Callable[[V
                           design=preset.name, fps=params.fps, beats_per_cycle=params.beats_per_cycle,
                           cutout=(params.remove_background, params.key_tolerance))
     backend = load_backend(params.model_spec())
-    return make_clip(backend, request, folder, on_step=on_step, cancel=cancel)
+    return make_clip(backend, request, folder, on_step=on_step, cancel=cancel, overwrite=overwrite)
 
 
 def run_retime(args: argparse.Namespace) -> int:
     """Read the clip, retime its frames and write the copy."""
     import numpy as np
-    from PIL import Image
 
     from addon.core.clip import FRAMES_PATTERN
 
-    from .clips import write_clip_folder
+    from ..images import open_image
+    from .clips import check_replaceable, write_clip_folder
     from .retime import retime
 
     try:
@@ -119,12 +120,14 @@ def run_retime(args: argparse.Namespace) -> int:
         raise ToonbeatError(str(error)) from error
     if source.frames is None:
         raise ToonbeatError(f"{source.folder}: a movie clip cannot be retimed here; give a clip of frames")
+    target = Path(args.output)
+    check_replaceable(target, overwrite=args.overwrite, source=source.folder)
     count = source.frame_count
-    frames = [np.asarray(Image.open(path)) for path in source.frame_paths()]
+    frames = [np.asarray(open_image(path)) for path in source.frame_paths()]
     retimed = retime(frames, args.frames, loop=source.loops, interpolator=args.interpolator)
     scale = args.frames / count if source.loops else (args.frames - 1) / max(count - 1, 1)
     hits = tuple(sorted({round(hit * scale) % args.frames for hit in source.hit_frames}))
-    write_clip_folder(replace(source, folder=Path(args.output), frames=FRAMES_PATTERN, frame_count=args.frames,
-                              hit_frames=hits), retimed)
+    write_clip_folder(replace(source, folder=target, frames=FRAMES_PATTERN, frame_count=args.frames,
+                              hit_frames=hits), retimed, overwrite=args.overwrite)
     print(f"wrote {args.output} ({count} -> {args.frames} frames)")
     return 0
