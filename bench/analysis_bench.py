@@ -11,7 +11,8 @@ boundary F-measure (3 s window; the song's start and end are not counted),
 drops found within one bar and false drops. Beside them: librosa's stock
 ``beat_track`` and, with ``--madmom-venv``, madmom's DBN beat and downbeat
 trackers in their own environment (made there when missing; see
-``bench/madmom_runner.py``). Track sets: the real-music development set's
+``bench/madmom_runner.py``; each file's result is cached in ``MADMOM_CACHE`` by its hash,
+so a rerun reads it back; ``--madmom-on`` names the sets madmom runs on). Track sets: the real-music development set's
 ``train`` and ``test`` splits (``$TOONBEAT_REALSET/manifest.json``, default
 ``~/.cache/toonbeat/realset``; built by ``python -m bench.realset.build``),
 the named synthetic cases of issue 3, and randomized held-out synthetic tracks
@@ -381,6 +382,13 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("bench/analysis_results.md"), help="markdown file to write")
     parser.add_argument("--no-librosa", action="store_true", help="skip librosa's beat_track")
     parser.add_argument("--madmom-venv", type=Path, metavar="DIR", help="madmom's environment (made when missing)")
+    parser.add_argument(
+        "--madmom-on",
+        nargs="+",
+        choices=("train", "test", "synthetic"),
+        default=["train", "test", "synthetic"],
+        help="the track sets madmom runs on (with --madmom-venv; its cached results are read back)",
+    )
     parser.add_argument("--only", default="", help="score only the tracks whose name contains this text")
     parser.add_argument("--holdout", type=int, default=12, help="number of randomized held-out tracks (0: none)")
     parser.add_argument("--holdout-seed", type=int, default=2000, help="seed of the held-out set")
@@ -400,7 +408,7 @@ def main() -> int:
         for split in ("train", "test"):
             results = [r for r in real_songs(split) if args.only in r.name]
             if results:
-                score_all(results, args, madmom, sections=False)
+                score_all(results, args, madmom if split in args.madmom_on else None, sections=False)
                 minutes = sum(r.minutes for r in results)
                 report += [f"### Real music, `{split}` split ({len(results)} songs, {minutes:.0f} min)", ""]
                 report += [real_table(results), ""]
@@ -412,7 +420,7 @@ def main() -> int:
         for title, candidates in sets:
             results = [render(t, folder) for t in candidates if args.only in t.name]
             if results:
-                score_all(results, args, madmom, sections=True)
+                score_all(results, args, madmom if "synthetic" in args.madmom_on else None, sections=True)
                 report += [f"### {title}", "", markdown_table(results), ""]
                 everything += results
         load = os.getloadavg()[0]
