@@ -122,10 +122,15 @@ def score_librosa(result: Result) -> None:
     result.scores.update(_beat_scores("librosa ", result.truth, beats, None, float(np.atleast_1d(tempo)[0])))
 
 
-def score_madmom(results: list[Result], python: str) -> None:
-    """madmom's DBN trackers on every track, read back from ``MADMOM_CACHE`` or run in one ``python`` process."""
-    found = madmom_results([r.path for r in results], python)
+def score_madmom(results: list[Result], python: str, *, run_missing: bool = True) -> None:
+    """madmom's DBN trackers on every track, read back from ``MADMOM_CACHE`` or run in one ``python`` process.
+
+    Without ``run_missing`` only the tracks with a cached result get madmom's scores.
+    """
+    found = madmom_results([r.path for r in results], python, run_missing=run_missing)
     for result in results:
+        if result.path not in found:
+            continue
         line = found[result.path]
         result.seconds["madmom"] = line["seconds"]
         intervals = np.diff(line["beats"])
@@ -133,16 +138,17 @@ def score_madmom(results: list[Result], python: str) -> None:
         result.scores.update(_beat_scores("madmom ", result.truth, line["beats"], line["downbeats"], tempo))
 
 
-def madmom_results(paths: list[Path], python: str) -> dict[Path, dict]:
+def madmom_results(paths: list[Path], python: str, *, run_missing: bool = True) -> dict[Path, dict]:
     """madmom's beats and downbeats for each of ``paths``, cached in ``MADMOM_CACHE`` by name and file hash.
 
     madmom takes about 9 s per minute of audio, so each file is run once: the
     runner's JSON line is kept under ``<stem>-<sha256 prefix>.json`` and read
     back while the file is unchanged (the ``seconds`` it took are kept too).
+    Without ``run_missing`` the files not cached yet are left out.
     """
     cached = {path: MADMOM_CACHE / f"{path.stem}-{_file_hash(path)[:16]}.json" for path in paths}
     missing = [path for path, entry in cached.items() if not entry.exists()]
-    if missing:
+    if missing and run_missing:
         runner = Path(__file__).with_name("madmom_runner.py")
         process = subprocess.Popen([python, str(runner), *map(str, missing)], stdout=subprocess.PIPE, text=True)
         assert process.stdout is not None
@@ -152,7 +158,7 @@ def madmom_results(paths: list[Path], python: str) -> dict[Path, dict]:
             cached[Path(line["path"])].write_text(text, encoding="utf-8")
         if process.wait():
             raise subprocess.CalledProcessError(process.returncode, process.args)
-    return {path: json.loads(entry.read_text(encoding="utf-8")) for path, entry in cached.items()}
+    return {path: json.loads(entry.read_text(encoding="utf-8")) for path, entry in cached.items() if entry.exists()}
 
 
 def _file_hash(path: Path) -> str:
@@ -211,34 +217,44 @@ def _tempo_octave_ok(estimate: float, reference: float) -> bool:
 
 
 def real_table(results: list[Result]) -> str:
-    """Scores on real songs: meter, tempo, beats and downbeats of each tracker, and a mean row."""
+    """Scores on real songs: meter, tempo, beats and downbeats of each tracker, and a mean row.
+
+    A tracker without a result for a song (madmom not run on it yet) shows "n/a" there, and its mean
+    row says over how many songs it is.
+    """
     trackers = [("", "toonbeat")] + [
-        (f"{name} ", name) for name in ("librosa", "madmom") if f"{name} beat F" in results[0].scores
+        (f"{name} ", name) for name in ("librosa", "madmom") if any(f"{name} beat F" in r.scores for r in results)
     ]
     header = ["song", "style", "meter (true / found)", "tempo (true)"]
     for prefix, name in trackers:
         header += [f"{name} tempo", f"{name} beat F", f"{name} CMLt"]
-        if f"{prefix}downbeat F" in results[0].scores:
+        if any(f"{prefix}downbeat F" in r.scores for r in results):
             header.append(f"{name} downbeat F")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in results:
         s = r.scores
         row = [r.name, r.style, f"{r.truth.beats_per_bar} / {s['meter']:.0f}", f"{r.truth.tempo:.1f}"]
         for prefix, _ in trackers:
+            downbeats = any(f"{prefix}downbeat F" in other.scores for other in results)
+            if f"{prefix}tempo" not in s:
+                row += ["n/a"] * (4 if downbeats else 3)
+                continue
             mark = "" if _tempo_ok(s[f"{prefix}tempo"], r.truth.tempo) else " ✗"
             row += [f"{s[f'{prefix}tempo']:.1f}{mark}", f"{s[f'{prefix}beat F']:.3f}", f"{s[f'{prefix}CMLt']:.3f}"]
-            if f"{prefix}downbeat F" in s:
+            if downbeats:
                 row.append(f"{s[f'{prefix}downbeat F']:.3f}")
         lines.append("| " + " | ".join(row) + " |")
     meters = sum(r.scores["meter"] == r.truth.beats_per_bar for r in results)
     mean = ["**mean**", "", f"{meters}/{len(results)} right", ""]
     for prefix, _ in trackers:
-        acc1 = np.mean([_tempo_ok(r.scores[f"{prefix}tempo"], r.truth.tempo) for r in results])
-        acc2 = np.mean([_tempo_octave_ok(r.scores[f"{prefix}tempo"], r.truth.tempo) for r in results])
-        mean.append(f"Acc1 {acc1:.2f}, Acc2 {acc2:.2f}")
-        mean += [f"**{np.mean([r.scores[f'{prefix}{key}'] for r in results]):.3f}**" for key in ("beat F", "CMLt")]
-        if f"{prefix}downbeat F" in results[0].scores:
-            mean.append(f"**{np.mean([r.scores[f'{prefix}downbeat F'] for r in results]):.3f}**")
+        scored = [r for r in results if f"{prefix}tempo" in r.scores]
+        acc1 = np.mean([_tempo_ok(r.scores[f"{prefix}tempo"], r.truth.tempo) for r in scored])
+        acc2 = np.mean([_tempo_octave_ok(r.scores[f"{prefix}tempo"], r.truth.tempo) for r in scored])
+        over = "" if len(scored) == len(results) else f" ({len(scored)} songs)"
+        mean.append(f"Acc1 {acc1:.2f}, Acc2 {acc2:.2f}{over}")
+        mean += [f"**{np.mean([r.scores[f'{prefix}{key}'] for r in scored]):.3f}**" for key in ("beat F", "CMLt")]
+        if any(f"{prefix}downbeat F" in r.scores for r in results):
+            mean.append(f"**{np.mean([r.scores[f'{prefix}downbeat F'] for r in scored]):.3f}**")
     lines.append("| " + " | ".join(mean) + " |")
     return "\n".join(lines)
 
@@ -358,7 +374,7 @@ def score_all(results: list[Result], args: argparse.Namespace, madmom: str | Non
             score_librosa(result)
         print(f"  scored {result.name}", file=sys.stderr)
     if madmom:
-        score_madmom(results, madmom)
+        score_madmom(results, madmom, run_missing=not args.madmom_cached_only)
 
 
 def speed_report(folder: Path, long_minutes: float) -> list[str]:
@@ -388,6 +404,9 @@ def main() -> int:
         choices=("train", "test", "synthetic"),
         default=["train", "test", "synthetic"],
         help="the track sets madmom runs on (with --madmom-venv; its cached results are read back)",
+    )
+    parser.add_argument(
+        "--madmom-cached-only", action="store_true", help="score madmom only where its result is cached already"
     )
     parser.add_argument("--only", default="", help="score only the tracks whose name contains this text")
     parser.add_argument("--holdout", type=int, default=12, help="number of randomized held-out tracks (0: none)")
