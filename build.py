@@ -44,6 +44,8 @@ BLENDER_4_2_TESTS = "tests/blender/test_grease_pencil.py"
 WINDOW_TESTS = "tests/window"
 # The melody model's chroma needs torchaudio, which the audiocraft environment has beside transformers.
 MELODY_TESTS = "tests/test_music_melody.py"
+# Beat This! (--tracker beat-this) needs torchaudio too: its plumbing is tested there, with random weights.
+BEAT_THIS_TESTS = "tests/test_analysis_beat_this.py"
 # The CPU build of PyTorch for the tests; users with a GPU install the CUDA build themselves.
 TEST_TORCH = "torch==2.13.0"
 # audiocraft 1.3.0 pins torch 2.1 and packages without Python 3.11 wheels, so its tests get their own
@@ -54,6 +56,7 @@ AUDIOCRAFT_INSTALL = [
     ["einops", "julius", "num2words", "sentencepiece", "omegaconf", "hydra-core", "hydra_colorlog", "flashy",
      "huggingface_hub", "tqdm", "transformers", "librosa", "soundfile", "scipy", "protobuf", "av", "spacy",
      "torchmetrics", "pytest", "pillow", "jsonschema"],
+    ["--no-deps", "beat_this==1.1.0", "rotary-embedding-torch==0.9.1", "soxr"],
 ]
 # torchaudio's compiled extensions are built against CUDA and cannot load beside the CPU torch; without
 # them it imports as pure Python, which is all MusicGen needs.
@@ -100,7 +103,7 @@ def test(extra: list[str]) -> int:
         ("mypy", [str(blender_5), "-m", "mypy"], env),
         ("pytest on Blender 5.0 and the generators", [str(blender_5), "-m", "pytest", "-m", "not audiocraft",
                                                       f"--ignore={MELODY_TESTS}", f"--ignore={WINDOW_TESTS}",
-                                                      *extra], env),
+                                                      f"--ignore={BEAT_THIS_TESTS}", *extra], env),
         ("pytest on Blender 4.5", [str(blender_4), "-m", "pytest", "-m", "blender", f"--ignore={MELODY_TESTS}",
                                    *extra], {**env, "TOONBEAT_GENERATORS_PYTHON": str(blender_5)}),
         ("pytest on Blender 4.2 (Grease Pencil)", [str(blender_4_2), "-m", "pytest", BLENDER_4_2_TESTS, *extra], env),
@@ -108,6 +111,7 @@ def test(extra: list[str]) -> int:
                                     "tests/test_music_audiocraft.py", *extra], env),
         ("pytest: MusicGen melody through transformers", [str(audiocraft), "-m", "pytest", MELODY_TESTS, *extra],
          env),
+        ("pytest: Beat This! plumbing", [str(audiocraft), "-m", "pytest", BEAT_THIS_TESTS, *extra], env),
         ("window test: Blender 4.3 in Xvfb", [str(blender_5), "-m", "pytest", WINDOW_TESTS, *extra], window_env),
     ]
     failed = []

@@ -27,6 +27,8 @@ VERSION: tuple[int, int, int] = tuple(bpy.app.version)  # type: ignore[assignmen
 HAS_SLOTTED_ACTIONS = VERSION >= (4, 4, 0)
 HAS_GREASE_PENCIL_V3 = VERSION >= (4, 3, 0)
 EEVEE_ENGINE = "BLENDER_EEVEE_NEXT" if VERSION < (5, 0, 0) else "BLENDER_EEVEE"
+MAX_CHANNEL = 128
+"""The sequencer's highest channel (the same in every version Toonbeat supports)."""
 
 
 def strips(scene: bpy.types.Scene) -> Any:

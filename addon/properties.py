@@ -159,7 +159,8 @@ class TOONBEAT_PG_scene(bpy.types.PropertyGroup):
     characters_as: bpy.props.EnumProperty(
         name="Characters As",
         items=[("PLANES", "Image Planes", "One flat, unlit plane per pose image"),
-               ("GREASE_PENCIL", "Grease Pencil", "Each pose traced into filled strokes you can redraw")],
+               ("GREASE_PENCIL", "Grease Pencil",
+                "Every drawing (each frame of a loop) traced into filled strokes you can redraw")],
         default="PLANES",
         description="How the 3D stage shows characters",
     )

@@ -11,7 +11,8 @@ boundary F-measure (3 s window; the song's start and end are not counted),
 drops found within one bar and false drops. Beside them: librosa's stock
 ``beat_track`` and, with ``--madmom-venv``, madmom's DBN beat and downbeat
 trackers in their own environment (made there when missing; see
-``bench/madmom_runner.py``). Track sets: the real-music development set's
+``bench/madmom_runner.py``; each file's result is cached in ``MADMOM_CACHE`` by its hash,
+so a rerun reads it back; ``--madmom-on`` names the sets madmom runs on). Track sets: the real-music development set's
 ``train`` and ``test`` splits (``$TOONBEAT_REALSET/manifest.json``, default
 ``~/.cache/toonbeat/realset``; built by ``python -m bench.realset.build``),
 the named synthetic cases of issue 3, and randomized held-out synthetic tracks
@@ -24,6 +25,7 @@ Prints markdown and writes it to ``--out``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -46,6 +48,8 @@ OCTAVE_FACTORS = (1 / 3, 1 / 2, 1.0, 2.0, 3.0)
 """Acc2 accepts a tempo within ``TEMPO_TOLERANCE`` of any of these multiples of the true one."""
 SECTION_WINDOW = 3.0
 REALSET = Path(os.environ.get("TOONBEAT_REALSET", Path.home() / ".cache" / "toonbeat" / "realset"))
+MADMOM_CACHE = Path(os.environ.get("TOONBEAT_MADMOM_CACHE", Path.home() / ".cache" / "toonbeat" / "madmom-results"))
+"""madmom's results per file (name and hash), so a rerun of the benchmark reads them back."""
 MADMOM_INSTALL = (["numpy<2", "cython", "setuptools", "wheel"], ["--no-build-isolation", "madmom==0.16.1"])
 
 
@@ -118,19 +122,48 @@ def score_librosa(result: Result) -> None:
     result.scores.update(_beat_scores("librosa ", result.truth, beats, None, float(np.atleast_1d(tempo)[0])))
 
 
-def score_madmom(results: list[Result], python: str) -> None:
-    """madmom's DBN trackers on every track, in one process of the ``python`` that has madmom."""
-    runner = Path(__file__).with_name("madmom_runner.py")
-    output = subprocess.run(
-        [python, str(runner), *(str(r.path) for r in results)], check=True, capture_output=True, text=True
-    ).stdout
-    found = {line["path"]: line for line in map(json.loads, output.splitlines())}
+def score_madmom(results: list[Result], python: str, *, run_missing: bool = True) -> None:
+    """madmom's DBN trackers on every track, read back from ``MADMOM_CACHE`` or run in one ``python`` process.
+
+    Without ``run_missing`` only the tracks with a cached result get madmom's scores.
+    """
+    found = madmom_results([r.path for r in results], python, run_missing=run_missing)
     for result in results:
-        line = found[str(result.path)]
+        if result.path not in found:
+            continue
+        line = found[result.path]
         result.seconds["madmom"] = line["seconds"]
         intervals = np.diff(line["beats"])
         tempo = 60.0 / float(np.median(intervals)) if len(intervals) else 0.0
         result.scores.update(_beat_scores("madmom ", result.truth, line["beats"], line["downbeats"], tempo))
+
+
+def madmom_results(paths: list[Path], python: str, *, run_missing: bool = True) -> dict[Path, dict]:
+    """madmom's beats and downbeats for each of ``paths``, cached in ``MADMOM_CACHE`` by name and file hash.
+
+    madmom takes about 9 s per minute of audio, so each file is run once: the
+    runner's JSON line is kept under ``<stem>-<sha256 prefix>.json`` and read
+    back while the file is unchanged (the ``seconds`` it took are kept too).
+    Without ``run_missing`` the files not cached yet are left out.
+    """
+    cached = {path: MADMOM_CACHE / f"{path.stem}-{_file_hash(path)[:16]}.json" for path in paths}
+    missing = [path for path, entry in cached.items() if not entry.exists()]
+    if missing and run_missing:
+        runner = Path(__file__).with_name("madmom_runner.py")
+        process = subprocess.Popen([python, str(runner), *map(str, missing)], stdout=subprocess.PIPE, text=True)
+        assert process.stdout is not None
+        MADMOM_CACHE.mkdir(parents=True, exist_ok=True)
+        for text in process.stdout:
+            line = json.loads(text)
+            cached[Path(line["path"])].write_text(text, encoding="utf-8")
+        if process.wait():
+            raise subprocess.CalledProcessError(process.returncode, process.args)
+    return {path: json.loads(entry.read_text(encoding="utf-8")) for path, entry in cached.items() if entry.exists()}
+
+
+def _file_hash(path: Path) -> str:
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def madmom_python(venv: Path) -> str:
@@ -184,34 +217,44 @@ def _tempo_octave_ok(estimate: float, reference: float) -> bool:
 
 
 def real_table(results: list[Result]) -> str:
-    """Scores on real songs: meter, tempo, beats and downbeats of each tracker, and a mean row."""
+    """Scores on real songs: meter, tempo, beats and downbeats of each tracker, and a mean row.
+
+    A tracker without a result for a song (madmom not run on it yet) shows "n/a" there, and its mean
+    row says over how many songs it is.
+    """
     trackers = [("", "toonbeat")] + [
-        (f"{name} ", name) for name in ("librosa", "madmom") if f"{name} beat F" in results[0].scores
+        (f"{name} ", name) for name in ("librosa", "madmom") if any(f"{name} beat F" in r.scores for r in results)
     ]
     header = ["song", "style", "meter (true / found)", "tempo (true)"]
     for prefix, name in trackers:
         header += [f"{name} tempo", f"{name} beat F", f"{name} CMLt"]
-        if f"{prefix}downbeat F" in results[0].scores:
+        if any(f"{prefix}downbeat F" in r.scores for r in results):
             header.append(f"{name} downbeat F")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in results:
         s = r.scores
         row = [r.name, r.style, f"{r.truth.beats_per_bar} / {s['meter']:.0f}", f"{r.truth.tempo:.1f}"]
         for prefix, _ in trackers:
+            downbeats = any(f"{prefix}downbeat F" in other.scores for other in results)
+            if f"{prefix}tempo" not in s:
+                row += ["n/a"] * (4 if downbeats else 3)
+                continue
             mark = "" if _tempo_ok(s[f"{prefix}tempo"], r.truth.tempo) else " ✗"
             row += [f"{s[f'{prefix}tempo']:.1f}{mark}", f"{s[f'{prefix}beat F']:.3f}", f"{s[f'{prefix}CMLt']:.3f}"]
-            if f"{prefix}downbeat F" in s:
+            if downbeats:
                 row.append(f"{s[f'{prefix}downbeat F']:.3f}")
         lines.append("| " + " | ".join(row) + " |")
     meters = sum(r.scores["meter"] == r.truth.beats_per_bar for r in results)
     mean = ["**mean**", "", f"{meters}/{len(results)} right", ""]
     for prefix, _ in trackers:
-        acc1 = np.mean([_tempo_ok(r.scores[f"{prefix}tempo"], r.truth.tempo) for r in results])
-        acc2 = np.mean([_tempo_octave_ok(r.scores[f"{prefix}tempo"], r.truth.tempo) for r in results])
-        mean.append(f"Acc1 {acc1:.2f}, Acc2 {acc2:.2f}")
-        mean += [f"**{np.mean([r.scores[f'{prefix}{key}'] for r in results]):.3f}**" for key in ("beat F", "CMLt")]
-        if f"{prefix}downbeat F" in results[0].scores:
-            mean.append(f"**{np.mean([r.scores[f'{prefix}downbeat F'] for r in results]):.3f}**")
+        scored = [r for r in results if f"{prefix}tempo" in r.scores]
+        acc1 = np.mean([_tempo_ok(r.scores[f"{prefix}tempo"], r.truth.tempo) for r in scored])
+        acc2 = np.mean([_tempo_octave_ok(r.scores[f"{prefix}tempo"], r.truth.tempo) for r in scored])
+        over = "" if len(scored) == len(results) else f" ({len(scored)} songs)"
+        mean.append(f"Acc1 {acc1:.2f}, Acc2 {acc2:.2f}{over}")
+        mean += [f"**{np.mean([r.scores[f'{prefix}{key}'] for r in scored]):.3f}**" for key in ("beat F", "CMLt")]
+        if any(f"{prefix}downbeat F" in r.scores for r in results):
+            mean.append(f"**{np.mean([r.scores[f'{prefix}downbeat F'] for r in scored]):.3f}**")
     lines.append("| " + " | ".join(mean) + " |")
     return "\n".join(lines)
 
@@ -331,7 +374,7 @@ def score_all(results: list[Result], args: argparse.Namespace, madmom: str | Non
             score_librosa(result)
         print(f"  scored {result.name}", file=sys.stderr)
     if madmom:
-        score_madmom(results, madmom)
+        score_madmom(results, madmom, run_missing=not args.madmom_cached_only)
 
 
 def speed_report(folder: Path, long_minutes: float) -> list[str]:
@@ -355,6 +398,16 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("bench/analysis_results.md"), help="markdown file to write")
     parser.add_argument("--no-librosa", action="store_true", help="skip librosa's beat_track")
     parser.add_argument("--madmom-venv", type=Path, metavar="DIR", help="madmom's environment (made when missing)")
+    parser.add_argument(
+        "--madmom-on",
+        nargs="+",
+        choices=("train", "test", "synthetic"),
+        default=["train", "test", "synthetic"],
+        help="the track sets madmom runs on (with --madmom-venv; its cached results are read back)",
+    )
+    parser.add_argument(
+        "--madmom-cached-only", action="store_true", help="score madmom only where its result is cached already"
+    )
     parser.add_argument("--only", default="", help="score only the tracks whose name contains this text")
     parser.add_argument("--holdout", type=int, default=12, help="number of randomized held-out tracks (0: none)")
     parser.add_argument("--holdout-seed", type=int, default=2000, help="seed of the held-out set")
@@ -374,7 +427,7 @@ def main() -> int:
         for split in ("train", "test"):
             results = [r for r in real_songs(split) if args.only in r.name]
             if results:
-                score_all(results, args, madmom, sections=False)
+                score_all(results, args, madmom if split in args.madmom_on else None, sections=False)
                 minutes = sum(r.minutes for r in results)
                 report += [f"### Real music, `{split}` split ({len(results)} songs, {minutes:.0f} min)", ""]
                 report += [real_table(results), ""]
@@ -386,7 +439,7 @@ def main() -> int:
         for title, candidates in sets:
             results = [render(t, folder) for t in candidates if args.only in t.name]
             if results:
-                score_all(results, args, madmom, sections=True)
+                score_all(results, args, madmom if "synthetic" in args.madmom_on else None, sections=True)
                 report += [f"### {title}", "", markdown_table(results), ""]
                 everything += results
         load = os.getloadavg()[0]

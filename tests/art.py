@@ -73,18 +73,41 @@ def clip_character_folder(folder: Path, moves: dict[str, tuple[int, int, tuple[i
 
 
 def background_loop_folder(folder: Path, labels: tuple[str, ...] = ("drop",), frame_count: int = 16, beats: int = 2,
-                           hits: tuple[int, ...] = (0, 8), size: tuple[int, int] = (320, 180)) -> Path:
+                           hits: tuple[int, ...] = (0, 8), size: tuple[int, int] = (320, 180),
+                           frames: str | None = None) -> Path:
     """A background folder whose labels each have a loop beside their still: grey frames climbing from dark
-    to mid grey through the cycle, the hit frames white (a test sees a hit as the brightest frame)."""
+    to mid grey through the cycle, the hit frames white (a test sees a hit as the brightest frame); ``frames``
+    is the frame files' pattern (PNG by default, ``frames/{index:04d}.jpg`` as the procedural loops)."""
     from addon.core.clip import FRAMES_PATTERN, Clip, write_clip
 
     background_folder(folder, labels, size)
     for label in labels:
-        clip = Clip(folder / label, "background", label, 16.0, frame_count, FRAMES_PATTERN, None, True, beats, hits,
-                    size, "import")
+        clip = Clip(folder / label, "background", label, 16.0, frame_count, frames or FRAMES_PATTERN, None, True,
+                    beats, hits, size, "import")
         for index, path in enumerate(clip.frame_paths()):
             level = 255 if index in hits else 30 + round(100 * index / frame_count)
             path.parent.mkdir(parents=True, exist_ok=True)
             Image.new("RGB", size, (level, level, level)).save(path)
         write_clip(clip)
+    return folder
+
+
+def background_movie_folder(folder: Path, labels: tuple[str, ...] = ("drop",), frame_count: int = 16, beats: int = 2,
+                            hits: tuple[int, ...] = (0, 8), size: tuple[int, int] = (320, 180)) -> Path:
+    """``background_loop_folder`` with each loop's frames made into one lossless H.264 movie by ffmpeg
+    (the frames go, the clip names the movie)."""
+    import shutil
+    import subprocess
+
+    from addon.core.clip import Clip, write_clip
+
+    background_loop_folder(folder, labels, frame_count, beats, hits, size)
+    for label in labels:
+        frames = folder / label / "frames"
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-framerate", "16", "-i", str(frames / "%04d.png"),
+                        "-c:v", "libx264", "-qp", "0", "-g", "1", "-pix_fmt", "yuv444p",
+                        str(folder / label / "loop.mp4")], check=True)
+        shutil.rmtree(frames)
+        write_clip(Clip(folder / label, "background", label, 16.0, frame_count, None, "loop.mp4", True, beats, hits,
+                        size, "import"))
     return folder

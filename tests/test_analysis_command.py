@@ -78,3 +78,10 @@ def test_songs_with_the_same_name_get_their_own_beat_files(tmp_path: Path, song:
     folder.mkdir()
     assert command.run(_parse(str(song), str(twin), "-o", str(folder))) == 0
     assert sorted(p.name for p in folder.iterdir()) == ["song-2.json", "song.json"]
+
+
+def test_beat_this_where_it_is_not_installed_is_refused_naming_the_package(tmp_path: Path, song: Path):
+    output = tmp_path / "beats.json"
+    with pytest.raises(ToonbeatError, match=r"beat_this.*pip install 'toonbeat\[beat-this\]'"):
+        command.run(_parse(str(song), "-o", str(output), "--tracker", "beat-this"))
+    assert not output.exists()

@@ -148,3 +148,18 @@ def test_a_character_move_is_not_a_background_loop(tmp_path):
     write_clip(move)
     with pytest.raises(ClipError, match="a character clip cannot be a background"):
         read_backgrounds(tmp_path)
+
+
+def test_a_movie_background_plays_from_its_first_frame_so_its_first_hit_must_be_there(tmp_path):
+    from addon.core.backgrounds import background_clip, read_backgrounds
+
+    Image.new("RGB", (8, 8)).save(tmp_path / "drop.png")
+    (tmp_path / "drop").mkdir()
+    (tmp_path / "drop" / "loop.mp4").write_bytes(b"a movie")
+    movie = Clip(tmp_path / "drop", "background", "drop", 16.0, 16, None, "loop.mp4", True, 2, (0, 8), (8, 8), "import")
+    write_clip(movie)
+    assert background_clip(tmp_path / "drop.png") == movie
+    write_clip(Clip(tmp_path / "drop", "background", "drop", 16.0, 16, None, "loop.mp4", True, 2, (4, 12), (8, 8),
+                    "import"))
+    with pytest.raises(ClipError, match="first hit must be its frame 0, not 4"):
+        read_backgrounds(tmp_path)

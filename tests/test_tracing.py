@@ -1,11 +1,21 @@
 """Tracing flat-coloured cartoons into filled polygons, the way Grease Pencil characters are drawn."""
 
+import json
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
 
-from addon.core.tracing import HOLE, loop_area, quantize, region_loops, simplify_loop, trace
+from addon.core.tracing import (
+    HOLE,
+    loop_area,
+    quantize,
+    region_loops,
+    simplify_loop,
+    trace,
+    tracing_from_dict,
+    tracing_to_dict,
+)
 from generators.art.procedural import draw_character
 
 RED, BLUE, INK = (230, 40, 40), (40, 80, 230), (24, 18, 32)
@@ -63,6 +73,18 @@ def test_see_through_holes_come_back_as_holes_painted_after_the_shape_around_the
     kinds = [shape.color if shape.color == HOLE else tracing.palette[shape.color] for shape in tracing.shapes]
     assert kinds == [INK, RED, INK, HOLE]
     assert tracing.palette[tracing.outline] == INK
+
+
+def test_a_tracing_saved_as_json_reads_back_the_same_and_a_damaged_or_older_one_is_refused():
+    image = Image.new("RGBA", (60, 60), (0, 0, 0, 0))
+    ImageDraw.Draw(image).ellipse([5, 5, 55, 55], fill=(*RED, 255), outline=(*INK, 255), width=3)
+    tracing = trace(*blender_pixels(image))
+    document = json.loads(json.dumps(tracing_to_dict(tracing)))
+    assert tracing_from_dict(document) == tracing
+    with pytest.raises(ValueError, match="version"):
+        tracing_from_dict({**document, "version": 0})
+    with pytest.raises(ValueError, match="damaged"):
+        tracing_from_dict({**document, "shapes": [[0, [1.0, 2.0, 3.0]]]})
 
 
 def test_simplifying_a_staircase_keeps_it_within_the_tolerance():

@@ -1,7 +1,7 @@
 """Background folders: one PNG per section label, and which image a section shows.
 
 A label's PNG may have a **loop** beside it: a background clip folder of the same
-name (``drop/clip.json`` beside ``drop.png``, see ``core.clip``), which the
+name (``drop/clip.json`` beside ``drop.png``, see ``core.clip``), frames or a movie, which the
 sequencer stage plays retimed to the beat instead of the still. Every loop of a
 folder shares one cycle (beats and hit phases), so one timing key track drives them all.
 """
@@ -54,7 +54,7 @@ def background_clip(image: Path) -> Clip | None:
     """The loop of background ``image``: the clip folder named like it beside it, or ``None`` for a still.
 
     Raises ``ClipError`` for a broken clip, one that is not a background, or a movie
-    (the sequencer plays a background loop from its frames).
+    whose first hit is not its first frame (the sequencer plays a movie from its start).
     """
     folder = image.with_suffix("")
     if not is_clip_folder(folder):
@@ -62,8 +62,9 @@ def background_clip(image: Path) -> Clip | None:
     clip = read_clip(folder)
     if clip.kind not in ("background", "shot"):
         raise ClipError(f"{folder}: a {clip.kind} clip cannot be a background (its kind must be 'background')")
-    if clip.frames is None:
-        raise ClipError(f"{folder}: a background loop is a folder of frames; movie backgrounds are not played yet")
+    if clip.movie is not None and clip.first_hit != 0:
+        raise ClipError(f"{folder}: a movie background's first hit must be its frame 0, not {clip.first_hit} "
+                        "(cut the movie so that it starts on a hit, or give it as frames)")
     return clip
 
 

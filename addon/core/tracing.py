@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -33,6 +34,9 @@ HOLE = -1
 """Colour of a shape that cuts a see-through hole into the shapes beneath it."""
 TRANSPARENT = 0
 """Label of see-through pixels (and of everything outside the image)."""
+
+TRACING_VERSION = 1
+"""Bump when ``trace`` draws differently, so tracings saved by an earlier Toonbeat are traced again."""
 
 _INK_LUMINANCE = 64
 _EDGE_ALPHA = 16
@@ -95,6 +99,27 @@ def trace(rgba: bytes, width: int, height: int, tolerance: float = 1.0, min_area
                    for _, label, loop in outer)
     palette = tuple(quantized.palette)
     return Tracing(width, height, palette, ink_color(palette, quantized.edge_counts), shapes)
+
+
+def tracing_to_dict(tracing: Tracing) -> dict[str, Any]:
+    """``tracing`` as plain JSON data (``tracing_from_dict`` reads it back); points are rounded to 1/1000 pixel."""
+    return {"version": TRACING_VERSION, "width": tracing.width, "height": tracing.height,
+            "palette": [list(color) for color in tracing.palette], "outline": tracing.outline,
+            "shapes": [[shape.color, [round(v, 3) for point in shape.points for v in point]]
+                       for shape in tracing.shapes]}
+
+
+def tracing_from_dict(document: Any) -> Tracing:
+    """The tracing ``tracing_to_dict`` wrote; raises ``ValueError`` for another version or a damaged one."""
+    if not isinstance(document, dict) or document.get("version") != TRACING_VERSION:
+        raise ValueError(f"not a version {TRACING_VERSION} tracing")
+    try:
+        shapes = tuple(Shape(int(color), tuple(zip(flat[0::2], flat[1::2], strict=True)))
+                       for color, flat in document["shapes"])
+        palette = tuple((int(r), int(g), int(b)) for r, g, b in document["palette"])
+        return Tracing(int(document["width"]), int(document["height"]), palette, document["outline"], shapes)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"a damaged tracing ({error})") from error
 
 
 def quantize(rgba: bytes, width: int, height: int, max_colors: int = 24, min_share: float = 0.0005,

@@ -23,6 +23,7 @@ import bpy
 
 from ..assemble import current_scene
 from ..core.background_process import BackgroundProcess
+from . import allocator
 
 MIN_FRAMES_PER_JOB = 240
 MAX_JOBS = 4
@@ -104,7 +105,9 @@ def render_piece(blend: Path, first: int, last: int, piece: Path, cache_mb: int)
 
 def render_range(scene: bpy.types.Scene, first: int, last: int, piece: Path, cache_mb: int,
                  frame_written: Callable[[], None]) -> None:
-    """Render frames ``first..last`` of ``scene`` as video only to ``piece``; the scene is left as it was."""
+    """Render frames ``first..last`` of ``scene`` as video only to ``piece``; the scene is left as it was
+    (in every process: each keeps its freed frame buffers, see ``allocator``)."""
+    allocator.keep_freed_buffers()
     render = scene.render
     saved = (scene.frame_start, scene.frame_end, render.ffmpeg.audio_codec, render.filepath)
     scene.frame_start, scene.frame_end = first, last

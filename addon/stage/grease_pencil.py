@@ -1,21 +1,30 @@
-"""Grease Pencil characters: each pose traced into filled, outlined strokes, switched by keyframes.
+"""Grease Pencil characters: each drawing traced into filled, outlined strokes, shown by keyframes.
 
 One Grease Pencil object per character (a child of its empty) with one layer, *Poses*:
 
-- every pose's drawing sits on its own keyframe before the scene's first frame
-  (the pose library, in slot order), where an artist can redraw it in Draw mode;
-- every pose switch of the choreography is a keyframe showing that drawing: on
-  Grease Pencil v3 (4.3+) it *instances* it (``grease_pencil_v3``), so redrawing a
-  pose changes every switch at once; on 4.2's legacy Grease Pencil it holds a copy
-  (``grease_pencil_legacy``), so redrawing a pose reaches its switches at the next bake;
+- every drawing sits on its own keyframe before the scene's first frame (the
+  library: a still pose's drawing, or each frame of a move's loop, in slot order),
+  where an artist can redraw it in Draw mode;
+- the choreography is keyframes showing those drawings: a still pose from its
+  switch on, a looping move a keyframe wherever its next drawing comes up, on the
+  frames the sequencer's Speed strip and the image planes show it
+  (``core.flipbook``), so every hit drawing lands on its beat. On Grease Pencil v3
+  (4.3+) a keyframe *instances* its library drawing (``grease_pencil_v3``), so
+  redrawing one changes it everywhere at once; on 4.2's legacy Grease Pencil it
+  holds a copy (``grease_pencil_legacy``), so a redrawing reaches its keyframes at
+  the next bake;
 - one material per flat colour, filled with it and outlined in the line-art
   colour, and a holdout material cutting see-through holes.
 
-Strokes are in image pixels with the character's anchor at the origin, like the
-image planes, so the empty's scale places and bounces both alike.
+The keyframes are the one track that says which drawing shows when, and the one an
+artist edits in the Dope Sheet: a drawing moved to another frame is retimed, and
+a Time Offset modifier keyed from the cycle would need the pose track too (the
+bake keys one track per property). Strokes are in image pixels with the character's
+anchor at the origin, like the image planes, so the empty's scale places and
+bounces both alike.
 
-Re-baking keeps the artist's keyframes: the switches Toonbeat wrote are recorded
-(frame, pose and what it showed); a keyframe at an unrecorded frame or showing
+Re-baking keeps the artist's keyframes: the keyframes Toonbeat wrote are recorded
+(frame and what it showed); a keyframe at an unrecorded frame or showing
 something else is the artist's and stays, and a recorded keyframe the artist
 deleted stays deleted.
 
@@ -26,6 +35,7 @@ Everything that differs between the two kinds of Grease Pencil is in
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import bpy
@@ -33,12 +43,14 @@ import bpy
 from .. import compat
 from ..core.character_sheet import Character
 from ..core.choreography import Track
+from ..core.clip import Clip
 from ..core.edits import dump_record, read_record, rebake
-from ..core.timing import track_frames
-from ..core.tracing import HOLE, RGB, Tracing, trace
+from ..core.flipbook import drawings_on_frames
+from ..core.tracing import HOLE, RGB, Tracing
 from ..sync.keys import BakeCount
 from . import grease_pencil_legacy, grease_pencil_v3
-from .images import PoseImage, read_pixels
+from .grease_pencil_tracing import traced
+from .images import PoseImage
 from .roles import details, mark, role_of, with_role
 
 
@@ -72,22 +84,31 @@ OUTLINE_RADIUS = 0.75
 """Half the width of the outline around each filled stroke, in image pixels."""
 RECORD_PROPERTY = "_toonbeat_pose_frames"
 RECORD_CHANNEL = "poses"
-"""The record's one channel: frame to what the switch shows (``keyframes.shown``)."""
+"""The record's one channel: frame to what the keyframe shows (``keyframes.shown``)."""
 
 
-def trace_poses(poses: Sequence[PoseImage]) -> list[Tracing]:
-    """Each pose image traced into shapes (about 0.4 s for a 768 px pose)."""
-    tracings = []
-    for pose in poses:
-        pixels = read_pixels(pose.path)
-        tracings.append(trace(pixels.rgba, pixels.width, pixels.height))
-    return tracings
+def library_keys(pose: PoseImage) -> list[str]:
+    """The names of a pose slot's library drawings: the slot for a still, ``slot:n`` for frame ``n`` of its loop."""
+    if pose.clip is None:
+        return [pose.slot]
+    return [f"{pose.slot}:{index}" for index in range(pose.clip.frame_count)]
+
+
+def drawing_paths(pose: PoseImage) -> list[Path]:
+    """The image files of a pose's drawings, in ``library_keys`` order: its loop's frames, or its still."""
+    return pose.clip.frame_paths() if pose.clip else [pose.path]
+
+
+def trace_poses(poses: Sequence[PoseImage]) -> list[list[Tracing]]:
+    """Every drawing of each pose traced into shapes (about 0.4 s for a 768 px drawing, once: see
+    ``grease_pencil_tracing``), in ``library_keys`` order."""
+    return [[traced(path) for path in drawing_paths(pose)] for pose in poses]
 
 
 def draw_character(root: Any, collection: Any, character: Character, poses: Sequence[PoseImage],
-                   tracings: Sequence[Tracing], frame_start: int) -> Any:
-    """The character's Grease Pencil object with one library keyframe per pose, drawings replaced by
-    ``tracings``; switches keyed earlier show their pose's new drawing (on 4.2 from the next bake)."""
+                   tracings: Sequence[Sequence[Tracing]], frame_start: int) -> Any:
+    """The character's Grease Pencil object with one library keyframe per drawing, drawings replaced by
+    ``tracings`` (``trace_poses``); keyframes baked earlier show their new drawing (on 4.2 from the next bake)."""
     drawing = next(with_role(root.children, "drawing"), None)
     if drawing is None:
         data = compat.new_grease_pencil(f"Toonbeat {character.name}")
@@ -99,19 +120,21 @@ def draw_character(root: Any, collection: Any, character: Character, poses: Sequ
     else:
         library = dict(details(drawing)["library"])
     layer = pose_layer(drawing)
-    wanted = [pose.slot for pose in poses]
-    for slot in [slot for slot in library if slot not in wanted]:
-        _remove_pose(layer, library.pop(slot))
+    wanted = [key for pose in poses for key in library_keys(pose)]
+    for key in [key for key in library if key not in wanted]:
+        _remove_pose(layer, library.pop(key))
     free = min(library.values(), default=frame_start) - 1
-    for slot in reversed(wanted):
-        if slot not in library:
-            library[slot], free = free, free - 1
-    materials = _materials(drawing.data, character.name, tracings)
-    drawing.active_material_index = materials.get(_ink(tracings), 0)
-    for pose, tracing in zip(poses, tracings, strict=True):
-        frame = _frame_at(layer, library[pose.slot]) or layer.frames.new(library[pose.slot])
+    for key in reversed(wanted):
+        if key not in library:
+            library[key], free = free, free - 1
+    every = [tracing for drawings in tracings for tracing in drawings]
+    materials = _materials(drawing.data, character.name, every)
+    drawing.active_material_index = materials.get(_ink(every), 0)
+    frames = {frame.frame_number: frame for frame in layer.frames}
+    for key, tracing in zip(wanted, every, strict=True):
+        frame = frames.get(library[key]) or layer.frames.new(library[key])
         _fill(frame, tracing, character.anchor, materials)
-    mark(drawing, "drawing", character=character.name, slots=wanted, library=library)
+    mark(drawing, "drawing", character=character.name, slots=[pose.slot for pose in poses], library=library)
     return drawing
 
 
@@ -133,32 +156,34 @@ def pose_layer(drawing: Any) -> Any:
     return layers.get(LAYER_NAME) or layers[0]
 
 
-def bake_pose_frames(drawing: Any, track: Track, rate: float, frame_start: int) -> BakeCount:
-    """Make the pose switches of ``track`` Grease Pencil keyframes, keeping the artist's keyframes.
+def bake_pose_frames(drawing: Any, pose: Track, cycle: Track | None, clips: Sequence[Clip | None], rate: float,
+                     frame_start: int, frame_end: int) -> BakeCount:
+    """Make the drawings ``pose`` and ``cycle`` show Grease Pencil keyframes, keeping the artist's keyframes.
 
-    ``track`` values are pose slot indices; each switch shows the slot's library drawing.
+    ``pose`` values are pose slot indices, ``clips`` the clip of each slot (``None`` for a still);
+    a still shows from its switch on, a loop a keyframe per drawing up to ``frame_end`` (exclusive).
     """
     info = details(drawing)
     slots: list[str] = list(info["slots"])
     layer = pose_layer(drawing)
-    library = {slot: number for slot, number in dict(info["library"]).items() if _frame_at(layer, number) is not None}
-    poses = {slot: keyframes.content(_frame_at(layer, number)) for slot, number in library.items()}
-    shows = {slot: keyframes.shown(_frame_at(layer, number), poses) for slot, number in library.items()}
+    frames = {frame.frame_number: frame for frame in layer.frames}
+    library = {key: number for key, number in dict(info["library"]).items() if number in frames}
+    poses = {key: keyframes.content(frames[number]) for key, number in library.items()}
+    shows = {key: keyframes.shown(frames[number], poses) for key, number in library.items()}
     library_frames = set(library.values())
-    found = [(frame.frame_number, keyframes.shown(frame, poses))
-             for frame in layer.frames if frame.frame_number not in library_frames]
+    found = [(number, keyframes.shown(frame, poses))
+             for number, frame in frames.items() if number not in library_frames]
     record = read_record(drawing.get(RECORD_PROPERTY))
-    frames, values = track_frames(track, rate, frame_start, float)
-    switches = [(number, slots[min(max(round(value), 0), len(slots) - 1)])
-                for number, value in zip(map(round, frames), values, strict=True)]
-    new = [(number, shows[slot]) for number, slot in switches if number not in library_frames and slot in library]
+    shown = [(number, slots[slot] if drawing_index is None else f"{slots[slot]}:{drawing_index}")
+             for number, slot, drawing_index in drawings_on_frames(pose, cycle, clips, rate, frame_start, frame_end)]
+    new = [(number, shows[key]) for number, key in shown if number not in library_frames and key in library]
     result = rebake(found, record.get(RECORD_CHANNEL), new)
     for (number, _), mine in zip(found, result.toonbeat, strict=True):
         if mine:
             keyframes.remove_frame(layer, number)
-    slot_of = dict(switches)
+    key_of = dict(shown)
     for number, _ in result.write:
-        keyframes.copy_frame(layer, library[slot_of[round(number)]], round(number))
+        keyframes.copy_frame(layer, library[key_of[round(number)]], round(number))
     drawing[RECORD_PROPERTY] = dump_record({RECORD_CHANNEL: result.record})
     return BakeCount(written=len(result.write), kept=result.kept, replaced=result.replaced,
                      warnings=[f"{drawing.name}: {problem}" for problem in record.problems])

@@ -30,20 +30,26 @@ SEQUENCE_START = 1048574
 drawing ``frame_offset``."""
 
 
-def new_plane(name: str, image_path: Path, anchor: tuple[float, float], collection: Any) -> Any:
-    """A new image plane object named ``name`` in ``collection`` showing ``image_path``."""
+def new_plane(name: str, image_path: Path, anchor: tuple[float, float], collection: Any,
+              size: tuple[int, int] | None = None) -> Any:
+    """A new image plane named ``name`` in ``collection`` showing ``image_path`` (``size``: see ``show_image``)."""
     mesh = bpy.data.meshes.new(name)
     plane = bpy.data.objects.new(name, mesh)
     collection.objects.link(plane)
     mesh.materials.append(_new_material(name))
-    show_image(plane, image_path, anchor)
+    show_image(plane, image_path, anchor, size)
     return plane
 
 
-def show_image(plane: Any, image_path: Path, anchor: tuple[float, float]) -> None:
-    """Make ``plane`` show ``image_path`` as it is on disk now, sized in image pixels with its origin on ``anchor``."""
-    info = read_png_info(image_path)
-    _shape_mesh(plane.data, info.width, info.height, anchor)
+def show_image(plane: Any, image_path: Path, anchor: tuple[float, float], size: tuple[int, int] | None = None) -> None:
+    """Make ``plane`` show ``image_path`` as it is on disk now, sized in image pixels with its origin on ``anchor``.
+
+    ``size`` (width, height) is the image's where it is not a PNG (a clip's JPEG frames, whose size the clip gives).
+    """
+    if size is None:
+        info = read_png_info(image_path)
+        size = (info.width, info.height)
+    _shape_mesh(plane.data, size[0], size[1], anchor)
     texture = texture_node(plane)
     old = texture.image
     texture.image = bpy.data.images.load(str(image_path), check_existing=True)

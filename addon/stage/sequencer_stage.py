@@ -8,7 +8,8 @@ Channel layout, from the lowest channel above the user's own strips::
                  its colour multiply (brighter on the beats, almost free to render)
     characters   one meta strip per character holding one strip per pose: an image strip for a
                  still, a Speed strip over an image-sequence strip for an animated clip (the
-                 image strips carry the placement and bounce, so only the drawing is scaled)
+                 image strips carry the placement and bounce, so only the drawing is scaled); the
+                 poses not showing are muted, so the sequencer skips them
     camera       adjustment strip: shake (offset) and zoom (scale) move everything below
     flash        colour strip added on top
 
@@ -121,6 +122,7 @@ def add_character(scene: bpy.types.Scene, character: Character, frames: int) -> 
             strip.frame_final_duration = frames
         strip.blend_type = "ALPHA_OVER"
         strip.blend_alpha = 1.0 if index == 0 else 0.0
+        strip.mute = _image_strip(strip).mute = index != 0
         clip_folder = str(pose.clip.folder) if pose.clip else ""
         mark_unselected(strip, "pose", character=character.name, slot=pose.slot, index=index, clip=clip_folder)
         strip[_SHEET_PROPERTY] = {"anchor": list(character.anchor), "scale": character.scale,
@@ -342,6 +344,9 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
             index = details(strip)["index"]
             found.append(Binding(strip, scene, "blend_alpha", 0, name, "pose",
                                  _shows_slot(index), 1.0 if index == 0 else 0.0))
+            for target in dict.fromkeys((strip, _image_strip(strip))):
+                found.append(Binding(target, scene, "mute", 0, name, "pose", _hides_slot(index),
+                                     0.0 if index == 0 else 1.0, interpolation="CONSTANT"))
             base = strip.get(_BASE_SCALE_PROPERTY, 1.0)
             for axis in ("scale_x", "scale_y"):
                 found.append(Binding(_image_strip(strip), scene, f"transform.{axis}", 0, name, axis, _times(base),
@@ -382,6 +387,12 @@ def clip_frame(clip: Clip) -> Callable[[float], float]:
 
 def _shows_slot(index: int) -> Callable[[float], float]:
     return lambda value: 1.0 if round(value) == index else 0.0
+
+
+def _hides_slot(index: int) -> Callable[[float], float]:
+    """A pose's strips are muted while another pose shows: the sequencer then skips them, and the shown
+    pose is the only strip of the character's meta strip, so it is not blended over an empty frame first."""
+    return lambda value: 0.0 if round(value) == index else 1.0
 
 
 def _times(factor: float) -> Callable[[float], float]:

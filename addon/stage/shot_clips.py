@@ -25,8 +25,6 @@ from ..sync.keys import BakeCount, CurveKeys, bake_target
 from .roles import with_role
 from .sequencer_stage import fill_frame, mark_unselected, scene_rate, show_frames
 
-MAX_CHANNEL = 128
-
 
 def place_shot(scene: bpy.types.Scene, clip: Clip, section: Section, beats: tuple[float, ...]) -> tuple[Any, BakeCount]:
     """Show ``clip`` over ``section`` on top of the stage, its cycles keyed on ``beats``; returns the Speed strip."""
@@ -54,8 +52,8 @@ def _shot_strip(scene: bpy.types.Scene, section: Section, start: int, end: int, 
     if found is not None and getattr(found, "input_1", None) is not None:
         return found
     channel = max((strip.channel for strip in collection), default=0) + 1
-    if channel + 1 > MAX_CHANNEL:
-        raise ImageError(f"no free channel above the strips for a shot (the sequencer has {MAX_CHANNEL})")
+    if channel + 1 > compat.MAX_CHANNEL:
+        raise ImageError(f"no free channel above the strips for a shot (the sequencer has {compat.MAX_CHANNEL})")
     source = collection.new_image(f"Toonbeat {section.label} shot frames", str(first_frame), channel, start)
     mark_unselected(source, "shot_frames", start=section.start)
     strip = compat.new_effect_strip(scene, f"Toonbeat {section.label} shot", "SPEED", channel + 1, start,

@@ -7,19 +7,21 @@ the flash strip stay in the user's scene and render through its sequencer::
     user's scene   track (sound) | stage (scene strip of the 3D scene) | flash (colour strip)
     3D scene       Toonbeat Camera        orthographic, STAGE_HEIGHT world units tall at rest;
                                           shake moves it, zoom narrows it (ortho scale)
-                   Toonbeat Backgrounds   one plane per background image far behind, shown per
-                                          section by keyed visibility
+                   Toonbeat Backgrounds   one plane per background image (or loop) far behind,
+                                          shown per section by keyed visibility
                    Toonbeat <name>        per character: an empty on its ground point carrying the
                                           bounce (scale about the feet), with one plane per pose
                                           (keyed visibility) or one Grease Pencil drawing
-                                          (a keyframe per pose switch)
+                                          (a keyframe per pose switch and per drawing of a loop)
 
 A plane of an animated pose plays its clip's frames as an image-sequence texture,
 the drawing keyed (``image_user.frame_offset`` of its texture node, group
 ``Toonbeat Timing (<name>)``) from the same cycle track as the sequencer's Speed
 strip, so hits land on the same frames on both stages and re-baking keeps moved
-keys. Grease Pencil drawings show each move's first hit drawing (see
-``grease_pencil``). Backgrounds are planes of their stills.
+keys. A background plane plays its loop the same way from the venue's cycle track
+(group ``Toonbeat Timing``), restarting on each section's downbeat as on the
+sequencer stage. A Grease Pencil drawing plays every drawing of its loops as
+keyframes (see ``grease_pencil``).
 
 Characters stand where ``core.stage_layout`` puts them in frame pixels, turned
 into world units through the camera, so both stages look the same. Everything
@@ -41,7 +43,7 @@ from typing import Any
 import bpy
 
 from .. import compat
-from ..core.backgrounds import background_for
+from ..core.backgrounds import background_clip, background_for, shared_timing
 from ..core.beatfile import Section
 from ..core.character_sheet import Character
 from ..core.choreography import CAMERA, LIGHT, CastMember, Plan
@@ -49,11 +51,12 @@ from ..core.clip import Clip, read_clip
 from ..core.png import read_png_info
 from ..core.retime import CycleTiming
 from ..core.stage_layout import Figure, Placement, place_figures
+from ..core.timing import frame_count
 from ..properties import settings_of
 from ..render.output import use_flat_colors
 from ..sync.bake import Binding
 from ..sync.keys import BakeCount, CurveKeys, bake_target
-from . import grease_pencil, planes, sequencer_stage
+from . import background_strips, grease_pencil, planes, sequencer_stage
 from .images import PoseImage, keying_enabled, prepare_poses
 from .roles import details, is_toonbeat, mark, role_of, with_role
 from .sequencer_stage import clip_frame as sequencer_clip_frame
@@ -156,13 +159,13 @@ def arrange_characters(scene: bpy.types.Scene) -> list[Placement]:
 def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections: Sequence[Section],
                        frames: int) -> list[Any]:
     """One plane per background image behind the characters, each shown during its sections (keyed
-    visibility); Toonbeat's planes of images no longer used are removed."""
-    for path in set(images.values()):
-        read_png_info(path)
-    stage = stage_scene(scene)
+    visibility) and playing the image's loop where it has one; Toonbeat's planes of images no longer
+    used are removed. Every image and loop frame is checked before anything changes."""
     spans = sequencer_stage.section_spans(scene, sections, frames)
     shown = [(background_for(label, images), label, start) for label, start, _ in spans]
     wanted = list(dict.fromkeys(path for path, _, _ in shown))
+    loops = {path: _playable_loop(path) for path in wanted}
+    stage = stage_scene(scene)
     existing = {details(p)["path"]: p for p in with_role(stage.objects, "background")}
     for path, plane in existing.items():
         if Path(path) not in wanted:
@@ -172,12 +175,15 @@ def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections
     for path in wanted:
         label = next(label for shown_path, label, _ in shown if shown_path == path)
         plane = existing.get(str(path))
-        if plane is None:
-            plane = planes.new_plane(f"Toonbeat Background {label}", path, (0.5, 0.5), collection)
-        else:
-            planes.show_image(plane, path, (0.5, 0.5))
+        loop = loops[path]
         info = read_png_info(path)
-        mark(plane, "background", path=str(path), size=[info.width, info.height])
+        image, size = (path, (info.width, info.height)) if loop is None else (loop.frame_path(0), loop.size)
+        if plane is None:
+            plane = planes.new_plane(f"Toonbeat Background {label}", image, (0.5, 0.5), collection, size)
+        else:
+            planes.show_image(plane, image, (0.5, 0.5), size)
+        planes.play_sequence(plane, loop is not None)
+        mark(plane, "background", path=str(path), size=list(size), clip=str(loop.folder) if loop is not None else "")
         plane.location = (0.0, BACKGROUND_DEPTH, 0.0)
         key_frames, hidden = _visibility_keys([(start, shown_path != path) for shown_path, _, start in shown])
         bake_target(plane, plane, [CurveKeys(attribute, 0, BACKGROUND_GROUP, "CONSTANT", key_frames, hidden)
@@ -198,6 +204,7 @@ def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]
     for role in ("character", "background", "camera"):
         for strip in list(with_role(collection, role)):
             collection.remove(strip)
+    background_strips.forget_layout(scene)
     base = sequencer_stage.stage_channel(scene)
     strip = next(with_role(collection, "stage"), None)
     if strip is None:
@@ -227,10 +234,9 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
             for attribute in ("hide_render", "hide_viewport"):
                 found.append(Binding(plane, plane, attribute, 0, name, "pose", _hidden_unless(index),
                                      0.0 if index == 0 else 1.0))
-            if details(plane).get("clip"):
-                clip = read_clip(details(plane)["clip"])
-                found.append(Binding(planes.texture_node(plane), plane.data.materials[0].node_tree,
-                                     "image_user.frame_offset", 0, name, "cycle", _drawing_offset(clip), 0.0))
+            found.extend(_drawing_bindings(plane, name))
+    for plane in with_role(stage.objects, "background"):
+        found.extend(_drawing_bindings(plane, LIGHT))
     camera = _camera(stage)
     found.append(Binding(camera, camera, "location", 0, CAMERA, "offset_x", partial(mul, -STAGE_HEIGHT), 0.0))
     found.append(Binding(camera, camera, "location", 2, CAMERA, "offset_y", partial(mul, -STAGE_HEIGHT), 0.0))
@@ -240,14 +246,19 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
 
 
 def bake_frames(scene: bpy.types.Scene, plan: Plan, rate: float) -> BakeCount:
-    """Pose switches of Grease Pencil characters as Grease Pencil keyframes (not F-Curves, so not bindings)."""
+    """The pose switches and loop drawings of Grease Pencil characters as Grease Pencil keyframes (not F-Curves,
+    so not bindings)."""
     total = BakeCount()
     stage = _existing_stage(scene)
+    frame_end = scene.frame_start + frame_count(plan.duration, rate)
     for root in _character_roots(stage) if stage else []:
-        track = plan.track(details(root)["name"], "pose")
+        name = details(root)["name"]
+        track = plan.track(name, "pose")
+        clips = [read_clip(folder) if folder else None for folder in details(root).get("clips", ())]
         for drawing in with_role(root.children, "drawing"):
             if track is not None:
-                total.add(grease_pencil.bake_pose_frames(drawing, track, rate, scene.frame_start))
+                total.add(grease_pencil.bake_pose_frames(drawing, track, plan.track(name, "cycle"), clips, rate,
+                                                         scene.frame_start, frame_end))
     return total
 
 
@@ -261,9 +272,12 @@ def cast(scene: bpy.types.Scene) -> list[CastMember]:
             for r in roots]
 
 
-def backdrop(_scene: bpy.types.Scene) -> CycleTiming | None:
-    """``None``: the 3D stage shows the backgrounds' stills (their loops play on the sequencer stage)."""
-    return None
+def backdrop(scene: bpy.types.Scene) -> CycleTiming | None:
+    """The cycle the background planes' loops share, or ``None`` when they all show stills."""
+    stage = _existing_stage(scene)
+    planes_shown = with_role(stage.objects, "background") if stage else []
+    return shared_timing(read_clip(details(plane)["clip"]) if details(plane).get("clip") else None
+                         for plane in planes_shown)
 
 
 def render_engine(choice: str) -> str:
@@ -386,6 +400,22 @@ def plays_on_plane(clip: Clip) -> bool:
     Blender numbers an image sequence) in the order a cycle shows them (its first hit is frame 0, as in every
     procedural loop); other clips show their first hit drawing as a still."""
     return clip.frames is not None and clip.first_hit == 0 and _NUMBER_LAST.search(clip.frames) is not None
+
+
+def _playable_loop(image: Path) -> Clip | None:
+    """The loop background ``image``'s plane plays, or ``None`` to show the still (which is checked either way)."""
+    read_png_info(image)
+    clip = background_clip(image)
+    return clip if clip is not None and plays_on_plane(clip) else None
+
+
+def _drawing_bindings(plane: Any, owner: str) -> list[Binding]:
+    """The keyed drawing of a plane playing a clip (from ``owner``'s cycle track), none for a still."""
+    folder = details(plane).get("clip")
+    if not folder:
+        return []
+    return [Binding(planes.texture_node(plane), plane.data.materials[0].node_tree, "image_user.frame_offset", 0,
+                    owner, "cycle", _drawing_offset(read_clip(folder)), 0.0)]
 
 
 def _drawing_offset(clip: Clip) -> Callable[[float], float]:

@@ -45,7 +45,9 @@ def bake_plan(plan: Plan, bindings: Sequence[Binding], rate: float, frame_start:
     total = BakeCount()
     by_target: dict[int, list[Binding]] = {}
     for binding in bindings:
-        by_target.setdefault(id(binding.target), []).append(binding)
+        # By the datablock, not the Python object: bpy wraps one strip in a new object each time it is
+        # looked up, and every property of a target must be baked together (see keys.bake_target).
+        by_target.setdefault(binding.target.as_pointer(), []).append(binding)
     for group in by_target.values():
         curves = []
         for binding in group:

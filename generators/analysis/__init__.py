@@ -8,6 +8,7 @@ This package imports nothing heavy, so importing it keeps ``--help`` instant.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -16,8 +17,14 @@ if TYPE_CHECKING:
     from .analyze import Progress
 
 
-def analyze_file(path: str | os.PathLike[str], *, progress: Progress | None = None) -> BeatData:
+def analyze_file(
+    path: str | os.PathLike[str],
+    *,
+    progress: Progress | None = None,
+    tracker: str = "toonbeat",
+    beat_this_checkpoint: Path | None = None,
+) -> BeatData:
     """Analyze the audio file at ``path``; see ``generators.analysis.analyze.analyze_file``."""
     from .analyze import analyze_file as run_analysis
 
-    return run_analysis(path, progress=progress)
+    return run_analysis(path, progress=progress, tracker=tracker, beat_this_checkpoint=beat_this_checkpoint)

@@ -1,7 +1,8 @@
 """The analysis pipeline: an audio file in, a validated ``BeatData`` out.
 
 decode (streamed, decimated) -> band spectrograms -> onset strength per range
--> tempo -> beats (tracked chain, then steady grids, moved half a beat when the
+-> tempo -> beats (tracked chain, then steady grids; the tempo level, the grid,
+its double or a half, chosen by ``tempo_level``; moved half a beat when the
 network hears the beat between them) -> meter from the network's downbeat
 activations at those beats, bar phase from them and the spectrum's bar-to-bar
 change (``downbeats``) -> bar features -> sections and drops; energy envelopes
@@ -12,13 +13,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 
 from addon.core.beatfile import AudioInfo, BeatData
 from addon.core.files import file_sha256
 
-from . import activations, audio, beats, downbeats, energy, features, onsets, sections, tempo
+from . import (
+    activations,
+    audio,
+    beat_this_tracker,
+    beats,
+    downbeats,
+    energy,
+    features,
+    onsets,
+    sections,
+    tempo,
+    tempo_level,
+)
 
 ANALYZER = {"name": "toonbeat", "version": "2"}
 
@@ -45,16 +59,38 @@ Progress = Callable[[float, str], None]
 """Called with the fraction done (0..1) and what the analysis is doing."""
 
 
-def analyze_file(path: str | os.PathLike[str], *, progress: Progress | None = None) -> BeatData:
+TRACKERS = ("toonbeat", "beat-this")
+"""The beat trackers ``analyze_file`` offers: Toonbeat's own, or Beat This! where it is installed."""
+
+
+def analyze_file(
+    path: str | os.PathLike[str],
+    *,
+    progress: Progress | None = None,
+    tracker: str = "toonbeat",
+    beat_this_checkpoint: Path | None = None,
+) -> BeatData:
     """Analyze the audio file at ``path``: tempo, beats, downbeats, sections, drops, onsets and energy.
 
+    ``tracker`` ``"beat-this"`` takes the beats and downbeats from Beat This!
+    (``beat_this_tracker``, with ``beat_this_checkpoint``) instead of Toonbeat's tracker.
     Raises ``ToonbeatError`` naming the file and the problem when it is missing,
-    not audio, corrupt, truncated, silent or shorter than 2 seconds.
+    not audio, corrupt, truncated, silent or shorter than 2 seconds, or when
+    Beat This! or its checkpoint is missing.
     """
+    if tracker not in TRACKERS:
+        raise ValueError(f"tracker must be one of {TRACKERS}, got {tracker!r}")
+    other_tracker = beat_this_tracker.load(beat_this_checkpoint) if tracker == "beat-this" else None
     report = progress or (lambda _fraction, _stage: None)
     report(0.0, "decoding")
     source = audio.open_audio(path)
-    spectrogram = features.band_spectrogram(_reporting(audio.mono_blocks(source), source, report), source.sample_rate)
+    kept: list[np.ndarray] = []
+    blocks = audio.mono_blocks(source) if other_tracker is None else _keeping(audio.mono_blocks(source), kept)
+    spectrogram = features.band_spectrogram(_reporting(blocks, source, report), source.sample_rate)
+    external = None
+    if other_tracker is not None:
+        report(0.6, "tracking beats with Beat This!")
+        external = other_tracker(np.concatenate(kept), source.sample_rate)
     report(0.6, "hashing")
     info = AudioInfo(
         path=str(path),
@@ -64,9 +100,16 @@ def analyze_file(path: str | os.PathLike[str], *, progress: Progress | None = No
         sha256=file_sha256(path),
     )
     report(0.7, "analyzing")
-    data = analyze_spectrogram(spectrogram, info)
+    data = analyze_spectrogram(spectrogram, info, external)
     report(1.0, "done")
     return data
+
+
+def _keeping(blocks: Iterator[np.ndarray], kept: list[np.ndarray]) -> Iterator[np.ndarray]:
+    """Pass ``blocks`` on, keeping each in ``kept``."""
+    for block in blocks:
+        kept.append(block)
+        yield block
 
 
 def _reporting(blocks: Iterator[np.ndarray], source: audio.AudioSource, report: Progress) -> Iterator[np.ndarray]:
@@ -78,17 +121,22 @@ def _reporting(blocks: Iterator[np.ndarray], source: audio.AudioSource, report: 
         yield block
 
 
-def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) -> BeatData:
-    """Everything ``analyze_file`` finds, from an already computed band spectrogram."""
+def analyze_spectrogram(
+    spectrogram: features.BandSpectrogram,
+    info: AudioInfo,
+    external: tuple[np.ndarray, np.ndarray] | None = None,
+) -> BeatData:
+    """Everything ``analyze_file`` finds, from an already computed band spectrogram.
+
+    ``external`` are beat and downbeat times (seconds) from another tracker, used instead of Toonbeat's.
+    """
     envelopes = onsets.onset_envelopes(spectrogram)
-    network = activations.activations(spectrogram)
-    tracked = np.clip(beat_frames(spectrogram, envelopes) / spectrogram.frame_rate, 0.0, spectrogram.duration)
-    beat_times = beats.on_the_beat(tracked, lambda times: network.near(times, downbeats.SEARCH_SECONDS)[0])
-    chance = downbeats.downbeat_chance(beat_times, network)
-    meter = downbeats.bar_positions(chance).beats_per_bar
     levels = onsets.band_levels(spectrogram.power)
-    novelty = downbeats.bar_novelty(levels, beat_times * spectrogram.frame_rate, meter)
-    bars = downbeats.Bars(downbeats.bar_phase(chance, novelty, meter), meter)
+    if external is None:
+        beat_times, bars = _beats_and_bars(spectrogram, envelopes, levels)
+    else:
+        beat_times = np.clip(np.sort(external[0]), 0.0, spectrogram.duration)
+        bars = beat_this_tracker.bars_of(beat_times, external[1])
     downbeat_times = beat_times[bars.positions == 1]
     song_tempo = tempo_of(beat_times)
     bar_lines = _bar_lines(downbeat_times, bars.beats_per_bar * 60.0 / song_tempo, spectrogram.duration)
@@ -109,6 +157,20 @@ def analyze_spectrogram(spectrogram: features.BandSpectrogram, info: AudioInfo) 
         audio=info,
         analyzer=dict(ANALYZER),
     )
+
+
+def _beats_and_bars(
+    spectrogram: features.BandSpectrogram, envelopes: onsets.OnsetEnvelopes, levels: np.ndarray
+) -> tuple[np.ndarray, downbeats.Bars]:
+    """Toonbeat's beats (seconds) and bars: tracked, at the notated level, on the beat, in bars."""
+    network = activations.activations(spectrogram)
+    tracked = np.clip(beat_frames(spectrogram, envelopes) / spectrogram.frame_rate, 0.0, spectrogram.duration)
+    notated = tempo_level.choose(tracked, network, tempo_level.spectral_flux(spectrogram, network.frame_rate))
+    beat_times = beats.on_the_beat(notated, lambda times: network.near(times, downbeats.SEARCH_SECONDS)[0])
+    chance = downbeats.downbeat_chance(beat_times, network)
+    meter = downbeats.bar_positions(chance).beats_per_bar
+    novelty = downbeats.bar_novelty(levels, beat_times * spectrogram.frame_rate, meter)
+    return beat_times, downbeats.Bars(downbeats.bar_phase(chance, novelty, meter), meter)
 
 
 def beat_frames(spectrogram: features.BandSpectrogram, envelopes: onsets.OnsetEnvelopes) -> np.ndarray:

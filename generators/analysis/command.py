@@ -39,6 +39,19 @@ def add_parser(subparsers: Any) -> None:
         metavar="PNG",
         help="also draw waveform, energy, beats, sections and drops to this PNG (a folder for several songs)",
     )
+    parser.add_argument(
+        "--tracker",
+        choices=("toonbeat", "beat-this"),
+        default="toonbeat",
+        help="beat tracker: Toonbeat's own (default) or Beat This! (MIT; pip install 'toonbeat[beat-this]' "
+        "and its checkpoint)",
+    )
+    parser.add_argument(
+        "--beat-this-checkpoint",
+        type=Path,
+        metavar="CKPT",
+        help="Beat This! checkpoint (default: $TOONBEAT_BEAT_THIS_CHECKPOINT, else torch hub's beat_this-final0.ckpt)",
+    )
     add_overwrite_argument(parser, "a beat file or plot")
     parser.add_argument("--progress", action="store_true",
                         help="print a line at every percent done (the add-on's Analyze button reads them)")
@@ -65,7 +78,12 @@ def run(args: argparse.Namespace) -> int:
         json_path, plot_path = targets[song]
         started = time.perf_counter()
         try:
-            data = analyze_file(song, progress=_PercentPrinter() if args.progress else None)
+            data = analyze_file(
+                song,
+                progress=_PercentPrinter() if args.progress else None,
+                tracker=args.tracker,
+                beat_this_checkpoint=args.beat_this_checkpoint,
+            )
             beatfile.save(data, json_path)
             if plot_path is not None:
                 plot_beats(data, plot_path)

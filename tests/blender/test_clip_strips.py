@@ -141,3 +141,75 @@ def test_a_character_named_by_a_relative_path_still_finds_its_frames_from_the_sa
         directory = Path(bpy.path.abspath(strip.directory)).resolve()
         assert (tmp_path / "project" / "chars" / "hero").resolve() in directory.parents
         assert (directory / strip.elements[0].filename).is_file()
+
+
+def rendered_pixels(scene, path):
+    """The sequencer's picture of the current frame, as Blender saves it."""
+    import bpy
+    import numpy
+
+    bpy.ops.render.render()
+    bpy.data.images["Render Result"].save_render(filepath=str(path))
+    image = bpy.data.images.load(str(path))
+    pixels = numpy.array(image.pixels[:])
+    bpy.data.images.remove(image)
+    return pixels
+
+
+def test_the_poses_not_showing_are_muted_with_their_frames_and_the_picture_stays_the_same(staged, tmp_path):
+    scene, _, _, _ = staged
+    strips = scene.sequence_editor.strips_all
+    poses = {name: (strips[f"hero {name}"], strips[f"hero {name}"].input_1) for name in ("idle", "dance")}
+    for shown, hidden, second in (("idle", "dance", 1.0), ("dance", "idle", 6.0)):
+        scene.frame_set(beat_frames(scene, [second])[0] + 2)
+        assert [s.mute for s in poses[shown]] == [False, False]
+        assert [s.mute for s in poses[hidden]] == [True, True]
+        assert poses[shown][0].blend_alpha == 1.0 and poses[hidden][0].blend_alpha == 0.0
+    muted = rendered_pixels(scene, tmp_path / "muted.png")
+    for strip in poses["idle"]:
+        strip.mute = False  # as before poses were muted: hidden by their opacity alone
+    assert numpy_equal(rendered_pixels(scene, tmp_path / "blended.png"), muted)
+    poses["dance"][0].mute = True
+    assert not numpy_equal(rendered_pixels(scene, tmp_path / "no_dancer.png"), muted)  # the dancer was drawn
+
+
+def numpy_equal(first, second):
+    import numpy
+
+    return first.shape == second.shape and numpy.abs(first - second).max() < 1.5 / 255
+
+
+def test_an_animated_pose_bounces_on_both_axes_and_switches_with_its_frames(scene, tb, tmp_path):
+    wav, _, beats = click_song_with_beat_file(tmp_path, bpm=120.0, seconds=4.0)
+    hero = tb.module("core.character_sheet").read_character(clip_character_folder(tmp_path / "hero", MOVES))
+    bouncing = {**LOOPS, "effects": {"pose": {"enabled": True}, "bounce": {"enabled": True}}}
+    preset = tb.module("core.presets").preset_from_dict(bouncing, "bouncing")
+    tb.module("assemble").build_scene(scene, audio=wav, beats=beats, characters=[hero], backgrounds=None,
+                                      preset=preset)
+    frames = scene.sequence_editor.strips_all["hero idle"].input_1
+    keys = {fc.data_path.rpartition(".")[2]: len(fc.keyframe_points)
+            for fc in tb.module("compat").fcurves_of(scene) if fc.data_path.startswith(frames.path_from_id())}
+    assert keys.keys() >= {"scale_x", "scale_y", "mute"}
+    assert keys["scale_x"] == keys["scale_y"] > 1
+
+
+def test_bounce_keys_an_older_bake_left_on_a_speed_strip_go_at_the_next_bake_unless_the_artist_edited_them(staged):
+    scene, tb, _, rebake = staged
+    keys_module, compat = tb.module("sync.keys"), tb.module("compat")
+    dance = scene.sequence_editor.strips_all["hero dance"]
+    frames, values = [1.0, 13.0, 25.0, 37.0, 49.0], [1.0, 1.1, 1.0, 1.1, 1.0]
+    old = [keys_module.CurveKeys(f"transform.{axis}", 0, "Toonbeat Bounce (hero)", "BEZIER", frames, values)
+           for axis in ("scale_x", "scale_y")]
+    kept = [keys_module.CurveKeys(path, 0, "Toonbeat", "CONSTANT", [k.co.x for k in curve.keyframe_points],
+                                  [k.co.y for k in curve.keyframe_points])
+            for path in ("blend_alpha", "speed_frame_number")
+            if (curve := compat.fcurves_of(scene).find(dance.path_from_id(path))) is not None]
+    keys_module.bake_target(dance, scene, kept + old)  # what a bake before the bounce moved to the frames wrote
+    old_y = compat.fcurves_of(scene).find(dance.transform.path_from_id("scale_y"))
+    old_y.keyframe_points[1].co.y = 1.7  # the artist changed one of them
+
+    rebake()
+
+    assert compat.fcurves_of(scene).find(dance.transform.path_from_id("scale_x")) is None
+    left = compat.fcurves_of(scene).find(dance.transform.path_from_id("scale_y"))
+    assert [round(k.co.y, 3) for k in left.keyframe_points] == [1.7]

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.art import background_folder, background_loop_folder, clip_character_folder
+from tests.art import background_folder, background_loop_folder, background_movie_folder, clip_character_folder
 from tests.commands import toonbeat
 from tests.media import audio_track, click_times, frame_brightness
 from tests.songs import click_song_with_beat_file
@@ -49,14 +49,18 @@ def test_every_hit_frame_lands_within_half_a_frame_of_its_beat(tmp_path, fps, bp
     assert len(set(np.round(brightness).tolist())) > 6, "the drawings between hits should differ"
 
 
-@pytest.mark.parametrize(("fps", "bpm"), [(24.0, 120.0), (29.97, 132.0)])
-def test_a_background_loop_lands_its_hit_frames_on_the_beats_too(tmp_path, fps, bpm):
+@pytest.mark.parametrize(("fps", "bpm", "make_folder"), [(24.0, 120.0, background_loop_folder),
+                                                        (29.97, 132.0, background_loop_folder),
+                                                        (24.0, 120.0, background_movie_folder),
+                                                        (29.97, 132.0, background_movie_folder)],
+                         ids=["frames-24", "frames-29.97", "movie-24", "movie-29.97"])
+def test_a_background_loop_lands_its_hit_frames_on_the_beats_too(tmp_path, fps, bpm, make_folder):
     wav, beats_json, _ = click_song_with_beat_file(tmp_path, bpm=bpm, seconds=6.0, first_beat=0.25)
     preset = tmp_path / "loops_only.json"
     preset.write_text(json.dumps(LOOPS_ONLY))
     video = tmp_path / "venue.mp4"
     result = toonbeat("render", "--audio", str(wav), "--beats", str(beats_json), "--out", str(video),
-                      "--backgrounds", str(background_loop_folder(tmp_path / "bg")),
+                      "--backgrounds", str(make_folder(tmp_path / "bg")),
                       "--resolution", "320x180", "--fps", str(fps), "--preset", str(preset))
     assert result.returncode == 0, result.stderr + result.stdout
     brightness = assert_every_hit_shows_on_its_click(video, fps)

@@ -10,7 +10,7 @@ import bpy
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.art import POSE_COLORS, background_folder, character_folder
+from tests.art import POSE_COLORS, background_folder, character_folder, clip_character_folder
 from tests.songs import click_song_with_beat_file
 
 pytestmark = pytest.mark.blender
@@ -239,3 +239,112 @@ def test_a_corrupt_record_warns_and_loses_no_pose_keyframe(drawn):
     assert set(minimal_frames) - set(frames) <= set(after)
     record = tb.module("core.edits").read_record(drawing["_toonbeat_pose_frames"])
     assert record.problems == []
+
+
+DANCE_LOOP = {"name": "Dance loop", "poses": {"build": ["dance"], "drop": ["dance"]},
+              "effects": {"pose": {"enabled": True}}}
+
+
+@pytest.fixture
+def dancing(drawn, tmp_path):
+    """The drawn stage with a second character, ``dancer``, whose dance is a 16-drawing loop of two beats
+    (hits 0 and 8 white, the drawings between them grey), and a bake that keys it dancing throughout."""
+    scene, tb, _, _ = drawn
+    read_character = tb.module("core.character_sheet").read_character
+    folder = clip_character_folder(tmp_path / "dancer", {"dance": (16, 2, (0, 8))})
+    tb.module("stage.stage3d").remove_character(scene, "hero")
+    tb.module("stage.stage3d").add_character(scene, read_character(folder), 96)
+    (tmp_path / "song").mkdir()
+    _, _, beats = click_song_with_beat_file(tmp_path / "song", seconds=4.0, sections=SECTIONS)
+    preset = tb.module("core.presets").preset_from_dict(DANCE_LOOP, "dance")
+
+    def bake():
+        return tb.module("assemble").bake(scene, beats, preset, "3d", None)
+
+    drawing = tb.module("stage.stage3d").stage_scene(scene).objects["dancer drawing"]
+    return scene, tb, beats, drawing, bake
+
+
+def shown_keys(tb, drawing):
+    """Keyframe number -> the library drawing it shows (``dance:8``), leaving out the library."""
+    by_content = {shows(frame): slot for slot, frame in library(tb, drawing).items()}
+    return {number: by_content.get(content) for number, content in switches(tb, drawing).items()}
+
+
+def test_every_drawing_of_a_loop_is_traced_once_and_a_reimport_reads_the_saved_tracings(dancing, tmp_path,
+                                                                                        monkeypatch):
+    scene, tb, _, drawing, _ = dancing
+    assert sorted(library(tb, drawing)) == sorted(f"dance:{index}" for index in range(16))
+    levels = {key: srgb(drawing.data.materials[strokes_of(frame)[0].material_index].grease_pencil.fill_color)
+              for key, frame in library(tb, drawing).items()}
+    assert levels["dance:0"] == levels["dance:8"] == (255, 255, 255)
+    assert len({levels[f"dance:{index}"] for index in range(16)}) == 15
+    tracing = tb.module("stage.grease_pencil_tracing")
+    calls = []
+    monkeypatch.setattr(tracing, "trace", lambda *args: calls.append(args) or pytest.fail("traced again"))
+    read_character = tb.module("core.character_sheet").read_character
+    tb.module("stage.stage3d").add_character(scene, read_character(tmp_path / "dancer"), 96)
+    assert calls == []
+    assert sorted(library(tb, drawing)) == sorted(f"dance:{index}" for index in range(16))
+
+
+def test_a_loop_plays_as_keyframes_with_each_hit_drawing_on_its_beat(dancing):
+    scene, tb, beats, drawing, bake = dancing
+    bake()
+    shown = shown_keys(tb, drawing)
+    beat_frames = [scene.frame_start + round(t * 24) for t in beats.beats if t < 3.9]
+    for frame in beat_frames:
+        assert shown[frame] in ("dance:0", "dance:8"), (frame, shown.get(frame))
+    between = {key for number, key in shown.items() if number not in beat_frames}
+    assert len(between) >= 10, "the drawings between the hits are keyed too"
+    assert "dance:0" not in between and "dance:8" not in between
+
+
+@pytest.mark.parametrize(("fps", "fps_base"), [(24, 1.0), (30, 1.001)])
+def test_a_workbench_render_shows_each_hit_drawing_on_its_beat(dancing, tmp_path, fps, fps_base):
+    scene, _, beats, _, bake = dancing
+    scene.render.fps, scene.render.fps_base = fps, fps_base
+    bake()
+    rate = fps / fps_base
+    scene.render.image_settings.file_format = "PNG"
+    seen = set()
+    for time in [t for t in beats.beats if 0.2 < t < 3.5][:4]:
+        beat = scene.frame_start + round(time * rate)
+        for frame, low, high in ((beat, 245, 255), (beat + 3, 40, 160)):
+            scene.frame_set(frame)
+            scene.render.filepath = str(tmp_path / f"frame{frame}.png")
+            bpy.ops.render.render(write_still=True)
+            level = Image.open(tmp_path / f"frame{frame}.png").convert("L").getpixel((80, 50))
+            assert low <= level <= high, (frame, level)
+            seen.add(level)
+    assert len(seen) >= 3, "the drawings between the hits differ"
+
+
+def test_rebaking_keeps_a_loops_drawing_keyframe_the_artist_moved(dancing):
+    scene, tb, beats, drawing, bake = dancing
+    bake()
+    layer = tb.module("stage.grease_pencil").pose_layer(drawing)
+    beat = next(scene.frame_start + round(t * 24) for t in beats.beats if t > 1.2)
+    hit = shown_keys(tb, drawing)[beat]
+    moved_to = beat + 1
+    occupied = next((f for f in layer.frames if f.frame_number == moved_to), None)
+    if occupied is not None:
+        layer.frames.remove(moved_to if is_v3(tb) else occupied)
+    if is_v3(tb):
+        layer.frames.move(beat, moved_to)
+    else:
+        next(f for f in layer.frames if f.frame_number == beat).frame_number = moved_to
+    count = bake()
+    after = shown_keys(tb, drawing)
+    assert after[moved_to] == hit
+    assert beat not in after, "the keyframe moved away from the beat stays away"
+    assert count.kept >= 1
+
+
+def test_untraced_names_the_drawings_an_import_would_still_trace(dancing, tmp_path):
+    _, tb, _, _, _ = dancing
+    tracing = tb.module("stage.grease_pencil_tracing")
+    assert tracing.untraced(sorted((tmp_path / "dancer" / "dance" / "frames").glob("*.png"))) == []
+    other = clip_character_folder(tmp_path / "other", {"dance": (4, 2, (0, 2))}, size=(90, 150))
+    new = sorted((other / "dance" / "frames").glob("*.png"))
+    assert tracing.untraced(new) == new

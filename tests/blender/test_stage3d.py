@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.art import POSE_COLORS, background_folder, character_folder, clip_character_folder
+from tests.art import POSE_COLORS, background_folder, background_loop_folder, character_folder, clip_character_folder
 from tests.commands import assert_the_saved_blend_renders_it_again, toonbeat
 from tests.media import probe, stream
 from tests.songs import click_song_with_beat_file
@@ -269,6 +269,41 @@ def dance_on_planes(scene, tb, tmp_path):
     return preset
 
 
+def assert_each_hit_shows_on_its_beat(scene, beats, tmp_path, level_of, between_levels, hits=4):
+    """Rendered on each of the first beats, ``level_of`` the picture is a hit's white; three frames later it is
+    an in-between's grey within ``between_levels``, and the in-betweens differ."""
+    rate = scene.render.fps / scene.render.fps_base
+    beat_frames = [scene.frame_start + round(t * rate) for t in beats.beats if 0.2 < t < 3.5]
+    assert len(beat_frames) >= hits
+    seen = set()
+    for frame in beat_frames[:hits]:
+        on_beat = level_of(render_frame(scene, frame, tmp_path / f"beat{frame}.png"))
+        between = level_of(render_frame(scene, frame + 3, tmp_path / f"between{frame}.png"))
+        assert on_beat >= 245, (frame, on_beat)
+        assert between_levels[0] <= between <= between_levels[1], (frame + 3, between)
+        seen.add(between)
+    assert len(seen) >= 2, "the drawings between the hits should differ"
+
+
+def assert_a_moved_hit_key_survives_a_rebake(tb, plane, group, rebake):
+    """Move the plane's key of hit drawing 8 two frames later: ``rebake()`` keeps it there, puts none back where
+    it was, and counts it kept."""
+    tree = plane.data.materials[0].node_tree
+    path = ('nodes["Image"].image_user.frame_offset', 0)
+    curve = fcurves(tb, tree)[path]
+    assert curve.group.name == group
+    key = next(k for k in curve.keyframe_points if k.co.x > 30 and abs(k.co.y - (8 + 1e-4)) < 1e-3)
+    moved_to = key.co.x + 2
+    key.co.x += 2
+    key.handle_left.x += 2
+    key.handle_right.x += 2
+    count = rebake()
+    curve = fcurves(tb, tree)[path]
+    assert any(abs(k.co.x - moved_to) < 1e-6 for k in curve.keyframe_points)
+    assert not any(abs(k.co.x - (moved_to - 2)) < 0.5 for k in curve.keyframe_points)
+    assert count.kept >= 1
+
+
 def brightest(image):
     """The brightest grey level of the picture (the character's drawing: the background is dark blue)."""
     return int(np.asarray(image).min(axis=2).max())
@@ -281,17 +316,7 @@ def test_a_plane_plays_its_loop_with_every_hit_drawing_on_its_beat(stage3d, tmp_
     preset = dance_on_planes(scene, tb, tmp_path)
     tb.module("assemble").bake(scene, beats, preset, "3d", tb.module("core.backgrounds").read_backgrounds(
         background_folder(tmp_path / "bg")))
-    rate = scene.render.fps / scene.render.fps_base
-    beat_frames = [scene.frame_start + round(t * rate) for t in beats.beats if 0.2 < t < 3.5]
-    assert len(beat_frames) >= 5
-    seen = set()
-    for frame in beat_frames[:4]:
-        on_beat = brightest(render_frame(scene, frame, tmp_path / f"beat{frame}.png"))
-        between = brightest(render_frame(scene, frame + 3, tmp_path / f"between{frame}.png"))
-        assert on_beat >= 245, (frame, on_beat)
-        assert 40 <= between <= 160, (frame + 3, between)
-        seen.add(between)
-    assert len(seen) >= 2, "the drawings between the hits should differ"
+    assert_each_hit_shows_on_its_beat(scene, beats, tmp_path, brightest, (40, 160))
 
 
 def test_a_planes_drawing_keys_sit_in_its_timing_group_and_a_moved_key_survives_a_rebake(stage3d, tmp_path):
@@ -300,16 +325,46 @@ def test_a_planes_drawing_keys_sit_in_its_timing_group_and_a_moved_key_survives_
     assemble = tb.module("assemble")
     assemble.bake(scene, beats, preset, "3d", None)
     plane = next(o for o in scene[tb.module("stage.stage3d").STAGE_PROPERTY].objects if o.name == "hero dance")
-    tree = plane.data.materials[0].node_tree
-    curve = fcurves(tb, tree)[('nodes["Image"].image_user.frame_offset', 0)]
-    assert curve.group.name == "Toonbeat Timing (hero)"
-    key = next(k for k in curve.keyframe_points if k.co.x > 30 and abs(k.co.y - (8 + 1e-4)) < 1e-3)
-    moved_to = key.co.x + 2
-    key.co.x += 2
-    key.handle_left.x += 2
-    key.handle_right.x += 2
-    count = assemble.bake(scene, beats, preset, "3d", None)
-    curve = fcurves(tb, tree)[('nodes["Image"].image_user.frame_offset', 0)]
-    assert any(abs(k.co.x - moved_to) < 1e-6 for k in curve.keyframe_points)
-    assert not any(abs(k.co.x - (moved_to - 2)) < 0.5 for k in curve.keyframe_points)
-    assert count.kept >= 1
+    assert_a_moved_hit_key_survives_a_rebake(tb, plane, "Toonbeat Timing (hero)",
+                                             lambda: assemble.bake(scene, beats, preset, "3d", None))
+
+
+def corner_level(image):
+    """The grey level of the picture's top left corner, where only the background shows."""
+    return image.convert("L").getpixel((4, 4))
+
+
+@pytest.mark.parametrize(("fps", "fps_base", "frames"), [(24, 1.0, None), (30, 1.001, "frames/{index:04d}.jpg")])
+def test_a_background_plane_plays_its_loop_with_every_hit_on_its_beat(stage3d, tmp_path, fps, fps_base, frames):
+    """At 24 fps from PNG frames, at 29.97 from JPEG frames (as the procedural background loops are)."""
+    scene, tb, beats = stage3d
+    scene.render.fps, scene.render.fps_base = fps, fps_base
+    folder = background_loop_folder(tmp_path / "bg", labels=("build", "drop"), frames=frames)
+    build(scene, tb, beats, [], folder, "minimal", **POSES_ONLY)
+    stage = scene[tb.module("stage.stage3d").STAGE_PROPERTY]
+    assert len([o for o in stage.objects if o.name.startswith("Toonbeat Background")]) == 2
+    assert_each_hit_shows_on_its_beat(scene, beats, tmp_path, corner_level, (30, 140))
+
+
+def test_a_background_loops_keys_sit_in_the_timing_group_and_a_moved_key_survives_a_rebake(stage3d, tmp_path):
+    scene, tb, beats = stage3d
+    folder = background_loop_folder(tmp_path / "bg")
+    build(scene, tb, beats, [], folder, "minimal", **POSES_ONLY)
+    stage = scene[tb.module("stage.stage3d").STAGE_PROPERTY]
+    plane = next(o for o in stage.objects if o.name.startswith("Toonbeat Background"))
+    assert_a_moved_hit_key_survives_a_rebake(tb, plane, "Toonbeat Timing",
+                                             lambda: build(scene, tb, beats, [], folder, "minimal", **POSES_ONLY))
+
+
+def test_background_stills_beside_a_loop_stay_stills(stage3d, tmp_path):
+    scene, tb, beats = stage3d
+    folder = background_loop_folder(tmp_path / "bg", labels=("drop",))
+    Image.new("RGB", (320, 180), (200, 30, 30)).save(folder / "build.png")
+    build(scene, tb, beats, [], folder, "minimal", **POSES_ONLY)
+    first_beat = scene.frame_start + round(beats.beats[0] * 24)
+    assert render_frame(scene, first_beat + 3, tmp_path / "still.png").getpixel((4, 4)) == pytest.approx(
+        (200, 30, 30), abs=6)
+    stage = scene[tb.module("stage.stage3d").STAGE_PROPERTY]
+    still = next(o for o in stage.objects if o.name == "Toonbeat Background build")
+    assert tb.module("compat").fcurves_of(still.data.materials[0].node_tree) is None, "a still has no drawing keys"
+    assert still.data.materials[0].node_tree.nodes["Image"].image.source == "FILE"

@@ -311,6 +311,31 @@ def render_video(view3d: Any) -> Iterator[float]:
     bpy.ops.wm.save_as_mainfile(filepath=JOB["blend"])
 
 
+def grease_pencil_import(view3d: Any) -> Iterator[float]:
+    """Import Character drawn in Grease Pencil: the loops' drawings are traced from a timer with progress shown,
+    the window ticking all along (after the render: the saved scene keeps the sequencer stage)."""
+    settings = bpy.context.scene.toonbeat
+    settings.stage, settings.characters_as = "3d", "GREASE_PENCIL"
+    tracing = toonbeat_module("operators.import_character").TRACING
+    started, heartbeats_before = time.monotonic(), len(result["heartbeats"])
+    click(view3d, "import_character", directory=JOB["loop_character"])
+    seen: list[str] = []
+    deadline = started + STEP_TIMEOUT
+    while tracing and time.monotonic() < deadline:
+        text = next(iter(tracing.values()), "")
+        if text not in seen:
+            seen.append(text)
+        yield 0.05
+    took = time.monotonic() - started
+    beats = [b for b in result["heartbeats"][heartbeats_before:] if b <= started + took]
+    result["tracing"] = {"progress": seen, "seconds": took, "heartbeats": len(beats),
+                         "longest_gap": max((b - a for a, b in itertools.pairwise([started, *beats])), default=took)}
+    drawings = sorted(Path(JOB["loop_character"]).glob("*/frames/*.png"))
+    result["tracing"]["untraced_after"] = len(toonbeat_module("stage.grease_pencil_tracing").untraced(drawings))
+    stage_scene = toonbeat_module("stage.stage3d").stage_scene(bpy.context.scene)
+    result["tracing"]["drawing_objects"] = sorted(o.name for o in stage_scene.objects if o.name.endswith("drawing"))
+
+
 def script() -> Iterator[float]:
     """The artist's session, step by step; each ``yield`` gives the window time to draw (seconds)."""
     view3d = areas("VIEW_3D")[0]
@@ -324,7 +349,7 @@ def script() -> Iterator[float]:
     yield 1.0
     screenshot(view3d, "panels_empty")
     for steps in (song_buttons, esc_cancels_analysis, analysis, stage, bake, panel_pictures,
-                  generate_without_service, editor_pictures, render_video):
+                  generate_without_service, editor_pictures, render_video, grease_pencil_import):
         yield from steps(view3d)
 
 

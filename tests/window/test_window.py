@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.art import background_folder, character_folder
+from tests.art import background_folder, character_folder, clip_character_folder
 from tests.media import probe, stream
 from tests.songs import click_song
 from tests.window.chroot import mounted
@@ -49,6 +49,8 @@ def session(tmp_path_factory):
     job = {
         "out": str(out), "song": str(song), "video": str(work / "window.mp4"), "blend": str(work / "scene.blend"),
         "character": str(character_folder(work / "hero")),
+        "loop_character": str(clip_character_folder(work / "dancer", {"dance": (24, 2, (0, 12)),
+                                                                     "idle": (16, 2, (0, 8))}, size=(240, 400))),
         "backgrounds": str(background_folder(work / "backgrounds", labels=("intro", "drop"))),
         "generators_python": str(generators_python(work)), "preview_end": PREVIEW_END,
     }
@@ -172,6 +174,15 @@ def test_the_window_never_froze(session):
     assert len(result["heartbeats"]) > 20
     # Software OpenGL (llvmpipe) on a busy machine may take seconds for one redraw; a freeze takes longer.
     assert result["longest_heartbeat_gap"] < FROZEN_SECONDS
+
+
+def test_a_grease_pencil_import_traces_its_loops_from_a_timer_showing_progress(session):
+    tracing = result_of(session)["tracing"]
+    assert tracing["progress"][0].startswith("Tracing drawings for Grease Pencil: ")
+    assert any(text.endswith(" of 40 (Esc cancels)") for text in tracing["progress"]), tracing["progress"]
+    assert len(tracing["progress"]) >= 5, "the progress moved on as the drawings were traced"
+    assert tracing["heartbeats"] >= 5 and tracing["longest_gap"] < tracing["seconds"] / 2, tracing
+    assert tracing["untraced_after"] == 0 and tracing["drawing_objects"] == ["dancer drawing"]
 
 
 def test_analysis_shows_percent_and_time_left_and_loads_concise_markers(session):
