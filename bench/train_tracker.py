@@ -50,7 +50,7 @@ LEARNING_RATE = 2e-3
 TARGET_SPREAD = 0.5
 """Target value of the frames next to a beat (target widening, as Böck & Davies 2020 do)."""
 DOWNBEAT_LOSS_WEIGHT = 2.0
-"""Weight of the downbeat head's loss beside the beat head's (a quarter as many positives, a harder task)."""
+"""Weight of the downbeat head's loss beside the beat head's with ``--augment`` (the shipped weights: 1)."""
 BAND_SHIFT = 2
 """Excerpts are moved up or down by up to this many fine bands (a pitch shift of up to about a tone)."""
 GAIN_DB = 12.0
@@ -262,7 +262,11 @@ def load_weights(model, network: activations.TemporalConvNet) -> None:  # type: 
 
 
 def train(
-    examples: list[Example], steps: int, seed: int, initial: activations.TemporalConvNet | None = None
+    examples: list[Example],
+    steps: int,
+    seed: int,
+    initial: activations.TemporalConvNet | None = None,
+    augment: bool = False,
 ) -> activations.TemporalConvNet:
     """Fit the network to random excerpts of ``examples`` for ``steps`` Adam steps (from ``initial``'s weights)."""
     import torch
@@ -276,7 +280,8 @@ def train(
     optimiser = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, LEARNING_RATE, total_steps=steps)
     loss_function = torch.nn.BCEWithLogitsLoss(reduction="none")
-    head_weights = torch.tensor([1.0, DOWNBEAT_LOSS_WEIGHT])[None, :, None] / (1.0 + DOWNBEAT_LOSS_WEIGHT)
+    downbeat_weight = DOWNBEAT_LOSS_WEIGHT if augment else 1.0
+    head_weights = torch.tensor([1.0, downbeat_weight])[None, :, None] / (1.0 + downbeat_weight)
     started = time.perf_counter()
     running = 0.0
     for step in range(steps):
@@ -286,7 +291,9 @@ def train(
             length = example.features.shape[1]
             start = int(rng.integers(max(1, length - EXCERPT_FRAMES)))
             window = slice(start, start + EXCERPT_FRAMES)
-            inputs = augmented(example.features[:, window], rng)
+            inputs = example.features[:, window]
+            if augment:
+                inputs = augmented(inputs, rng)
             pad = EXCERPT_FRAMES - inputs.shape[1]
             batch_inputs.append(np.pad(inputs, ((0, 0), (0, pad))))
             wanted = np.stack([example.beat[window], example.downbeat[window]])
@@ -314,11 +321,13 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=activations.MODEL_PATH, help="weights file to write (.npz)")
     parser.add_argument("--start", type=Path, default=None,
                         help="weights (.npz) to continue training from instead of random ones")
+    parser.add_argument("--augment", action="store_true",
+                        help="pitch, gain and noise augmentation; the downbeat loss weighted 2x")
     args = parser.parse_args()
     examples = real_examples() + synthetic_examples(args.synthetic, args.seed)
     print(f"{len(examples)} examples (songs x stretches)", file=sys.stderr)
     initial = activations.load(args.start) if args.start else None
-    network = train(examples, args.steps, args.seed, initial)
+    network = train(examples, args.steps, args.seed, initial, args.augment)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(args.out) as temporary, open(temporary, "wb") as handle:
         np.savez_compressed(handle, **network.to_arrays())
