@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from .analyze import Progress
 
 
+TRACKERS = ("toonbeat", "beat-this")
+"""The beat trackers ``analyze_file`` offers: Toonbeat's own, or Beat This! where it is installed."""
+
+
 def analyze_file(
     path: str | os.PathLike[str],
     *,

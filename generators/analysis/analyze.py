@@ -21,6 +21,7 @@ from addon.core.beatfile import AudioInfo, BeatData
 from addon.core.files import file_sha256
 
 from . import (
+    TRACKERS,
     activations,
     audio,
     beat_this_tracker,
@@ -57,10 +58,6 @@ AUDIBLE_DB = 40.0
 
 Progress = Callable[[float, str], None]
 """Called with the fraction done (0..1) and what the analysis is doing."""
-
-
-TRACKERS = ("toonbeat", "beat-this")
-"""The beat trackers ``analyze_file`` offers: Toonbeat's own, or Beat This! where it is installed."""
 
 
 def analyze_file(

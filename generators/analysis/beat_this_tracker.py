@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -50,7 +52,7 @@ def load(checkpoint: Path | None = None) -> Tracker:
     """
     path = checkpoint or default_checkpoint()
     try:
-        from beat_this.inference import Audio2Beats
+        import beat_this.inference  # noqa: F401 (checked here so that a missing package is named)
     except ImportError as error:
         raise ToonbeatError(
             f"--tracker beat-this needs the Python package {error.name or 'beat_this'!r} in the generators' "
@@ -61,16 +63,24 @@ def load(checkpoint: Path | None = None) -> Tracker:
             f"Beat This!'s checkpoint {path} is missing: download 'final0' (MIT licence) as the beat_this "
             f"package's README says, then pass --beat-this-checkpoint or set {CHECKPOINT_ENVIRONMENT}"
         )
-    try:
-        model = Audio2Beats(checkpoint_path=str(path), device="cpu")
-    except (KeyError, RuntimeError, ValueError) as error:
-        raise ToonbeatError(f"Beat This! cannot use the checkpoint {path}: {error}") from error
+    model = _model(path.resolve())
 
     def track(samples: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
         beats, downbeats = model(samples.astype(np.float64), sample_rate)
         return np.asarray(beats, dtype=float), np.asarray(downbeats, dtype=float)
 
     return track
+
+
+@lru_cache(maxsize=1)
+def _model(path: Path) -> Any:
+    """Beat This!'s ``Audio2Beats`` on the CPU, loaded once for a batch of songs."""
+    from beat_this.inference import Audio2Beats
+
+    try:
+        return Audio2Beats(checkpoint_path=str(path), device="cpu")
+    except (KeyError, RuntimeError, ValueError) as error:
+        raise ToonbeatError(f"Beat This! cannot use the checkpoint {path}: {error}") from error
 
 
 def bars_of(beats: np.ndarray, downbeats: np.ndarray) -> Bars:

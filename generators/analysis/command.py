@@ -12,6 +12,8 @@ from typing import Any
 from addon.core.cli_args import add_overwrite_argument
 from addon.core.overwrite import check_output
 
+from . import TRACKERS
+
 HELP = "analyze songs: tempo, beats, downbeats, sections, drops, energy -> beat JSON"
 
 DESCRIPTION = """\
@@ -41,7 +43,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--tracker",
-        choices=("toonbeat", "beat-this"),
+        choices=TRACKERS,
         default="toonbeat",
         help="beat tracker: Toonbeat's own (default) or Beat This! (MIT; pip install 'toonbeat[beat-this]' "
         "and its checkpoint)",
