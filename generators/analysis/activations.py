@@ -59,11 +59,21 @@ class Activations:
 
     def near(self, times: np.ndarray, reach_seconds: float) -> tuple[np.ndarray, np.ndarray]:
         """The strongest beat and downbeat probabilities within ``reach_seconds`` of each of ``times`` (seconds)."""
-        reach = frames_in(reach_seconds, self.frame_rate)
-        last = len(self.beat) - 1
-        frames = np.clip(np.round(np.asarray(times) * self.frame_rate).astype(int), 0, last)
-        window = np.clip(frames[:, None] + np.arange(-reach, reach + 1)[None, :], 0, last)
+        window = _window(times, reach_seconds, self.frame_rate, len(self.beat))
         return self.beat[window].max(axis=1), self.downbeat[window].max(axis=1)
+
+
+def strongest_near(values: np.ndarray, times: np.ndarray, reach_seconds: float, frame_rate: float) -> np.ndarray:
+    """The largest of ``values`` (one per frame at ``frame_rate``) within ``reach_seconds`` of each of ``times``."""
+    return values[_window(times, reach_seconds, frame_rate, len(values))].max(axis=1)
+
+
+def _window(times: np.ndarray, reach_seconds: float, frame_rate: float, length: int) -> np.ndarray:
+    """Frame indices ``[len(times), 2 * reach + 1]`` around each of ``times`` (seconds), within ``length`` frames."""
+    reach = frames_in(reach_seconds, frame_rate)
+    last = length - 1
+    frames = np.clip(np.round(np.asarray(times) * frame_rate).astype(int), 0, last)
+    return np.clip(frames[:, None] + np.arange(-reach, reach + 1)[None, :], 0, last)
 
 
 def network_input(spectrogram: BandSpectrogram) -> tuple[np.ndarray, float]:

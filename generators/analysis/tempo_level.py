@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .activations import Activations
+from .activations import Activations, strongest_near
 from .features import BandSpectrogram, frames_in
 from .onsets import loud_level
 from .tempo import MAX_BPM, MIN_BPM, autocorrelation
@@ -130,7 +130,8 @@ def level_features(grid: np.ndarray, network: Activations, flux: np.ndarray) -> 
         for phase in range(meter)
         if len(on_downbeat[phase::meter])
     ) / (float(np.mean(on_downbeat)) + _EPSILON)
-    flux_on, flux_between = _strongest(flux, grid, network.frame_rate), _strongest(flux, halfway, network.frame_rate)
+    flux_on = strongest_near(flux, grid, SEARCH_SECONDS, network.frame_rate)
+    flux_between = strongest_near(flux, halfway, SEARCH_SECONDS, network.frame_rate)
     lag = period * network.frame_rate
     acf = autocorrelation(network.beat, int(np.ceil(2 * lag)) + 2)
     lags = np.arange(len(acf))
@@ -155,15 +156,6 @@ def choose(grid: np.ndarray, network: Activations, flux: np.ndarray, model: Leve
         return grid
     features = np.array([level_features(option, network, flux) for option in options])
     return options[int(np.argmax((model or load()).scores(features)))]
-
-
-def _strongest(values: np.ndarray, times: np.ndarray, frame_rate: float) -> np.ndarray:
-    """The largest of ``values`` (per frame at ``frame_rate``) within ``SEARCH_SECONDS`` of each of ``times``."""
-    reach = frames_in(SEARCH_SECONDS, frame_rate)
-    last = len(values) - 1
-    frames = np.clip(np.round(times * frame_rate).astype(int), 0, last)
-    window = np.clip(frames[:, None] + np.arange(-reach, reach + 1)[None, :], 0, last)
-    return values[window].max(axis=1)
 
 
 def _onset_count(flux: np.ndarray, frame_rate: float, grid: np.ndarray) -> float:
