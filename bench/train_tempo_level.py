@@ -31,10 +31,8 @@ from scipy import optimize
 
 from addon.core.files import atomic_path
 from generators.analysis import activations, features, tempo_level
-from generators.music.drum_machine import synthesize
 
-from .benchmark_tracks import degrade, random_arrangement
-from .train_tracker import STRETCHES, SYNTHETIC_RATE, stretched, three_four
+from .train_tracker import STRETCHES, SYNTHETIC_STYLES, stretched, training_song
 
 REALSET = Path(os.environ.get("TOONBEAT_REALSET", Path.home() / ".cache" / "toonbeat" / "realset"))
 PENALTIES = (0.01, 0.1, 1.0, 10.0)
@@ -102,22 +100,9 @@ def synthetic_sets(count: int, seed: int) -> list[CandidateSet]:
     rng = np.random.default_rng(seed)
     sets = []
     for number in range(count):
-        song = synthesize(
-            float(rng.uniform(60.0, 190.0)),
-            int(rng.integers(1 << 30)),
-            str(rng.choice(["house", "techno", "industrial"])),
-            arrangement=random_arrangement(rng),
-            sample_rate=SYNTHETIC_RATE,
-            humanize_ms=float(rng.uniform(0.0, 8.0)),
-            lead_in=float(rng.uniform(0.0, 3.0)),
-        )
-        snr = None if rng.random() < 0.5 else float(rng.uniform(0.0, 20.0))
-        reverb = 0.0 if rng.random() < 0.5 else float(rng.uniform(0.2, 0.8))
-        samples = degrade(song.samples, song.sample_rate, rng, snr_db=snr, reverb=reverb)
-        beats = np.array(song.truth.beats)
-        if number % 3 == 2:
-            samples, beats, _ = three_four(samples, song.sample_rate, beats)
-        sets += song_sets(f"synthetic {number}", samples, song.sample_rate, beats)
+        samples, rate, beats, _ = training_song(rng, float(rng.uniform(60.0, 190.0)), int(rng.integers(1 << 30)),
+                                                str(rng.choice(SYNTHETIC_STYLES)), number % 3 == 2)
+        sets += song_sets(f"synthetic {number}", samples, rate, beats)
     return sets
 
 

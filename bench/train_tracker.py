@@ -39,6 +39,7 @@ CACHE = Path.home() / ".cache" / "toonbeat" / "tracker-train"
 STRETCHES = (0.84, 1.0, 1.19)
 """Time-stretch factors each song is seen at (above 1: longer and slower)."""
 
+SYNTHETIC_STYLES = ("house", "techno", "industrial")
 SYNTHETIC_RATE = 22050
 """Sample rate of the drum-machine songs (the analysis decimates to about this rate anyway)."""
 
@@ -166,25 +167,33 @@ def synthetic_examples(count: int, seed: int) -> list[Example]:
     rng = np.random.default_rng(seed)
     examples = []
     for number in range(count):
-        style = str(rng.choice(["house", "techno", "industrial"]))
+        style = str(rng.choice(SYNTHETIC_STYLES))
         bpm = float(rng.uniform(70.0, 180.0))
-        song = synthesize(
-            bpm,
-            int(rng.integers(1 << 30)),
-            style,
-            arrangement=random_arrangement(rng),
-            sample_rate=SYNTHETIC_RATE,
-            humanize_ms=float(rng.uniform(0.0, 8.0)),
-            lead_in=float(rng.uniform(0.0, 3.0)),
-        )
-        snr = None if rng.random() < 0.5 else float(rng.uniform(0.0, 20.0))
-        reverb = 0.0 if rng.random() < 0.5 else float(rng.uniform(0.2, 0.8))
-        samples = degrade(song.samples, song.sample_rate, rng, snr_db=snr, reverb=reverb)
-        beats, downbeats = np.array(song.truth.beats), np.array(song.truth.downbeats)
-        if number % 3 == 2:
-            samples, beats, downbeats = three_four(samples, song.sample_rate, beats)
-        examples += song_examples(f"synthetic {number}", samples, song.sample_rate, beats, downbeats)
+        samples, rate, beats, downbeats = training_song(rng, bpm, int(rng.integers(1 << 30)), style, number % 3 == 2)
+        examples += song_examples(f"synthetic {number}", samples, rate, beats, downbeats)
     return examples
+
+
+def training_song(rng: np.random.Generator, bpm: float, seed: int, style: str,
+                  in_three_four: bool) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """A drum-machine song for training: a random arrangement, humanizing and lead-in from ``rng``, then noise
+    and reverb each half the time, cut to 3/4 when asked; its samples, sample rate, beats and downbeats."""
+    song = synthesize(
+        bpm,
+        seed,
+        style,
+        arrangement=random_arrangement(rng),
+        sample_rate=SYNTHETIC_RATE,
+        humanize_ms=float(rng.uniform(0.0, 8.0)),
+        lead_in=float(rng.uniform(0.0, 3.0)),
+    )
+    snr = None if rng.random() < 0.5 else float(rng.uniform(0.0, 20.0))
+    reverb = 0.0 if rng.random() < 0.5 else float(rng.uniform(0.2, 0.8))
+    samples = degrade(song.samples, song.sample_rate, rng, snr_db=snr, reverb=reverb)
+    beats, downbeats = np.array(song.truth.beats), np.array(song.truth.downbeats)
+    if in_three_four:
+        samples, beats, downbeats = three_four(samples, song.sample_rate, beats)
+    return samples, song.sample_rate, beats, downbeats
 
 
 def build_model(n_features: int):  # type: ignore[no-untyped-def]
