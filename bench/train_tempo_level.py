@@ -121,7 +121,7 @@ def fit(sets: list[CandidateSet], penalty: float, mean: np.ndarray, scale: np.nd
             gradient += probability @ rows - rows[label]
         return total, gradient
 
-    start = np.zeros(len(tempo_level.FEATURES))
+    start = np.zeros(sets[0].features.shape[1])
     return np.asarray(optimize.minimize(loss, start, jac=True, method="L-BFGS-B").x)
 
 
