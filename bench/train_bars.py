@@ -21,24 +21,14 @@ deterministic.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from addon.core.files import atomic_path
 from generators.analysis import activations, analyze, downbeats, features, onsets
 
-from .train_tempo_level import (
-    PENALTIES,
-    REALSET,
-    CandidateSet,
-    accuracy,
-    cross_validated,
-    fit,
-    standardization,
-)
+from .train_tempo_level import CandidateSet, chosen_model, train_songs, write_model
 from .train_tracker import SYNTHETIC_STYLES, training_song
 
 MIN_TRACKED_F = 0.5
@@ -80,20 +70,14 @@ def _true_candidate(positions: np.ndarray) -> tuple[int, int]:
 
 def real_sets() -> list[CandidateSet]:
     """Candidate sets of the development set's ``train`` songs in 3/4 and 4/4, grouped by source package."""
-    import soundfile
-
-    manifest = REALSET / "manifest.json"
-    if not manifest.exists():
-        print(f"no development set at {REALSET}; training on synthetic songs only", file=sys.stderr)
-        return []
-    sets = []
-    for song in json.loads(manifest.read_text())["songs"]:
-        if song["split"] == "train" and song["beats_per_bar"] in downbeats.METERS:
-            samples, rate = soundfile.read(str(REALSET / song["audio"]), dtype="float32", always_2d=True)
-            group = song["source"].split("=")[0].split("/")[0]
-            sets += song_sets(group, samples, rate, np.array(song["beats"]), np.array(song["beat_positions"]))
-            print(f"  {song['id']}", file=sys.stderr, flush=True)
-    return sets
+    return [
+        candidate_set
+        for song, samples, rate in train_songs()
+        if song["beats_per_bar"] in downbeats.METERS
+        for candidate_set in song_sets(
+            song["source"].split("=")[0], samples, rate, np.array(song["beats"]), np.array(song["beat_positions"])
+        )
+    ]
 
 
 def synthetic_sets(count: int, seed: int) -> list[CandidateSet]:
@@ -124,18 +108,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=downbeats.MODEL_PATH, help="model file to write (.json)")
     args = parser.parse_args()
     sets = real_sets() + synthetic_sets(args.synthetic, args.seed)
-    print(f"{len(sets)} candidate sets from {len({s.song for s in sets})} song groups", file=sys.stderr)
-    scores = {penalty: cross_validated(sets, penalty, args.seed) for penalty in PENALTIES}
-    for penalty, score in scores.items():
-        print(f"L2 {penalty:g}: cross-validated accuracy {score:.3f}", file=sys.stderr)
-    penalty = max(PENALTIES, key=lambda p: (scores[p], p))
-    mean, scale = standardization(sets)
-    model = downbeats.BarModel(fit(sets, penalty, mean, scale), mean, scale)
-    print(f"L2 {penalty:g}: training accuracy {accuracy(sets, model):.3f}", file=sys.stderr)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(args.out) as temporary:
-        Path(temporary).write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}", file=sys.stderr)
+    write_model(chosen_model(sets, args.seed).to_json(downbeats.FEATURES), args.out)
     return 0
 
 

@@ -22,13 +22,12 @@ References
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from . import tempo_level
 from .activations import Activations, strongest_near
 from .features import BandSpectrogram, fine_band_edges
 from .onsets import OnsetEnvelopes, relative_power
@@ -108,27 +107,9 @@ class BarEvidence:
     frame_rate: float
 
 
-@dataclass(frozen=True)
-class BarModel(LevelModel):
-    """The tempo level's linear score (``tempo_level.LevelModel``) over the bars' ``FEATURES``."""
-
-    def to_json(self) -> dict[str, object]:
-        """The model as ``load`` reads it."""
-        return {
-            "features": list(FEATURES),
-            "weights": self.weights.tolist(),
-            "mean": self.mean.tolist(),
-            "scale": self.scale.tolist(),
-        }
-
-
-@lru_cache(maxsize=1)
-def load(path: Path = MODEL_PATH) -> BarModel:
-    """The shipped model (read once per process)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if tuple(data["features"]) != FEATURES:
-        raise ValueError(f"{path} was trained on other features; retrain it with python -m bench.train_bars")
-    return BarModel(*(np.array(data[key], dtype=np.float64) for key in ("weights", "mean", "scale")))
+def load(path: Path = MODEL_PATH) -> LevelModel:
+    """The shipped bar model: ``tempo_level``'s linear score over ``FEATURES`` (read once per process)."""
+    return tempo_level.load(path, FEATURES, "bench.train_bars")
 
 
 def bar_evidence(spectrogram: BandSpectrogram, envelopes: OnsetEnvelopes, levels: np.ndarray) -> BarEvidence:
@@ -174,7 +155,7 @@ def bar_features(beat_times: np.ndarray, network: Activations, evidence: BarEvid
 
 
 def choose_bars(
-    beat_times: np.ndarray, network: Activations, evidence: BarEvidence, model: BarModel | None = None
+    beat_times: np.ndarray, network: Activations, evidence: BarEvidence, model: LevelModel | None = None
 ) -> Bars:
     """The bars (meter and every beat's position) of the candidate ``model`` scores highest."""
     index = np.arange(len(beat_times))
