@@ -114,11 +114,11 @@ def load(path: Path = MODEL_PATH) -> LevelModel:
 
 def bar_evidence(spectrogram: BandSpectrogram, envelopes: OnsetEnvelopes, levels: np.ndarray) -> BarEvidence:
     """The ``BarEvidence`` of a song from its spectrogram, onset envelopes and band ``levels``."""
-    fine = np.log1p(FINE_COMPRESSION * relative_power(spectrogram.fine_power))
     low_edges = fine_band_edges()[:-1]
 
     def between(range_hz: tuple[float, float]) -> np.ndarray:
-        return fine[:, (low_edges >= range_hz[0]) & (low_edges < range_hz[1])]
+        bands = spectrogram.fine_power[:, (low_edges >= range_hz[0]) & (low_edges < range_hz[1])]
+        return np.log1p(FINE_COMPRESSION * relative_power(bands))
 
     return BarEvidence(levels, between(BASS_HZ), between(HARMONY_HZ), envelopes.onsets["low"], spectrogram.frame_rate)
 
@@ -138,13 +138,11 @@ def bar_features(beat_times: np.ndarray, network: Activations, evidence: BarEvid
     sounding = np.flatnonzero(strength >= SOUNDING_SHARE * np.median(strength))
     first = int(sounding[0]) if len(sounding) else 0
     frames = beat_times * evidence.frame_rate
+    per_beat = [beat_means(values, frames) for values in (evidence.levels, evidence.harmony, evidence.bass)]
     index = np.arange(len(beat_times))
     rows = []
     for meter in METERS:
-        novelty, harmony, bass = (
-            _standardized(bar_novelty(values, frames, meter))
-            for values in (evidence.levels, evidence.harmony, evidence.bass)
-        )
+        novelty, harmony, bass = (_standardized(bar_novelty(values, meter)) for values in per_beat)
         for phase in range(meter):
             on = index % meter == phase
             means = [float(values[on].mean()) if on.any() else 0.0 for values in (log_odds, novelty, low, harmony)]
@@ -191,23 +189,29 @@ def _viterbi(log_down: np.ndarray, log_other: np.ndarray, meter: int) -> float:
     return float(score.max())
 
 
-def bar_novelty(levels: np.ndarray, beat_frames: np.ndarray, beats_per_bar: int) -> np.ndarray:
-    """How much the spectrum changes at each beat, the bar after it against the bar before it.
-
-    Music changes on bar lines (chords, bass notes, sections, crashes): the mean
-    ``levels`` (frames x bands) of the ``beats_per_bar`` beats after each beat
-    are compared with those of the beats before it. Beats without a whole bar
-    on both sides get NaN.
-    """
+def beat_means(levels: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
+    """The mean ``levels`` (frames x bands) over each beat, from its frame to the next beat's (beats x bands)."""
     edges = np.clip(np.round(beat_frames).astype(int), 0, len(levels))
-    count = len(edges)
-    if count < 2:
-        return np.full(count, np.nan)
+    if len(edges) < 2:
+        return np.zeros((len(edges), levels.shape[1]))
     period = int(np.median(np.diff(edges)))
     edges = np.concatenate([edges, [min(len(levels), edges[-1] + period)]])
     sums = np.vstack([np.zeros((1, levels.shape[1])), np.cumsum(levels, axis=0)])
-    features = (sums[edges[1:]] - sums[edges[:-1]]) / np.maximum(np.diff(edges), 1)[:, None]
-    totals = np.vstack([np.zeros((1, features.shape[1])), np.cumsum(features, axis=0)])
+    return (sums[edges[1:]] - sums[edges[:-1]]) / np.maximum(np.diff(edges), 1)[:, None]
+
+
+def bar_novelty(per_beat: np.ndarray, beats_per_bar: int) -> np.ndarray:
+    """How much the music changes at each beat, the bar after it against the bar before it.
+
+    Music changes on bar lines (chords, bass notes, sections, crashes): the mean
+    of ``per_beat`` (``beat_means``) over the ``beats_per_bar`` beats after each
+    beat is compared with that over the beats before it. Beats without a whole
+    bar on both sides (and songs of fewer than two beats) get NaN.
+    """
+    count = len(per_beat)
+    if count < 2:
+        return np.full(count, np.nan)
+    totals = np.vstack([np.zeros((1, per_beat.shape[1])), np.cumsum(per_beat, axis=0)])
     index = np.arange(count)
     after_end, before_start = np.minimum(index + beats_per_bar, count), np.maximum(index - beats_per_bar, 0)
     after = (totals[after_end] - totals[index]) / np.maximum(after_end - index, 1)[:, None]
