@@ -145,10 +145,15 @@ def bar_features(beat_times: np.ndarray, network: Activations, evidence: BarEvid
         novelty, harmony, bass = (_standardized(bar_novelty(values, meter)) for values in per_beat)
         for phase in range(meter):
             on = index % meter == phase
-            means = [float(values[on].mean()) if on.any() else 0.0 for values in (log_odds, novelty, low, harmony)]
-            bass_change = float(bass[on].mean()) if on.any() else 0.0
-            meter_evidence = [fits[meter] - max(fits.values()), float(meter == 3), float(first % meter == phase)]
-            rows.append([*means, *meter_evidence, bass_change])
+            rows.append(
+                [
+                    *(_mean_on(values, on) for values in (log_odds, novelty, low, harmony)),
+                    fits[meter] - max(fits.values()),
+                    float(meter == 3),
+                    float(first % meter == phase),
+                    _mean_on(bass, on),
+                ]
+            )
     return np.array(rows, dtype=np.float64).reshape(-1, len(FEATURES))
 
 
@@ -218,6 +223,11 @@ def bar_novelty(per_beat: np.ndarray, beats_per_bar: int) -> np.ndarray:
     before = (totals[index] - totals[before_start]) / np.maximum(index - before_start, 1)[:, None]
     complete = (index >= beats_per_bar) & (index + beats_per_bar <= count)
     return np.where(complete, np.linalg.norm(after - before, axis=1), np.nan)
+
+
+def _mean_on(values: np.ndarray, on: np.ndarray) -> float:
+    """The mean of ``values`` where ``on`` holds (0 where it never does)."""
+    return float(values[on].mean()) if on.any() else 0.0
 
 
 def _standardized(values: np.ndarray) -> np.ndarray:
