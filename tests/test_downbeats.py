@@ -121,3 +121,23 @@ def test_the_shipped_model_is_small_and_a_model_of_other_features_is_refused(tmp
         downbeats.load(path)
     with pytest.raises(ValueError, match="meter must be"):
         downbeats.meter_fit(np.full(8, 0.5), 1)
+
+
+@pytest.mark.parametrize("in_three", [False, True])
+def test_the_trainer_labels_each_song_with_its_true_meter_and_phase(in_three: bool):
+    from bench.train_bars import song_sets
+    from bench.train_tracker import three_four
+    from generators.music.drum_machine import synthesize
+
+    song = synthesize(120.0, 3, "house", total_bars=16, sample_rate=22050, lead_in=0.75)
+    samples, beats = song.samples, np.array(song.truth.beats)
+    if in_three:
+        samples, beats, _ = three_four(samples, song.sample_rate, beats)
+    meter = 3 if in_three else 4
+    shifted = beats[1:]
+    positions = (np.arange(len(shifted)) - (meter - 1)) % meter + 1
+    sets = song_sets("a song", samples, song.sample_rate, shifted, positions)
+    assert [s.song for s in sets] == ["a song", "a song"]
+    assert downbeats.candidates()[sets[0].label] == (meter, meter - 1)
+    assert downbeats.candidates()[sets[1].label][0] == meter
+    assert sets[0].features.shape == (len(downbeats.candidates()), len(downbeats.FEATURES))
