@@ -1,6 +1,8 @@
 """The sequencer stage's camera and flash as the sequencer renders them: a shake that moves the frame by
 whole pixels, and a flash that fades the frame toward white (both cheap for x264 to predict)."""
 
+import itertools
+
 import bpy
 import numpy
 import pytest
@@ -50,7 +52,7 @@ def test_the_shake_moves_the_frame_by_whole_pixels_so_shaken_frames_are_shifted_
             shaken.append((frame, camera.transform.offset_x, camera.transform.offset_y, camera.transform.scale_x))
     assert shaken, "the camera shakes"
     assert all(x == round(x) and y == round(y) for _, x, y, _ in shaken), "offsets are whole pixels"
-    first, second = next((a, b) for a, b in zip(shaken, shaken[1:], strict=False)
+    first, second = next((a, b) for a, b in itertools.pairwise(shaken)
                          if b[0] == a[0] + 1 and a[3] == b[3] > 1.0 and a[1:3] != b[1:3])
     before, after = rendered(scene, first[0], tmp_path / "a.png"), rendered(scene, second[0], tmp_path / "b.png")
     dx, dy = int(second[1] - first[1]), int(second[2] - first[2])
