@@ -8,8 +8,8 @@ Songs: the ``train`` split of the real-music development set
 (``$TOONBEAT_REALSET/manifest.json``; the ``test`` split is never read here)
 and drum-machine songs at 60-190 BPM with random arrangements, noise and
 reverb (a third cut to 3/4), each at every time stretch of
-``train_tracker.STRETCHES``. For each song the true beat grid, its off-beat,
-its double and its two halves are each taken as what a tracker found; the candidates
+``train_tracker.STRETCHES``. For each song the true beat grid, its double and
+its two halves are each taken as what a tracker found; the candidates
 ``tempo_level.candidates`` makes from it are scored and the one that is the
 true beat is the label. A softmax over each candidate set, linear in the
 standardized features, is fitted with an L2 penalty chosen by 5-fold
@@ -61,8 +61,8 @@ def song_sets(name: str, samples: np.ndarray, sample_rate: int, beats: np.ndarra
         network = activations.activations(view)
         flux = tempo_level.spectral_flux(view, network.frame_rate)
         truth = beats * stretch
-        double = np.sort(np.concatenate([truth, (truth[:-1] + truth[1:]) / 2]))
-        for start in (truth, tempo_level.off_beat(truth), double, truth[0::2], truth[1::2]):
+        halfway = (truth[:-1] + truth[1:]) / 2
+        for start in (truth, np.sort(np.concatenate([truth, halfway])), truth[0::2], truth[1::2]):
             options = tempo_level.candidates(start)
             matches = [_is_truth(option, truth) for option in options]
             if len(options) > 1 and sum(matches) == 1:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bench.train_tracker import build_model, three_four, to_numpy_network
-from generators.analysis import activations, analyze_file, downbeats, features
+from generators.analysis import activations, analyze_file, beats, downbeats, features
 from generators.music.drum_machine import synthesize, write_wav
 
 FRAME_RATE = 50.0
@@ -109,6 +109,22 @@ def test_a_network_sure_of_its_downbeats_outweighs_a_spectrum_that_does_not_chan
     assert positions.tolist() == ((np.arange(64) - 3) % 4 + 1).tolist()
     with pytest.raises(ValueError, match="one value per beat"):
         downbeats.bar_phase(chance, np.ones(10), 4)
+
+
+def test_a_grid_locked_half_a_beat_off_moves_onto_the_beat():
+    period = 0.5
+    beats_off = np.arange(1, 40) * period + period / 2
+    network = activations.Activations(np.zeros(1100), np.zeros(1100), 50.0)
+    network.beat[::25] = 0.9
+    network.beat[12::25] = 0.2
+
+    def strength(times: np.ndarray) -> np.ndarray:
+        return network.near(times, downbeats.SEARCH_SECONDS)[0]
+
+    moved = beats.on_the_beat(beats_off, strength)
+    assert moved == pytest.approx(np.arange(1, 40) * period)
+    on_the_beat_already = np.arange(40) * period
+    assert beats.on_the_beat(on_the_beat_already, strength) is on_the_beat_already
 
 
 def test_training_can_continue_from_saved_weights():

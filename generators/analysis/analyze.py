@@ -1,8 +1,9 @@
 """The analysis pipeline: an audio file in, a validated ``BeatData`` out.
 
 decode (streamed, decimated) -> band spectrograms -> onset strength per range
--> tempo -> beats (tracked chain, then steady grids; the tempo level and the beat
-phase, the grid, its off-beat, its double or a half, chosen by ``tempo_level``) -> meter from the network's downbeat
+-> tempo -> beats (tracked chain, then steady grids; the tempo level, the grid,
+its double or a half, chosen by ``tempo_level``; moved half a beat when the
+network hears the beat between them) -> meter from the network's downbeat
 activations at those beats, bar phase from them and the spectrum's bar-to-bar
 change (``downbeats``) -> bar features -> sections and drops; energy envelopes
 and onset times alongside.
@@ -158,10 +159,11 @@ def analyze_spectrogram(
 def _beats_and_bars(
     spectrogram: features.BandSpectrogram, envelopes: onsets.OnsetEnvelopes, levels: np.ndarray
 ) -> tuple[np.ndarray, downbeats.Bars]:
-    """Toonbeat's beats (seconds) and bars: tracked, at the notated level and on the beat, in bars."""
+    """Toonbeat's beats (seconds) and bars: tracked, at the notated level, on the beat, in bars."""
     network = activations.activations(spectrogram)
     tracked = np.clip(beat_frames(spectrogram, envelopes) / spectrogram.frame_rate, 0.0, spectrogram.duration)
-    beat_times = tempo_level.choose(tracked, network, tempo_level.spectral_flux(spectrogram, network.frame_rate))
+    notated = tempo_level.choose(tracked, network, tempo_level.spectral_flux(spectrogram, network.frame_rate))
+    beat_times = beats.on_the_beat(notated, lambda times: network.near(times, downbeats.SEARCH_SECONDS)[0])
     chance = downbeats.downbeat_chance(beat_times, network)
     meter = downbeats.bar_positions(chance).beats_per_bar
     novelty = downbeats.bar_novelty(levels, beat_times * spectrogram.frame_rate, meter)

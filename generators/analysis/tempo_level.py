@@ -1,15 +1,13 @@
-"""Tempo level and beat phase: which of a beat grid, its off-beat, its double and its halves is the notated beat.
+"""Tempo level: which of a beat grid, its double and its halves is the notated beat.
 
 A beat tracker locks onto a periodic pulse, but the same music fits a grid
-at the notated beat, at twice it (eighth notes), at half it (every other
-beat, on either phase) and half a beat off (on off-beat stabs or hats, a
-bass line pushed ahead of the beat). ``choose`` scores each of those candidates with a
+at the notated beat, at twice it (eighth notes) and at half it (every other
+beat, on either phase). ``choose`` scores each of those candidates with a
 small learned linear model (``models/tempo_level.json``, trained by ``python
 -m bench.train_tempo_level``) over evidence the music carries at that level:
 the network's beat probability on the candidate's beats and halfway between
 them, how clearly its downbeat probability groups the beats into bars, the
-spectral flux on and between the beats (over all bands and over the low
-ones, where kick and bass sit), onsets per beat, the beat
+spectral flux on and between the beats, onsets per beat, the beat
 activation's autocorrelation at one and two periods, and the tempo itself
 (the notated beat lies from ``tempo.MIN_BPM`` to ``tempo.MAX_BPM``). The
 candidate with the highest score is the beat.
@@ -32,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .activations import Activations, strongest_near
-from .features import BandSpectrogram, fine_band_edges, frames_in
+from .features import BandSpectrogram, frames_in
 from .onsets import loud_level
 from .tempo import MAX_BPM, MIN_BPM, autocorrelation
 
@@ -44,7 +42,6 @@ FEATURES = (
     "log beat probability on the beats over halfway",
     "log bar contrast of the downbeat probability",
     "log flux on the beats over halfway",
-    "log low-band flux on the beats over halfway",
     "log onsets per beat",
     "beat activation autocorrelation at one period",
     "beat activation autocorrelation at two periods",
@@ -58,9 +55,6 @@ MIN_BEATS = 8
 
 SEARCH_SECONDS = 0.04
 """A beat's probability and flux are the strongest within this time of it."""
-
-LOW_BANDS_HZ = 150.0
-"""The low-band flux sums the fine bands starting below this frequency (kick drum and bass)."""
 
 ONSET_PEAK_SECONDS = 0.05
 ONSET_FLOOR = 0.1
@@ -100,38 +94,22 @@ def load(path: Path = MODEL_PATH) -> LevelModel:
     return LevelModel(*(np.array(data[key], dtype=np.float64) for key in ("weights", "mean", "scale")))
 
 
-@dataclass(frozen=True)
-class Flux:
-    """Spectral flux per frame: over all the fine bands (``full``) and over the low ones (``low``)."""
-
-    full: np.ndarray
-    low: np.ndarray
-
-
-def spectral_flux(spectrogram: BandSpectrogram, frame_rate: float) -> Flux:
-    """Positive log-power change summed over the fine bands and over the low ones, at ``frame_rate`` frames a second."""
+def spectral_flux(spectrogram: BandSpectrogram, frame_rate: float) -> np.ndarray:
+    """Positive log-power change summed over the fine bands, resampled to ``frame_rate`` frames per second."""
     power = spectrogram.fine_power
     logarithmic = np.log1p(1000.0 * power / max(float(loud_level(power)), 1e-12))
-    rise = np.maximum(np.diff(logarithmic, axis=0, prepend=logarithmic[:1]), 0.0)
-    low = fine_band_edges()[:-1] < LOW_BANDS_HZ
-    count = max(1, round(len(rise) * frame_rate / spectrogram.frame_rate))
-    times, frames = np.arange(count) / frame_rate, np.arange(len(rise)) / spectrogram.frame_rate
-    return Flux(np.interp(times, frames, rise.sum(axis=1)), np.interp(times, frames, rise[:, low].sum(axis=1)))
-
-
-def off_beat(grid: np.ndarray) -> np.ndarray:
-    """The points halfway between the beats of ``grid`` (seconds), and half a beat before the first unless before 0."""
-    halfway = (grid[:-1] + grid[1:]) / 2
-    before = grid[0] - (halfway[0] - grid[0])
-    return np.concatenate([[before], halfway]) if before >= 0 else halfway
+    flux = np.maximum(np.diff(logarithmic, axis=0, prepend=logarithmic[:1]), 0.0).sum(axis=1)
+    count = max(1, round(len(flux) * frame_rate / spectrogram.frame_rate))
+    times = np.arange(count) / frame_rate
+    return np.interp(times, np.arange(len(flux)) / spectrogram.frame_rate, flux)
 
 
 def candidates(grid: np.ndarray) -> list[np.ndarray]:
-    """``grid`` (seconds), its off-beat, its double and its two halves, those whose tempo lies in the notated range."""
+    """``grid`` (seconds), its double and its two halves, those whose tempo lies in the notated range."""
     halfway = (grid[:-1] + grid[1:]) / 2
     double = np.sort(np.concatenate([grid, halfway]))
     found = []
-    for candidate in (grid, off_beat(grid), double, grid[0::2], grid[1::2]):
+    for candidate in (grid, double, grid[0::2], grid[1::2]):
         if len(candidate) >= 2:
             bpm = 60.0 / float(np.median(np.diff(candidate)))
             if MIN_BPM * (1 - RANGE_TOLERANCE) <= bpm <= MAX_BPM * (1 + RANGE_TOLERANCE):
@@ -139,7 +117,7 @@ def candidates(grid: np.ndarray) -> list[np.ndarray]:
     return found
 
 
-def level_features(grid: np.ndarray, network: Activations, flux: Flux) -> np.ndarray:
+def level_features(grid: np.ndarray, network: Activations, flux: np.ndarray) -> np.ndarray:
     """``FEATURES`` of the beat grid ``grid`` (seconds); ``flux`` is per frame of ``network``."""
     period = float(np.median(np.diff(grid)))
     octave = np.log2(60.0 / period / 120.0)
@@ -152,6 +130,8 @@ def level_features(grid: np.ndarray, network: Activations, flux: Flux) -> np.nda
         for phase in range(meter)
         if len(on_downbeat[phase::meter])
     ) / (float(np.mean(on_downbeat)) + _EPSILON)
+    flux_on = strongest_near(flux, grid, SEARCH_SECONDS, network.frame_rate)
+    flux_between = strongest_near(flux, halfway, SEARCH_SECONDS, network.frame_rate)
     lag = period * network.frame_rate
     acf = autocorrelation(network.beat, int(np.ceil(2 * lag)) + 2)
     lags = np.arange(len(acf))
@@ -161,29 +141,21 @@ def level_features(grid: np.ndarray, network: Activations, flux: Flux) -> np.nda
             octave**2,
             np.log((np.mean(on_beat) + _EPSILON) / (np.mean(between) + _EPSILON)),
             np.log(contrast + _EPSILON),
-            _on_over_halfway(flux.full, grid, halfway, network.frame_rate),
-            _on_over_halfway(flux.low, grid, halfway, network.frame_rate),
-            np.log((_onset_count(flux.full, network.frame_rate, grid) + 1.0) / len(grid)),
+            np.log((np.mean(flux_on) + _EPSILON) / (np.mean(flux_between) + _EPSILON)),
+            np.log((_onset_count(flux, network.frame_rate, grid) + 1.0) / len(grid)),
             float(np.interp(lag, lags, acf)),
             float(np.interp(2 * lag, lags, acf, right=0.0)),
         ]
     )
 
 
-def choose(grid: np.ndarray, network: Activations, flux: Flux, model: LevelModel | None = None) -> np.ndarray:
+def choose(grid: np.ndarray, network: Activations, flux: np.ndarray, model: LevelModel | None = None) -> np.ndarray:
     """The candidate of ``grid`` (beat times, seconds) that ``model`` scores as the notated beat."""
     options = candidates(grid) if len(grid) >= MIN_BEATS else []
     if len(options) < 2:
         return grid
     features = np.array([level_features(option, network, flux) for option in options])
     return options[int(np.argmax((model or load()).scores(features)))]
-
-
-def _on_over_halfway(values: np.ndarray, grid: np.ndarray, halfway: np.ndarray, frame_rate: float) -> float:
-    """Log-ratio of the mean strongest ``values`` near the beats ``grid`` to that near the ``halfway`` points."""
-    on = strongest_near(values, grid, SEARCH_SECONDS, frame_rate)
-    between = strongest_near(values, halfway, SEARCH_SECONDS, frame_rate)
-    return float(np.log((np.mean(on) + _EPSILON) / (np.mean(between) + _EPSILON)))
 
 
 def _onset_count(flux: np.ndarray, frame_rate: float, grid: np.ndarray) -> float:
