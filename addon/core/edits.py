@@ -234,3 +234,31 @@ def _by_slot(entries: Iterable[Entry]) -> dict[int, list[Value]]:
     for frame, value in entries:
         slots.setdefault(round(frame / FRAME_TOLERANCE), []).append(value)
     return slots
+
+
+def changed_settings(recorded: Mapping[str, object], found: Mapping[str, object],
+                     ignored: Iterable[str] = ()) -> list[str]:
+    """The settings (by name) whose value in ``found`` is not the ``recorded`` one, leaving out ``ignored`` ones.
+
+    Values are numbers, text, ``None`` or lists of them (a colour, an origin); a
+    setting in only one of the two is changed.
+
+    Examples
+    --------
+    >>> changed_settings({"channel": 2, "origin": [0.5, 0.5]}, {"channel": 3, "origin": [0.5, 0.5]})
+    ['channel']
+    """
+    skip = set(ignored)
+    names = sorted((set(recorded) | set(found)) - skip)
+    return [name for name in names if name not in recorded or name not in found
+            or not _same_setting(recorded[name], found[name])]
+
+
+def _same_setting(recorded: object, found: object) -> bool:
+    if isinstance(recorded, list) and isinstance(found, list):
+        return len(recorded) == len(found) and all(_same_setting(r, f) for r, f in zip(recorded, found, strict=True))
+    if isinstance(recorded, bool) or isinstance(found, bool):
+        return recorded == found
+    if isinstance(recorded, (int, float, str)) and isinstance(found, (int, float, str)):
+        return same_value(found, recorded)
+    return recorded == found

@@ -119,10 +119,18 @@ def _wanted(scene: bpy.types.Scene, images: dict[str, Path], sections: Sequence[
     return wanted
 
 
-def forget_layout(scene: bpy.types.Scene) -> None:
-    """Forget which background strips Toonbeat laid out, once it removed them itself (the 3D stage shows
-    the backgrounds now), so that none of them counts as deleted by the artist when they come back."""
-    scene.pop(STRIPS_PROPERTY, None)
+def forget_removed(scene: bpy.types.Scene, names: Sequence[str]) -> None:
+    """Forget the background strips ``names`` Toonbeat removed itself (the 3D stage shows the backgrounds now),
+    so that none of them counts as deleted by the artist when they come back; the ones kept as the artist's
+    stay in the record, so coming back updates them (keeping their edits) rather than adding copies."""
+    recorded = read_record(scene.get(STRIPS_PROPERTY)).get(_STRIPS_CHANNEL)
+    if not isinstance(recorded, ChannelRecord):
+        scene.pop(STRIPS_PROPERTY, None)
+        return
+    entries = [(frame, name) for frame, name in recorded.entries if name not in names]
+    scene[STRIPS_PROPERTY] = dump_record({_STRIPS_CHANNEL: ChannelRecord(tuple(f for f, _ in entries),
+                                                                         tuple(n for _, n in entries),
+                                                                         recorded.deleted)})
 
 
 def _new_strip(scene: bpy.types.Scene, background: _Background, channel: int) -> Any:

@@ -56,7 +56,7 @@ from ..properties import settings_of
 from ..render.output import use_flat_colors
 from ..sync.bake import Binding
 from ..sync.keys import BakeCount, CurveKeys, bake_target
-from . import background_strips, grease_pencil, planes, sequencer_stage
+from . import background_strips, grease_pencil, planes, sequencer_stage, strip_edits
 from .images import PoseImage, keying_enabled, prepare_poses
 from .roles import details, is_toonbeat, mark, role_of, with_role
 from .sequencer_stage import clip_frame as sequencer_clip_frame
@@ -196,15 +196,15 @@ def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections
 def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]:
     """The stage's scene strip and the flash colour strip above it, made or stretched to ``frames``.
 
-    Strips of the sequencer stage (a scene switching stages) are removed: the 3D
-    scene stages the characters and backgrounds, its camera the shakes and zooms.
+    Strips of the sequencer stage (a scene switching stages) are removed where Toonbeat finds them as it
+    left them (``strip_edits``): the 3D scene stages the characters and backgrounds, its camera the shakes
+    and zooms; the ones the artist edited stay.
     """
     stage = stage_scene(scene)
     collection = compat.strips(scene)
-    for role in ("character", "background", "camera"):
-        for strip in list(with_role(collection, role)):
-            collection.remove(strip)
-    background_strips.forget_layout(scene)
+    background_names = [s.name for s in with_role(collection, "background")]
+    kept = strip_edits.remove_as_left(scene, strip_edits.SEQUENCER_ROLES)
+    background_strips.forget_removed(scene, [name for name in background_names if name not in kept])
     base = sequencer_stage.stage_channel(scene)
     strip = next(with_role(collection, "stage"), None)
     if strip is None:
@@ -216,6 +216,7 @@ def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]
     flash = sequencer_stage.ensure_flash_strip(scene, frames, strip.channel + 1)
     if flash.channel <= strip.channel:
         flash.channel = strip.channel + 1
+    strip_edits.remember(scene, strip_edits.STAGE_ROLES)
     return strip, flash
 
 
@@ -247,8 +248,9 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
 
 def bake_frames(scene: bpy.types.Scene, plan: Plan, rate: float) -> BakeCount:
     """The pose switches and loop drawings of Grease Pencil characters as Grease Pencil keyframes (not F-Curves,
-    so not bindings)."""
-    total = BakeCount()
+    so not bindings); warns of the sequencer stage's strips a switch kept as the artist's."""
+    strip_edits.remember(scene, strip_edits.STAGE_ROLES)
+    total = BakeCount(warnings=strip_edits.kept_warning(scene, strip_edits.SEQUENCER_ROLES, "3D stage"))
     stage = _existing_stage(scene)
     frame_end = scene.frame_start + frame_count(plan.duration, rate)
     for root in _character_roots(stage) if stage else []:
