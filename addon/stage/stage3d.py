@@ -47,7 +47,7 @@ from ..core.backgrounds import background_clip, background_for, shared_timing
 from ..core.beatfile import Section
 from ..core.character_sheet import Character
 from ..core.choreography import CAMERA, LIGHT, CastMember, Plan
-from ..core.clip import Clip, read_clip
+from ..core.clip import Clip, ClipError, read_clip
 from ..core.png import read_png_info
 from ..core.retime import CycleTiming
 from ..core.stage_layout import Figure, Placement, place_figures
@@ -177,12 +177,12 @@ def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections
         plane = existing.get(str(path))
         loop = loops[path]
         info = read_png_info(path)
-        image, size = (path, (info.width, info.height)) if loop is None else (loop.frame_path(0), loop.size)
+        image, size = (path, (info.width, info.height)) if loop is None else (_first_picture(loop), loop.size)
         if plane is None:
             plane = planes.new_plane(f"Toonbeat Background {label}", image, (0.5, 0.5), collection, size)
         else:
             planes.show_image(plane, image, (0.5, 0.5), size)
-        planes.play_sequence(plane, loop is not None)
+        planes.play_sequence(plane, loop is not None, movie=loop is not None and loop.movie is not None)
         mark(plane, "background", path=str(path), size=list(size), clip=str(loop.folder) if loop is not None else "")
         plane.location = (0.0, BACKGROUND_DEPTH, 0.0)
         key_frames, hidden = _visibility_keys([(start, shown_path != path) for shown_path, _, start in shown])
@@ -405,10 +405,32 @@ def plays_on_plane(clip: Clip) -> bool:
 
 
 def _playable_loop(image: Path) -> Clip | None:
-    """The loop background ``image``'s plane plays, or ``None`` to show the still (which is checked either way)."""
+    """The loop background ``image``'s plane plays (frames a plane can play, or a movie as long as its clip
+    says), or ``None`` to show the still (which is checked either way)."""
     read_png_info(image)
     clip = background_clip(image)
+    if clip is not None and clip.movie is not None:
+        _check_movie_length(clip)
+        return clip
     return clip if clip is not None and plays_on_plane(clip) else None
+
+
+def _first_picture(clip: Clip) -> Path:
+    """What a plane playing ``clip`` loads: its movie, or its first frame file."""
+    return (clip.folder / clip.movie).resolve() if clip.movie is not None else clip.frame_path(0)
+
+
+def _check_movie_length(clip: Clip) -> None:
+    """Raise ``ClipError`` when ``clip``'s movie has fewer frames than ``clip.json`` says (or none Blender reads)."""
+    path = _first_picture(clip)
+    known = {image.name for image in bpy.data.images}
+    movie = bpy.data.images.load(str(path), check_existing=True)
+    frames = movie.frame_duration
+    if movie.name not in known:
+        bpy.data.images.remove(movie)  # only looked at: the plane loads it again
+    if frames < clip.frame_count:
+        raise ClipError(f"{clip.folder}: {clip.movie} has {frames} frame(s) where clip.json says "
+                        f"{clip.frame_count}; fix 'frame_count' or the movie")
 
 
 def _drawing_bindings(plane: Any, owner: str) -> list[Binding]:
@@ -423,6 +445,8 @@ def _drawing_bindings(plane: Any, owner: str) -> list[Binding]:
 def _drawing_offset(clip: Clip) -> Callable[[float], float]:
     """Cycle phase to the texture's ``frame_offset``: the frame number the sequencer's Speed strip gets, as a
     rendered scene strip shows the drawing of the offset rounded down, as the Speed strip does."""
+    if clip.movie is not None:
+        return lambda phase: clip.movie_frame_at_phase(phase) + 1 + 1e-4  # Blender counts a movie's frames from 1
     frame = sequencer_clip_frame(clip)
     return lambda phase: frame(phase) + 1e-4  # a hair more: a hit's whole number never reads as the one before
 
