@@ -203,7 +203,9 @@ def remove_character(scene: bpy.types.Scene, name: str) -> bool:
 
 
 def arrange_characters(scene: bpy.types.Scene) -> list[Placement]:
-    """Place every character side by side (main character first imported) and restack the effect strips."""
+    """Place every character side by side (main character first imported) and restack the effect strips
+    (the 3D stage's scene strip goes first when a scene switches stages, unless the artist edited it)."""
+    strip_edits.remove_as_left(scene, strip_edits.STAGE_ROLES)
     metas = sorted(with_role(compat.strips(scene), "character"), key=lambda m: m.channel)
     width, height = frame_size(scene)
     figures = []
@@ -223,9 +225,7 @@ def arrange_characters(scene: bpy.types.Scene) -> list[Placement]:
 
 
 def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]:
-    """The camera adjustment strip and the flash colour strip, made or stretched to ``frames``
-    (the 3D stage's scene strip goes when a scene switches stages, unless the artist edited it)."""
-    strip_edits.remove_as_left(scene, strip_edits.STAGE_ROLES)
+    """The camera adjustment strip and the flash colour strip, made or stretched to ``frames``."""
     metas = list(with_role(compat.strips(scene), "character"))
     top = stage_channel(scene) + 2 + len(metas)
     camera = next(with_role(compat.strips(scene), "camera"), None)

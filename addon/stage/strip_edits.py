@@ -4,7 +4,9 @@ A scene switching stages loses the strips of the stage it leaves: the character
 meta strips, background strips and camera strip going to the 3D stage, the 3D
 stage's scene strip coming back. Only those Toonbeat still finds as it left them
 go (``remove_as_left``); a strip the artist moved, retimed, re-keyed, changed a
-setting of or added a strip into stays, and the bake says so (``kept_warning``).
+setting of or added a strip into stays, moved up above every other strip (out of
+the channels of the stage switched to, its only change), and the bake says so
+(``kept_warning``).
 
 A strip is as Toonbeat left it when
 
@@ -77,8 +79,20 @@ def remove_as_left(scene: bpy.types.Scene, roles: Iterable[str]) -> list[str]:
         if as_left(scene, strip):
             collection.remove(strip)
         else:
-            kept.append(strip.name)
-    return kept
+            kept.append(strip)
+    _lift(collection, kept)
+    return [strip.name for strip in kept]
+
+
+def _lift(collection: Any, kept: list[Any]) -> None:
+    """Move the ``kept`` strips, in their order, to channels above every other strip: out of the channels the
+    stage switched to lays its strips on (so they still play, on top)."""
+    others = [s.channel for s in collection if all(s != k for k in kept)]
+    top = max(others, default=0)
+    for strip in sorted(kept, key=lambda s: s.channel):
+        if strip.channel <= top:
+            strip.channel = min(top + 1, compat.MAX_CHANNEL)
+        top = strip.channel
 
 
 def as_left(scene: bpy.types.Scene, strip: Any) -> bool:
@@ -108,7 +122,7 @@ def kept_warning(scene: bpy.types.Scene, roles: Iterable[str], stage: str) -> li
     if not names:
         return []
     return [f"kept {len(names)} strip(s) you edited or added to, from before the switch to the {stage}: "
-            f"{', '.join(names)}; they still play; delete them if you do not want them"]
+            f"{', '.join(names)}; they play above Toonbeat's strips: delete them if you do not want them"]
 
 
 def _with_roles(strips: Iterable[Any], roles: Iterable[str]) -> Iterator[Any]:

@@ -101,6 +101,7 @@ def test_an_edited_character_strip_stays_on_the_3d_stage_and_is_not_doubled_comi
 
     assert names(scene) == sorted([*STAGE, "Toonbeat hero"])
     assert len(count.warnings) == 1 and "Toonbeat hero" in count.warnings[0]
+    assert strip(scene, "Toonbeat hero").channel > strip(scene, "Toonbeat Flash").channel, "kept above the stage"
 
     count = switch("sequencer")
 
@@ -160,6 +161,13 @@ def test_an_edited_stage_strip_stays_on_the_sequencer_stage_and_3d_edits_survive
 
     assert names(scene) == sorted([*SEQUENCER, "Toonbeat Stage"])
     assert "Toonbeat Stage" in count.warnings[0]
+    others = [s.channel for s in scene.sequence_editor.strips if s.name != "Toonbeat Stage"]
+    assert strip(scene, "Toonbeat Stage").channel > max(others), "out of the sequencer stage's channels"
+    track = strip(scene, "Toonbeat Track").channel
+    assert [strip(scene, n).channel for n in ("Toonbeat build 1", "Toonbeat drop 2", "Toonbeat hero",
+                                              "Toonbeat Camera", "Toonbeat Flash")] == [track + 1, track + 1,
+                                                                                        track + 2, track + 3,
+                                                                                        track + 4]
     switch("3d")
     assert names(scene) == STAGE
     assert strip(scene, "Toonbeat Stage").blend_alpha == pytest.approx(0.5)
