@@ -84,7 +84,7 @@ def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections
         if not mine:
             continue
         if index not in to_write or _other_kind(strip, by_index[index]):
-            if _untouched(strip):
+            if layout_untouched(strip):
                 collection.remove(strip)
             elif index in to_write:
                 made[index] = strip  # the artist's edits stay, so it stays as it is
@@ -268,7 +268,7 @@ def _shown(pictures: Any) -> str:
     return f"{bpy.path.abspath(pictures.directory)}{pictures.elements[0].filename}|{len(pictures.elements)}"
 
 
-def _untouched(strip: Any) -> bool:
+def layout_untouched(strip: Any) -> bool:
     """Whether every setting Toonbeat gave ``strip`` is still as it left it."""
     return not any(_artist_settings(strip).values())
 

@@ -203,7 +203,7 @@ def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]
     stage = stage_scene(scene)
     collection = compat.strips(scene)
     background_names = [s.name for s in with_role(collection, "background")]
-    kept = strip_edits.remove_as_left(scene, strip_edits.SEQUENCER_ROLES)
+    kept = strip_edits.remove_as_left(scene, strip_edits.SEQUENCER_ROLES, _layout_untouched)
     background_strips.forget_removed(scene, [name for name in background_names if name not in kept])
     base = sequencer_stage.stage_channel(scene)
     strip = next(with_role(collection, "stage"), None)
@@ -218,6 +218,11 @@ def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]
         flash.channel = strip.channel + 1
     strip_edits.remember(scene, strip_edits.STAGE_ROLES)
     return strip, flash
+
+
+def _layout_untouched(strip: Any) -> bool:
+    """Whether a sequencer strip is Toonbeat's by its layout's record too (one kept for a background)."""
+    return details(strip)["role"] != "background" or background_strips.layout_untouched(strip)
 
 
 def bindings(scene: bpy.types.Scene) -> list[Binding]:

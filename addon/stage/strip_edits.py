@@ -27,7 +27,7 @@ the same stage.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import bpy
@@ -43,8 +43,9 @@ SEQUENCER_ROLES = ("character", "background", "camera")
 """The sequencer stage's strips a switch to the 3D stage removes where Toonbeat finds them as it left them."""
 STAGE_ROLES = ("stage",)
 """The 3D stage's strip a switch back to the sequencer stage removes likewise."""
-_SPAN = ("frame_start", "frame_final_start", "frame_final_end", "frame_final_duration", "frame_duration",
-         "frame_offset_start", "frame_offset_end", "channel")
+_TIMES = ("frame_start", "frame_final_start", "frame_final_end", "frame_final_duration", "frame_duration",
+          "frame_offset_start", "frame_offset_end")
+_SPAN = (*_TIMES, "channel")
 _TRANSFORM = tuple(f"transform.{name}" for name in ("scale_x", "scale_y", "offset_x", "offset_y", "rotation",
                                                      "origin"))
 _PICTURES = ("elements", "directory", "filepath")
@@ -55,7 +56,7 @@ _MANAGED = {
     "loop": frozenset({*_SPAN, "speed_frame_number"}),
     "background": frozenset({*_SPAN, *_TRANSFORM, *_PICTURES, "name", "color_multiply"}),
     "camera": frozenset({*_TRANSFORM, "mute"}),
-    "stage": frozenset({*_SPAN, "scene"}),
+    "stage": frozenset({*_TIMES, "scene"}),
 }
 """Per role, the settings Toonbeat sets again at later steps."""
 _NOT_SETTINGS = frozenset({"rna_type", "select", "select_left_handle", "select_right_handle", "show_retiming_keys",
@@ -70,13 +71,14 @@ def remember(scene: bpy.types.Scene, roles: Iterable[str]) -> None:
             _remember_one(scene, item)
 
 
-def remove_as_left(scene: bpy.types.Scene, roles: Iterable[str]) -> list[str]:
-    """Remove Toonbeat's top-level strips of ``roles`` that it finds as it left them; the names of the others,
-    which stay, are returned."""
+def remove_as_left(scene: bpy.types.Scene, roles: Iterable[str],
+                   also: Callable[[Any], bool] = lambda _: True) -> list[str]:
+    """Remove Toonbeat's top-level strips of ``roles`` that it finds as it left them (and ``also`` says are its
+    own, as a layout's record does); the names of the others, which stay, are returned."""
     collection = compat.strips(scene)
     kept = []
     for strip in list(_with_roles(collection, roles)):
-        if as_left(scene, strip):
+        if as_left(scene, strip) and also(strip):
             collection.remove(strip)
         else:
             kept.append(strip)

@@ -139,6 +139,16 @@ def test_an_edited_background_and_camera_stay_and_come_back_updated_not_doubled(
     assert strip(scene, "Toonbeat Camera").frame_final_end == camera_end
 
 
+def test_a_background_cut_moved_and_rebaked_on_the_sequencer_stage_stays_the_artists(switching):
+    scene, _, switch = switching
+    strip(scene, "Toonbeat build 1").frame_final_end -= 6
+    switch("sequencer")
+    assert strip(scene, "Toonbeat build 1").frame_final_end == 43, "the layout keeps the moved cut"
+    count = switch("3d")
+    assert "Toonbeat build 1" in names(scene) and "Toonbeat drop 2" not in names(scene)
+    assert "Toonbeat build 1" in count.warnings[0]
+
+
 def test_the_users_own_strips_stay_through_both_switches(switching):
     scene, tb, switch = switching
     tb.module("compat").new_effect_strip(scene, "Artist title", "COLOR", 20, 1, 30)
