@@ -26,7 +26,8 @@ bounces both alike.
 Re-baking keeps the artist's keyframes: the keyframes Toonbeat wrote are recorded
 (frame and what it showed); a keyframe at an unrecorded frame or showing
 something else is the artist's and stays, and a recorded keyframe the artist
-deleted stays deleted.
+deleted stays deleted. A hit keyframe the artist moved carries Toonbeat's
+in-betweens around it: they are re-spaced between it and its neighbouring hits.
 
 Everything that differs between the two kinds of Grease Pencil is in
 ``grease_pencil_v3`` and ``grease_pencil_legacy``, chosen by ``compat``.
