@@ -148,6 +148,13 @@ class Clip:
         return f0 + (f1 - f0) * (phase - p0) / (p1 - p0)
 
 
+def check_movie_frames(clip: Clip, frames: int) -> None:
+    """Raise ``ClipError`` when ``clip``'s movie, read with ``frames`` frames, has fewer than ``clip.json`` says."""
+    if frames < clip.frame_count:
+        raise ClipError(f"{clip.folder}: {clip.movie} has {frames} frame(s) where clip.json says "
+                        f"{clip.frame_count}; fix 'frame_count' or the movie")
+
+
 def schema() -> dict[str, Any]:
     """The clip's JSON Schema."""
     return schema_check.read_schema(SCHEMA_PATH)

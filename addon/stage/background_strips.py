@@ -31,7 +31,7 @@ from .. import compat
 from ..core.backgrounds import background_clip, background_for
 from ..core.beatfile import Section
 from ..core.choreography import LIGHT
-from ..core.clip import Clip, ClipError
+from ..core.clip import Clip, check_movie_frames
 from ..core.edits import ChannelRecord, Value, dump_record, read_record, rebake, untouched
 from ..core.png import read_png_info
 from ..sync.bake import Binding
@@ -205,9 +205,7 @@ def _movie_path(clip: Clip) -> Path:
 
 def _check_movie_length(source: Any, clip: Clip) -> None:
     """Raise ``ClipError`` when the movie strip ``source`` has fewer frames than ``clip.json`` says."""
-    if source.frame_duration < clip.frame_count:
-        raise ClipError(f"{clip.folder}: {clip.movie} has {source.frame_duration} frame(s) where clip.json says "
-                        f"{clip.frame_count}; fix 'frame_count' or the movie")
+    check_movie_frames(clip, source.frame_duration)
 
 
 def _free_channel(scene: bpy.types.Scene) -> int:

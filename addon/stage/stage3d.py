@@ -47,7 +47,7 @@ from ..core.backgrounds import background_clip, background_for, shared_timing
 from ..core.beatfile import Section
 from ..core.character_sheet import Character
 from ..core.choreography import CAMERA, LIGHT, CastMember, Plan
-from ..core.clip import Clip, ClipError, read_clip
+from ..core.clip import Clip, check_movie_frames, read_clip
 from ..core.png import read_png_info
 from ..core.retime import CycleTiming
 from ..core.stage_layout import Figure, Placement, place_figures
@@ -433,9 +433,7 @@ def _check_movie_length(clip: Clip) -> None:
     frames = movie.frame_duration
     if movie.name not in known:
         bpy.data.images.remove(movie)  # only looked at: the plane loads it again
-    if frames < clip.frame_count:
-        raise ClipError(f"{clip.folder}: {clip.movie} has {frames} frame(s) where clip.json says "
-                        f"{clip.frame_count}; fix 'frame_count' or the movie")
+    check_movie_frames(clip, frames)
 
 
 def _drawing_bindings(plane: Any, owner: str) -> list[Binding]:
