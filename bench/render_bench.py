@@ -45,8 +45,8 @@ PRESET = {
 LOOP_MOVE = "dance"
 X264 = ["-c:v", "libx264", "-crf", "17", "-preset", "medium", "-g", "18", "-bf", "0"]
 """ffmpeg's arguments for the x264 encoding Blender does for ``--quality master`` (its GOP and B-frame defaults)."""
-AAC = ["-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2"]
-"""ffmpeg's arguments for Blender's AAC audio as Toonbeat sets it up."""
+AAC = ["-c:a", "aac", "-b:a", "192k", "-ac", "2"]
+"""ffmpeg's arguments for Blender's AAC audio as Toonbeat sets it up (at the song's own 44.1 kHz)."""
 LOOP_PRESET = {**PRESET, "name": "Loop benchmark", "poses": {"drop": [LOOP_MOVE]}}
 
 
@@ -124,7 +124,7 @@ def toonbeat(work: Path, track: Path, art: dict[str, Path], width: int, height: 
                     "--characters", str(art["looping" if loops else "character"]),
                     "--backgrounds", str(art["background"]), "--out", str(work / name),
                     "--resolution", f"{width}x{height}", "--fps", "24", "--quality", "master",
-                    "--preset", str(preset), "--jobs", str(jobs)], env=_env())
+                    "--preset", str(preset), "--jobs", str(jobs)], env=child_env())
 
 
 def ffmpeg(work: Path, track: Path, beats: BeatData, art: dict[str, Path], width: int, height: int) -> Cost:
@@ -220,11 +220,12 @@ flashes = [ColorClip((width, height), color=(255, 255, 255)).with_start(t).with_
 video = CompositeVideoClip([stage, *flashes], size=(width, height)).with_duration(seconds)
 video = video.with_audio(AudioFileClip(s["track"]).subclipped(0, seconds))
 video.write_videofile(s["out"], fps=24, codec="libx264", ffmpeg_params=s["x264"], audio_codec="aac",
-                      audio_bitrate="192k", audio_fps=48000, threads=2, logger=None)
+                      audio_bitrate="192k", audio_fps=44100, threads=2, logger=None)
 '''
 
 
-def _env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
+    """The environment for a child Python that imports this checkout's ``addon`` and ``generators``."""
     root = str(Path(__file__).resolve().parent.parent)
     return {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
 

@@ -4,7 +4,7 @@ import pytest
 
 from addon.core.choreography import Track
 from addon.core.timing import frame_count, frame_rate, frame_to_seconds, seconds_to_frame, track_frames
-from addon.core.video import fps_and_base, parse_resolution
+from addon.core.video import aac_sample_rate, fps_and_base, parse_resolution
 
 
 def test_a_beat_lands_on_the_nearest_frame_counting_from_the_first_frame():
@@ -54,3 +54,8 @@ def test_resolutions_are_parsed_and_checked():
     for bad in ("1280", "12x720", "1281x720", "axb"):
         with pytest.raises(ValueError):
             parse_resolution(bad)
+
+
+def test_the_aac_track_keeps_a_song_rate_aac_carries_and_resamples_any_other_to_48_khz():
+    assert [aac_sample_rate(rate) for rate in (32000, 44100, 48000)] == [32000, 44100, 48000]
+    assert [aac_sample_rate(rate) for rate in (22050, 96000, 8000)] == [48000, 48000, 48000]

@@ -29,6 +29,17 @@ QUALITY_PRESETS = {
 }
 
 
+AAC_SONG_RATES = (32000, 44100, 48000)
+"""Song sample rates the MP4's AAC track keeps as they are (MusicGen writes 32 kHz, a CD 44.1 kHz)."""
+AAC_DEFAULT_RATE = 48000
+
+
+def aac_sample_rate(song_rate: int) -> int:
+    """The AAC track's sample rate for a song sampled at ``song_rate``: the song's own where AAC
+    carries it, so the mixdown resamples nothing, else 48 kHz."""
+    return song_rate if song_rate in AAC_SONG_RATES else AAC_DEFAULT_RATE
+
+
 def fps_and_base(rate: float) -> tuple[int, float]:
     """Blender's ``(fps, fps_base)`` for a frame rate: ``23.976`` gives ``(24, 1.001)``, ``25`` gives ``(25, 1.0)``."""
     if not 1 <= rate <= 240:

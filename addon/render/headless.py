@@ -36,7 +36,7 @@ from ..preferences import user_preset_folder
 from ..properties import settings_of
 from ..stage.sequencer_stage import scene_rate
 from . import allocator, chunks
-from .output import check_writable, configure_video
+from .output import check_writable, configure_video, use_song_sample_rate
 
 
 def render(args: argparse.Namespace) -> int:
@@ -73,6 +73,7 @@ def render(args: argparse.Namespace) -> int:
     report = assemble.build_scene(scene, audio=args.audio.resolve(), beats=beats, characters=characters,
                                   backgrounds=backgrounds, preset=preset, stage=args.stage,
                                   check_audio=args.check_audio, seed=args.seed)
+    use_song_sample_rate(scene)
     print(f"Toonbeat: scene built: {report.frames} frames, {report.markers} markers, "
           f"{report.characters} characters, {report.bake.written} keys, "
           f"kept {report.bake.kept} hand-edited keys", flush=True)

@@ -10,8 +10,8 @@ Channel layout, from the lowest channel above the user's own strips::
                  still, a Speed strip over an image-sequence strip for an animated clip (the
                  image strips carry the placement and bounce, so only the drawing is scaled); the
                  poses not showing are muted, so the sequencer skips them
-    camera       adjustment strip: shake (offset) and zoom (scale) move everything below
-    flash        colour strip added on top
+    camera       adjustment strip: shake (offset, in whole pixels) and zoom (scale) move everything below
+    flash        colour strip mixed over the top (a fade toward its colour)
 
 It composites without a GPU (about 0.1 s a 1080p frame), so it is the default for
 headless renders. Strips carry a ``toonbeat`` role; the user's strips are never touched.
@@ -240,12 +240,18 @@ def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]
 
 
 def ensure_flash_strip(scene: bpy.types.Scene, frames: int, channel: int) -> Any:
-    """The flash colour strip (white, added on top, transparent at rest), made or stretched to ``frames``."""
+    """The flash colour strip (white, mixed over the picture, transparent at rest), made or stretched to ``frames``.
+
+    Mixed, not added: a lit frame is the frame before it faded toward white, a change
+    x264's weighted prediction encodes as one weight and offset, where an Add that clips
+    bright areas costs it a fresh picture (``bench/render_results.md``). A blend the
+    artist chose on an existing flash strip stays.
+    """
     flash = next(with_role(compat.strips(scene), "flash"), None)
     if flash is None:
         flash = compat.new_effect_strip(scene, "Toonbeat Flash", "COLOR", channel, scene.frame_start, frames)
         flash.color = (1.0, 1.0, 1.0)
-        flash.blend_type = "ADD"
+        flash.blend_type = "ALPHA_OVER"
         flash.blend_alpha = 0.0
         mark_unselected(flash, "flash")
     flash.frame_start = scene.frame_start
@@ -360,7 +366,7 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
     if camera is not None:
         for axis in ("offset_x", "offset_y"):
             found.append(Binding(camera, scene, f"transform.{axis}", 0, CAMERA, axis,
-                                 _times(frame_height), 0.0))
+                                 _whole_pixels(frame_height), 0.0))
         for axis in ("scale_x", "scale_y"):
             found.append(Binding(camera, scene, f"transform.{axis}", 0, CAMERA, "zoom", unchanged, 1.0))
         found.append(Binding(camera, scene, "mute", 0, CAMERA, "moving", _is_still, 1.0))
@@ -397,6 +403,12 @@ def _hides_slot(index: int) -> Callable[[float], float]:
 
 def _times(factor: float) -> Callable[[float], float]:
     return lambda value: value * factor
+
+
+def _whole_pixels(factor: float) -> Callable[[float], float]:
+    """The shake in whole output pixels: the zoom holds through a shake, so each shaken frame is the one
+    before moved by whole pixels, which x264 predicts exactly (a sub-pixel move resamples every pixel)."""
+    return lambda value: float(round(value * factor))
 
 
 def unchanged(value: float) -> float:

@@ -50,8 +50,8 @@ FAST_BPM = 150.0
 """Beats are split in two (see ``beats.split_if_too_slow``) only towards tempi from this to ``tempo.MAX_BPM``."""
 
 TERNARY_SWITCH = 1.3
-"""A tempo two thirds or three halves of the main one replaces it when its beats are this much more salient
-(at a ternary multiple of the true tempo every other beat falls between the drums)."""
+"""A tempo at one of ``tempo.ALTERNATIVE_RATIOS`` of the main one replaces it when its beats are this much more
+salient (at 3:2 or 4:3 of the true tempo most beats fall between the drums)."""
 
 AUDIBLE_DB = 40.0
 """Frames within this many dB of the song's loud level (95th percentile) count as audible."""

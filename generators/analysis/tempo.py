@@ -32,8 +32,10 @@ LOCAL_RANGE = 0.2
 METER_WEIGHTS = {1: 1.0, 2: 0.5, 4: 0.5}
 """Weight of the autocorrelation at each multiple of the beat period."""
 
+ALTERNATIVE_RATIOS = (2 / 3, 3 / 4, 4 / 3, 3 / 2)
 ALTERNATIVE_SCORE = 0.5
-"""A tempo two thirds or three halves of the best one is worth trying when it scores this fraction of it."""
+"""A tempo at one of these ratios to the best one (a 4/4 groove can look ternary at the wrong level, a dotted
+rhythm 3:4) is worth a track of its own when it scores this fraction of the best."""
 
 GLOBAL_MULTIPLES = 16
 LOCAL_MULTIPLES = 8
@@ -68,8 +70,8 @@ class TempoCurve:
     frame_rate : float
         Frames per second of ``periods``.
     alternatives : tuple of float
-        Main tempi two thirds or three halves of ``bpm`` that fit the onsets
-        nearly as well (a 4/4 groove can look ternary at the wrong level).
+        Main tempi at ``ALTERNATIVE_RATIOS`` of ``bpm`` that fit the onsets
+        nearly as well.
     """
 
     bpm: float
@@ -166,7 +168,7 @@ def estimate(envelopes: list[np.ndarray], weights: list[float], frame_rate: floa
     best = int(np.argmax(score))
     main_period = refine_period(acf, periods[best], GLOBAL_MULTIPLES)
     alternatives = []
-    for ratio in (2 / 3, 3 / 2):
+    for ratio in ALTERNATIVE_RATIOS:
         other = int(np.argmin(np.abs(bpms - bpms[best] * ratio)))
         if MIN_BPM <= bpms[best] * ratio <= MAX_BPM and score[other] >= ALTERNATIVE_SCORE * score[best]:
             alternatives.append(60.0 * frame_rate / refine_period(acf, periods[other], GLOBAL_MULTIPLES))

@@ -36,6 +36,19 @@ def test_every_flash_lands_within_half_a_frame_of_its_beat(tmp_path, fps, bpm, j
     assert worst <= half_frame + 1e-3, f"a flash is {worst * 1000:.1f} ms off its beat"
 
 
+@pytest.mark.parametrize(("song_rate", "aac_rate"), [(44100, 44100), (22050, 48000)])
+def test_the_aac_track_keeps_the_songs_sample_rate_where_aac_carries_it(tmp_path, song_rate, aac_rate):
+    wav, beats_json, _ = click_song_with_beat_file(tmp_path, seconds=2.0, sample_rate=song_rate)
+    video = tmp_path / "rate.mp4"
+    result = toonbeat("render", "--audio", str(wav), "--beats", str(beats_json), "--out", str(video),
+                      "--backgrounds", str(background_folder(tmp_path / "bg")), "--resolution", "320x180",
+                      "--fps", "24", "--preset", "minimal")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert int(stream(probe(video), "audio")["sample_rate"]) == aac_rate
+    samples, start = audio_track(video)
+    assert len(click_times(samples, 48000, start)) == 4  # 120 BPM for 2 s: every click is in the mix
+
+
 def test_render_writes_h264_and_aac_of_the_song_length_and_a_blend_that_renders_it_again(tmp_path):
     wav, beats_json, _ = click_song_with_beat_file(tmp_path, seconds=4.0, sections=((0.0, "build"), (2.0, "drop")))
     video, blend = tmp_path / "out" / "video.mp4", tmp_path / "out" / "scene.blend"
