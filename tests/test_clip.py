@@ -150,7 +150,7 @@ def test_a_character_move_is_not_a_background_loop(tmp_path):
         read_backgrounds(tmp_path)
 
 
-def test_a_movie_background_plays_from_its_first_frame_so_its_first_hit_must_be_there(tmp_path):
+def test_a_movie_background_may_start_before_its_first_hit_and_wraps_round_to_its_frame_0(tmp_path):
     from addon.core.backgrounds import background_clip, read_backgrounds
 
     Image.new("RGB", (8, 8)).save(tmp_path / "drop.png")
@@ -159,7 +159,13 @@ def test_a_movie_background_plays_from_its_first_frame_so_its_first_hit_must_be_
     movie = Clip(tmp_path / "drop", "background", "drop", 16.0, 16, None, "loop.mp4", True, 2, (0, 8), (8, 8), "import")
     write_clip(movie)
     assert background_clip(tmp_path / "drop.png") == movie
-    write_clip(Clip(tmp_path / "drop", "background", "drop", 16.0, 16, None, "loop.mp4", True, 2, (4, 12), (8, 8),
-                    "import"))
-    with pytest.raises(ClipError, match="first hit must be its frame 0, not 4"):
-        read_backgrounds(tmp_path)
+    assert movie.timing.cut_phases == ()
+    late = Clip(tmp_path / "drop", "background", "drop", 16.0, 16, None, "loop.mp4", True, 2, (4, 12), (8, 8), "import")
+    write_clip(late)
+    assert read_backgrounds(tmp_path) == {"drop": (tmp_path / "drop.png").resolve()}
+    assert late.timing.hit_phases == (0.0, 0.5)
+    assert late.timing.cut_phases == (pytest.approx(0.75),)  # frame 0 comes 12 frames after the first hit
+    assert [late.movie_frame_at_phase(p) for p in (0.0, 0.5, 0.74)] == [4.0, 12.0, pytest.approx(15.84)]
+    assert late.movie_frame_at_phase(late.wrap_phase) == pytest.approx(0.0, abs=1e-6)
+    assert late.movie_frame_at_phase(0.9) == pytest.approx(2.4)
+    assert late.movie_frame_at_phase(1.0) == pytest.approx(4.0), "the next cycle's first hit"

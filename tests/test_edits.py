@@ -8,11 +8,14 @@ from addon.core.edits import (
     ChannelRecord,
     Record,
     Unreadable,
+    changed_settings,
     dump_record,
+    lift_tombstones,
     near,
     read_record,
     rebake,
     rebake_value,
+    respace,
     same_value,
     tombstones,
     untouched,
@@ -167,3 +170,25 @@ def test_recovering_from_a_corrupt_record_loses_nothing_and_mends_the_record():
     next_bake = rebake(after, stored.get("blend_alpha|0"), [(1.0, 0.3), (25.0, 0.3)])
     assert next_bake.toonbeat == (True, False, False, True)
     assert next_bake.write == ((1.0, 0.3), (25.0, 0.3))
+
+
+def test_respacing_moves_the_frames_between_a_moved_anchor_and_its_neighbours_in_proportion():
+    assert respace([0, 2, 4, 6, 8, 10, 14], [0, 4, 8, 12], {4: 6}) == [0, 3, 6, 7, 8, 10, 14]
+    assert respace([0, 2, 4], [0, 4], {}) == [0, 2, 4]
+    assert respace([-3, 13], [0, 4, 8, 12], {12: 11}) == [-3, 13], "outside the anchors nothing moves"
+
+
+def test_lifting_a_tombstone_leaves_the_other_records_and_what_is_found_there():
+    recorded = ChannelRecord((10.0, 20.0, 30.0), ("a", "b", "c"), (5.0, 40.0))
+    lifted = lift_tombstones(recorded, [20.0, 40.0], [10.0, 30.0])
+    assert lifted == ChannelRecord((10.0, 30.0), ("a", "c"), (5.0,))
+    assert tombstones([10.0, 30.0], lifted) == (5.0,)
+    assert lift_tombstones(recorded, [10.0], [10.0]) == ChannelRecord((10.0, 20.0, 30.0), ("a", "b", "c"), (5.0, 40.0))
+
+
+def test_changed_settings_compares_numbers_within_tolerance_and_lists_item_by_item():
+    recorded = {"channel": 2, "origin": [0.5, 0.5], "name": "a", "mute": False}
+    assert changed_settings(recorded, {**recorded, "origin": [0.5, 0.5 + 1e-9]}) == []
+    assert changed_settings(recorded, {**recorded, "origin": [0.5, 0.6], "mute": True}) == ["mute", "origin"]
+    assert changed_settings(recorded, {**recorded, "channel": 5}, ignored=["channel"]) == []
+    assert changed_settings(recorded, {"channel": 2}) == ["mute", "name", "origin"]

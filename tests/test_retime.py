@@ -61,6 +61,20 @@ def test_a_cycle_ends_one_frame_before_the_next_starts_on_its_beat():
     assert phases[index] == 0.0
 
 
+def test_a_cut_phase_is_keyed_as_a_cycles_end_is_one_frame_before_and_on_it():
+    beats = [float(i) * 0.5 for i in range(9)]
+    cycles = [Cycle(0, 0.0, 2.0, 2, (0.0, 0.5), (0.75,)), Cycle(0, 2.0, 4.0, 2, (0.0, 0.5), (0.75,))]
+    times, phases = phase_keys(beats, cycles, 1 / 24, 4.0)
+    for cut in (0.75, 1.75):
+        index = next(i for i, t in enumerate(times) if t == pytest.approx(cut))
+        assert phases[index] == pytest.approx(0.75)
+        assert times[index - 1] == pytest.approx(cut - 1 / 24)
+        assert phases[index - 1] == pytest.approx(0.75 - 1 / 24)  # a 1 s cycle: one frame is 1/24 of it
+    assert times.count(0.5) == 1 and phases[times.index(0.5)] == pytest.approx(0.5), "hits keep their keys"
+    with pytest.raises(ValueError, match="cut phases"):
+        CycleTiming(2, (0.0,), (1.0,))
+
+
 def test_held_on_twos_keys_every_other_frame_and_still_on_every_beat():
     beats = [float(i) * 0.5 for i in range(5)]
     times, _ = phase_keys(beats, [Cycle(0, 0.0, 4.0, 4, (0.0,))], 1 / 24, 2.0, on_twos=True)

@@ -53,8 +53,7 @@ def read_backgrounds(folder: str | Path) -> dict[str, Path]:
 def background_clip(image: Path) -> Clip | None:
     """The loop of background ``image``: the clip folder named like it beside it, or ``None`` for a still.
 
-    Raises ``ClipError`` for a broken clip, one that is not a background, or a movie
-    whose first hit is not its first frame (the sequencer plays a movie from its start).
+    Raises ``ClipError`` for a broken clip or one that is not a background.
     """
     folder = image.with_suffix("")
     if not is_clip_folder(folder):
@@ -62,9 +61,6 @@ def background_clip(image: Path) -> Clip | None:
     clip = read_clip(folder)
     if clip.kind not in ("background", "shot"):
         raise ClipError(f"{folder}: a {clip.kind} clip cannot be a background (its kind must be 'background')")
-    if clip.movie is not None and clip.first_hit != 0:
-        raise ClipError(f"{folder}: a movie background's first hit must be its frame 0, not {clip.first_hit} "
-                        "(cut the movie so that it starts on a hit, or give it as frames)")
     return clip
 
 

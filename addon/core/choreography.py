@@ -214,7 +214,8 @@ def plan_cycles(beats: BeatData, member: CastMember, preset: Preset, position: i
             for _ in range(repeats):
                 if cursor >= end - 1e-9:
                     break
-                cycles.append(Cycle(slot, cursor, min(cursor + length, end), length, timing.hit_phases))
+                cycles.append(Cycle(slot, cursor, min(cursor + length, end), length, timing.hit_phases,
+                                    timing.cut_phases))
                 cursor += length
     return cycles
 

@@ -109,8 +109,28 @@ class Clip:
 
     @property
     def timing(self) -> CycleTiming:
-        """How the clip's cycle meets the beats, for the choreography plan."""
-        return CycleTiming(self.beats_per_cycle, self.hit_phases or (0.0,))
+        """How the clip's cycle meets the beats, for the choreography plan (with the wrap phase of a movie that
+        starts before its first hit, see :meth:`movie_frame_at_phase`)."""
+        wraps = self.movie is not None and self.first_hit != 0
+        return CycleTiming(self.beats_per_cycle, self.hit_phases or (0.0,), (self.wrap_phase,) if wraps else ())
+
+    @property
+    def wrap_phase(self) -> float:
+        """The phase at which a cycle reaches the clip's frame 0 again (0 when the first hit is frame 0)."""
+        target = float((self.frame_count - self.first_hit) % self.frame_count)
+        low, high = 0.0, 1.0
+        for _ in range(60):  # frame_at_phase grows with the phase
+            middle = (low + high) / 2
+            low, high = (middle, high) if self.frame_at_phase(middle) < target else (low, middle)
+        return high if target else 0.0
+
+    def movie_frame_at_phase(self, phase: float) -> float:
+        """The movie frame (0-based, fractional) shown at ``phase``: :meth:`frame_at_phase` counted from the first
+        hit, the frames before the first hit playing from :attr:`wrap_phase` on, up to the next cycle's first hit."""
+        frame = self.first_hit + self.frame_at_phase(phase)
+        if frame >= self.frame_count - 1e-6:
+            frame -= self.frame_count
+        return min(max(frame, 0.0), self.frame_count - 1e-3)
 
     def frame_at_phase(self, phase: float) -> float:
         """Where in :meth:`cycle_frame_paths` (fractional between hits) the cycle is at ``phase``, 0 <= phase <= 1.
@@ -126,6 +146,13 @@ class Clip:
         index = min(max(1, bisect.bisect_right(phases, phase)), len(phases) - 1)
         p0, p1, f0, f1 = phases[index - 1], phases[index], steps[index - 1], steps[index]
         return f0 + (f1 - f0) * (phase - p0) / (p1 - p0)
+
+
+def check_movie_frames(clip: Clip, frames: int) -> None:
+    """Raise ``ClipError`` when ``clip``'s movie, read with ``frames`` frames, has fewer than ``clip.json`` says."""
+    if frames < clip.frame_count:
+        raise ClipError(f"{clip.folder}: {clip.movie} has {frames} frame(s) where clip.json says "
+                        f"{clip.frame_count}; fix 'frame_count' or the movie")
 
 
 def schema() -> dict[str, Any]:

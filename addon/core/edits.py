@@ -234,3 +234,71 @@ def _by_slot(entries: Iterable[Entry]) -> dict[int, list[Value]]:
     for frame, value in entries:
         slots.setdefault(round(frame / FRAME_TOLERANCE), []).append(value)
     return slots
+
+
+def changed_settings(recorded: Mapping[str, object], found: Mapping[str, object],
+                     ignored: Iterable[str] = ()) -> list[str]:
+    """The settings (by name) whose value in ``found`` is not the ``recorded`` one, leaving out ``ignored`` ones.
+
+    Values are numbers, text, ``None`` or lists of them (a colour, an origin); a
+    setting in only one of the two is changed.
+
+    Examples
+    --------
+    >>> changed_settings({"channel": 2, "origin": [0.5, 0.5]}, {"channel": 3, "origin": [0.5, 0.5]})
+    ['channel']
+    """
+    skip = set(ignored)
+    names = sorted((set(recorded) | set(found)) - skip)
+    return [name for name in names if name not in recorded or name not in found
+            or not _same_setting(recorded[name], found[name])]
+
+
+def _same_setting(recorded: object, found: object) -> bool:
+    if isinstance(recorded, list) and isinstance(found, list):
+        return len(recorded) == len(found) and all(_same_setting(r, f) for r, f in zip(recorded, found, strict=True))
+    if isinstance(recorded, bool) or isinstance(found, bool):
+        return recorded == found
+    if isinstance(recorded, (int, float, str)) and isinstance(found, (int, float, str)):
+        return same_value(found, recorded)
+    return recorded == found
+
+
+def respace(frames: Sequence[float], anchors: Sequence[float], moves: Mapping[float, float]) -> list[float]:
+    """Where each of ``frames`` goes when some of the sorted ``anchors`` move (``moves``: anchor to new frame).
+
+    A frame between two anchors keeps its place between them in proportion, so the
+    in-betweens follow a hit the artist moved; frames before the first anchor or
+    after the last, and between two anchors that stay, stay where they are.
+
+    Examples
+    --------
+    >>> respace([0, 2, 4, 6, 8], [0, 4, 8], {4: 6})
+    [0.0, 3.0, 6.0, 7.0, 8.0]
+    """
+    if not moves or len(anchors) < 2:
+        return [float(frame) for frame in frames]
+    targets = [float(moves.get(anchor, anchor)) for anchor in anchors]
+    result = []
+    for frame in frames:
+        index = bisect.bisect_right(anchors, frame) - 1
+        if index < 0 or index >= len(anchors) - 1:
+            result.append(float(targets[index] if index >= 0 and frame == anchors[index] else frame))
+            continue
+        start, end = anchors[index], anchors[index + 1]
+        share = (frame - start) / (end - start)
+        result.append(targets[index] + share * (targets[index + 1] - targets[index]))
+    return result
+
+
+def lift_tombstones(recorded: Recorded, frames: Iterable[float], found_frames: Sequence[float]) -> Recorded:
+    """``recorded`` without the tombstones at ``frames`` (entries the artist moved rather than deleted, where a
+    re-spaced bake may write again): neither earlier ones nor recorded entries found gone there now."""
+    if not isinstance(recorded, ChannelRecord):
+        return recorded
+    lifted = {round(frame / FRAME_TOLERANCE) for frame in frames}
+    taken = {round(frame / FRAME_TOLERANCE) for frame in found_frames}
+    kept = [(frame, value) for frame, value in recorded.entries
+            if round(frame / FRAME_TOLERANCE) in taken or round(frame / FRAME_TOLERANCE) not in lifted]
+    deleted = tuple(frame for frame in recorded.deleted if round(frame / FRAME_TOLERANCE) not in lifted)
+    return ChannelRecord(tuple(f for f, _ in kept), tuple(v for _, v in kept), deleted)

@@ -30,12 +30,15 @@ class CycleTiming:
 
     beats_per_cycle: int = 1
     hit_phases: tuple[float, ...] = (0.0,)
+    cut_phases: tuple[float, ...] = ()
+    """Where the shown frame number jumps back within a cycle (a movie that starts before its first hit wraps
+    round to its frame 0 there): keyed as a cycle's end is, so no key in between sweeps back over the frames."""
 
     def __post_init__(self) -> None:
         if self.beats_per_cycle < 1:
             raise ValueError(f"a cycle spans at least one beat, not {self.beats_per_cycle}")
-        if any(not 0.0 <= phase < 1.0 for phase in self.hit_phases):
-            raise ValueError(f"hit phases lie in [0, 1), got {self.hit_phases}")
+        if any(not 0.0 <= phase < 1.0 for phase in (*self.hit_phases, *self.cut_phases)):
+            raise ValueError(f"hit and cut phases lie in [0, 1), got {self.hit_phases} and {self.cut_phases}")
 
     def length_for(self, preferred: int | None) -> int:
         """The cycle length in beats to play: ``preferred`` when every hit still lands on a beat,
@@ -56,6 +59,7 @@ class Cycle:
     end: float
     length: int
     hit_phases: tuple[float, ...] = (0.0,)
+    cut_phases: tuple[float, ...] = ()
 
 
 def beat_time(beats: Sequence[float], position: float, default_period: float = 0.5) -> float:
@@ -124,7 +128,8 @@ def phase_keys(beats: Sequence[float], cycles: Sequence[Cycle], key_spacing: flo
     Returns
     -------
     times, phases : list of float
-        Every hit of every cycle has a key exactly at its beat's time.
+        Every hit of every cycle has a key exactly at its beat's time; a cycle's cut phase has a key at its time
+        and, without ``on_twos``, one a frame before it (as at a cycle's end).
     """
     times: list[float] = []
     phases: list[float] = []
@@ -147,9 +152,13 @@ def phase_keys(beats: Sequence[float], cycles: Sequence[Cycle], key_spacing: flo
             add(0.0, _phase(beats, cycle, 0.0, default_period))
         anchors = sorted({*(cycle.start + b for b in range(math.ceil(cycle.end - cycle.start))),
                           *(cycle.start + p * cycle.length for p in cycle.hit_phases)})
+        cuts = {cycle.start + p * cycle.length for p in cycle.cut_phases}
+        anchors = sorted({*anchors, *cuts})
         anchors = [a for a in anchors if a < cycle.end - HIT_TOLERANCE]
         anchor_times = [beat_time(beats, a, default_period) for a in anchors]
         for index, (position, seconds) in enumerate(zip(anchors, anchor_times, strict=True)):
+            if position in cuts and not on_twos:
+                add(seconds - key_spacing, _phase(beats, cycle, seconds - key_spacing, default_period))
             add(seconds, (position - cycle.start) / cycle.length)
             if on_twos:
                 following = anchor_times[index + 1] if index + 1 < len(anchors) else end

@@ -31,7 +31,7 @@ from .. import compat
 from ..core.backgrounds import background_clip, background_for
 from ..core.beatfile import Section
 from ..core.choreography import LIGHT
-from ..core.clip import Clip, ClipError
+from ..core.clip import Clip, check_movie_frames
 from ..core.edits import ChannelRecord, Value, dump_record, read_record, rebake, untouched
 from ..core.png import read_png_info
 from ..sync.bake import Binding
@@ -84,7 +84,7 @@ def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections
         if not mine:
             continue
         if index not in to_write or _other_kind(strip, by_index[index]):
-            if _untouched(strip):
+            if layout_untouched(strip):
                 collection.remove(strip)
             elif index in to_write:
                 made[index] = strip  # the artist's edits stay, so it stays as it is
@@ -119,10 +119,18 @@ def _wanted(scene: bpy.types.Scene, images: dict[str, Path], sections: Sequence[
     return wanted
 
 
-def forget_layout(scene: bpy.types.Scene) -> None:
-    """Forget which background strips Toonbeat laid out, once it removed them itself (the 3D stage shows
-    the backgrounds now), so that none of them counts as deleted by the artist when they come back."""
-    scene.pop(STRIPS_PROPERTY, None)
+def forget_removed(scene: bpy.types.Scene, names: Sequence[str]) -> None:
+    """Forget the background strips ``names`` Toonbeat removed itself (the 3D stage shows the backgrounds now),
+    so that none of them counts as deleted by the artist when they come back; the ones kept as the artist's
+    stay in the record, so coming back updates them (keeping their edits) rather than adding copies."""
+    recorded = read_record(scene.get(STRIPS_PROPERTY)).get(_STRIPS_CHANNEL)
+    if not isinstance(recorded, ChannelRecord):
+        scene.pop(STRIPS_PROPERTY, None)
+        return
+    entries = [(frame, name) for frame, name in recorded.entries if name not in names]
+    scene[STRIPS_PROPERTY] = dump_record({_STRIPS_CHANNEL: ChannelRecord(tuple(f for f, _ in entries),
+                                                                         tuple(n for _, n in entries),
+                                                                         recorded.deleted)})
 
 
 def _new_strip(scene: bpy.types.Scene, background: _Background, channel: int) -> Any:
@@ -197,9 +205,7 @@ def _movie_path(clip: Clip) -> Path:
 
 def _check_movie_length(source: Any, clip: Clip) -> None:
     """Raise ``ClipError`` when the movie strip ``source`` has fewer frames than ``clip.json`` says."""
-    if source.frame_duration < clip.frame_count:
-        raise ClipError(f"{clip.folder}: {clip.movie} has {source.frame_duration} frame(s) where clip.json says "
-                        f"{clip.frame_count}; fix 'frame_count' or the movie")
+    check_movie_frames(clip, source.frame_duration)
 
 
 def _free_channel(scene: bpy.types.Scene) -> int:
@@ -260,7 +266,7 @@ def _shown(pictures: Any) -> str:
     return f"{bpy.path.abspath(pictures.directory)}{pictures.elements[0].filename}|{len(pictures.elements)}"
 
 
-def _untouched(strip: Any) -> bool:
+def layout_untouched(strip: Any) -> bool:
     """Whether every setting Toonbeat gave ``strip`` is still as it left it."""
     return not any(_artist_settings(strip).values())
 
@@ -307,6 +313,6 @@ def background_bindings(scene: bpy.types.Scene) -> list[Binding]:
         clip = sequencer_stage.clip_of(background)
         if clip is not None:
             loop = next(with_role(compat.meta_strips(background), "loop"))
-            found.append(Binding(loop, scene, "speed_frame_number", 0, LIGHT, "cycle",
-                                 sequencer_stage.clip_frame(clip), 0.0))
+            frame = clip.movie_frame_at_phase if clip.movie is not None else sequencer_stage.clip_frame(clip)
+            found.append(Binding(loop, scene, "speed_frame_number", 0, LIGHT, "cycle", frame, 0.0))
     return found

@@ -26,7 +26,8 @@ bounces both alike.
 Re-baking keeps the artist's keyframes: the keyframes Toonbeat wrote are recorded
 (frame and what it showed); a keyframe at an unrecorded frame or showing
 something else is the artist's and stays, and a recorded keyframe the artist
-deleted stays deleted.
+deleted stays deleted. A hit keyframe the artist moved carries Toonbeat's
+in-betweens around it: they are re-spaced between it and its neighbouring hits.
 
 Everything that differs between the two kinds of Grease Pencil is in
 ``grease_pencil_v3`` and ``grease_pencil_legacy``, chosen by ``compat``.
@@ -34,6 +35,7 @@ Everything that differs between the two kinds of Grease Pencil is in
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -44,7 +46,17 @@ from .. import compat
 from ..core.character_sheet import Character
 from ..core.choreography import Track
 from ..core.clip import Clip
-from ..core.edits import dump_record, read_record, rebake
+from ..core.edits import (
+    ChannelRecord,
+    Recorded,
+    dump_record,
+    lift_tombstones,
+    read_record,
+    rebake,
+    respace,
+    tombstones,
+    untouched,
+)
 from ..core.flipbook import drawings_on_frames
 from ..core.tracing import HOLE, RGB, Tracing
 from ..sync.keys import BakeCount
@@ -176,17 +188,54 @@ def bake_pose_frames(drawing: Any, pose: Track, cycle: Track | None, clips: Sequ
     record = read_record(drawing.get(RECORD_PROPERTY))
     shown = [(number, slots[slot] if drawing_index is None else f"{slots[slot]}:{drawing_index}")
              for number, slot, drawing_index in drawings_on_frames(pose, cycle, clips, rate, frame_start, frame_end)]
+    hits = {f"{slot}:{frame}" for slot, clip in zip(slots, clips, strict=False) if clip for frame in clip.hit_frames}
+    recorded = record.get(RECORD_CHANNEL)
+    shown, moved_from = _following_moved_hits(shown, hits, found, recorded, shows)
     new = [(number, shows[key]) for number, key in shown if number not in library_frames and key in library]
-    result = rebake(found, record.get(RECORD_CHANNEL), new)
+    result = rebake(found, lift_tombstones(recorded, moved_from, [number for number, _ in found]), new)
     for (number, _), mine in zip(found, result.toonbeat, strict=True):
         if mine:
             keyframes.remove_frame(layer, number)
     key_of = dict(shown)
     for number, _ in result.write:
         keyframes.copy_frame(layer, library[key_of[round(number)]], round(number))
-    drawing[RECORD_PROPERTY] = dump_record({RECORD_CHANNEL: result.record})
+    kept_record = ChannelRecord(result.record.frames, result.record.values,
+                                tuple(sorted({*result.record.deleted, *moved_from})))  # still moved next time
+    drawing[RECORD_PROPERTY] = dump_record({RECORD_CHANNEL: kept_record})
     return BakeCount(written=len(result.write), kept=result.kept, replaced=result.replaced,
                      warnings=[f"{drawing.name}: {problem}" for problem in record.problems])
+
+
+def _following_moved_hits(shown: Sequence[tuple[int, str]], hits: set[str], found: Sequence[tuple[int, str | None]],
+                          recorded: Recorded, shows: dict[str, str | None]) -> tuple[list[tuple[int, str]],
+                                                                                      list[float]]:
+    """The bake's ``(frame, drawing)`` keyframes with the in-betweens around each hit the artist moved re-spaced
+    between it and its neighbouring hits, as a moved timing key does on planes and strips.
+
+    A hit moved is a keyframe of the artist's showing a hit drawing between the bake's neighbouring hits, where
+    the bake's keyframe of that drawing is gone (a tombstone, ``core.edits``); it stays exactly where it is.
+    Returns the keyframes and the frames the hits moved from (where re-spaced in-betweens may go).
+    """
+    anchors = [(number, key) for number, key in shown if key in hits]
+    gone = {round(frame) for frame in tombstones([number for number, _ in found], recorded)}
+    artist = [(number, value) for (number, value), mine in zip(found, untouched(found, recorded), strict=True)
+              if not mine]
+    moves: dict[float, float] = {}
+    for index, (frame, key) in enumerate(anchors):
+        if frame not in gone:
+            continue
+        low = anchors[index - 1][0] if index > 0 else -math.inf
+        high = anchors[index + 1][0] if index + 1 < len(anchors) else math.inf
+        moved = [number for number, value in artist if value == shows.get(key) and low < number < high]
+        if moved:
+            moves[frame] = min(moved, key=lambda number: abs(number - frame))
+    if not moves:
+        return list(shown), []
+    frames = respace([number for number, _ in shown], [number for number, _ in anchors], moves)
+    respaced: dict[int, str] = {}
+    for new_frame, (_, key) in zip(frames, shown, strict=True):
+        respaced[round(new_frame)] = key  # two drawings on one frame: the later one shows
+    return sorted(respaced.items()), list(moves)
 
 
 def _frame_at(layer: Any, number: int) -> Any:

@@ -10,9 +10,10 @@ with the Standard view transform flat colours come out exactly as painted, in
 EEVEE and in Workbench (which shows the active image node's texture unlit).
 
 A plane can play an animated clip: its image becomes an image sequence of the
-clip's frames whose drawing is the texture node's keyed ``image_user.frame_offset``
-alone (the image user spans one frame starting after any scene frame, so the
-scene frame adds nothing): offset ``n`` shows drawing ``n``, the file numbered ``n``.
+clip's frames (or the clip's movie) whose drawing is the texture node's keyed
+``image_user.frame_offset`` alone (the image user spans one frame starting after
+any scene frame, so the scene frame adds nothing): offset ``n`` shows drawing
+``n``, the file numbered ``n``, or a movie's frame ``n - 1``.
 """
 
 from __future__ import annotations
@@ -58,10 +59,11 @@ def show_image(plane: Any, image_path: Path, anchor: tuple[float, float], size: 
         bpy.data.images.remove(old)
 
 
-def play_sequence(plane: Any, playing: bool) -> None:
-    """Make the plane's image an image sequence whose drawing follows ``frame_offset`` only (or a still again)."""
+def play_sequence(plane: Any, playing: bool, *, movie: bool = False) -> None:
+    """Make the plane's image an image sequence (or a ``movie``) whose drawing follows ``frame_offset`` only, or
+    a still again. A movie's frame ``n`` (0-based) shows at offset ``n + 1``: Blender counts movie frames from 1."""
     texture = texture_node(plane)
-    texture.image.source = "SEQUENCE" if playing else "FILE"
+    texture.image.source = ("MOVIE" if movie else "SEQUENCE") if playing else "FILE"
     user = texture.image_user
     user.frame_duration = 1
     user.frame_start = SEQUENCE_START

@@ -37,7 +37,7 @@ from ..core.stage_layout import Figure, Placement, place_figures
 from ..core.timing import frame_count, frame_rate, seconds_to_frame
 from ..sync.bake import Binding
 from ..sync.keys import BakeCount
-from . import background_strips
+from . import background_strips, strip_edits
 from .images import PoseImage, keying_enabled, prepare_poses
 from .roles import details, is_toonbeat, mark, role_of, with_role
 
@@ -127,7 +127,7 @@ def add_character(scene: bpy.types.Scene, character: Character, frames: int) -> 
         mark_unselected(strip, "pose", character=character.name, slot=pose.slot, index=index, clip=clip_folder)
         strip[_SHEET_PROPERTY] = {"anchor": list(character.anchor), "scale": character.scale,
                                   "height": reference_height}
-    meta.frame_final_duration = frames
+    strip_edits.set_unless_edited(meta, "frame_final_duration", frames)  # a meta strip the artist retimed stays so
     arrange_characters(scene)
     return meta
 
@@ -203,7 +203,9 @@ def remove_character(scene: bpy.types.Scene, name: str) -> bool:
 
 
 def arrange_characters(scene: bpy.types.Scene) -> list[Placement]:
-    """Place every character side by side (main character first imported) and restack the effect strips."""
+    """Place every character side by side (main character first imported) and restack the effect strips
+    (the 3D stage's scene strip goes first when a scene switches stages, unless the artist edited it)."""
+    strip_edits.remove_as_left(scene, strip_edits.STAGE_ROLES)
     metas = sorted(with_role(compat.strips(scene), "character"), key=lambda m: m.channel)
     width, height = frame_size(scene)
     figures = []
@@ -218,14 +220,12 @@ def arrange_characters(scene: bpy.types.Scene) -> list[Placement]:
             _place_image(scene, strip, placement)
         meta.transform.origin = (placement.ground_x / width, placement.ground_y / height)
     _restack_effects(scene, stage_channel(scene) + 2 + len(metas))
+    strip_edits.remember(scene, strip_edits.SEQUENCER_ROLES)
     return placements
 
 
 def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]:
-    """The camera adjustment strip and the flash colour strip, made or stretched to ``frames``
-    (the 3D stage's scene strip goes when a scene switches stages)."""
-    for stage in list(with_role(compat.strips(scene), "stage")):
-        compat.strips(scene).remove(stage)
+    """The camera adjustment strip and the flash colour strip, made or stretched to ``frames``."""
     metas = list(with_role(compat.strips(scene), "character"))
     top = stage_channel(scene) + 2 + len(metas)
     camera = next(with_role(compat.strips(scene), "camera"), None)
@@ -233,8 +233,8 @@ def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]
     if camera is None:
         camera = compat.new_effect_strip(scene, "Toonbeat Camera", "ADJUSTMENT", top, scene.frame_start, frames)
         mark_unselected(camera, "camera")
-    camera.frame_start = scene.frame_start
-    camera.frame_final_duration = frames
+    strip_edits.set_unless_edited(camera, "frame_start", scene.frame_start)  # the artist's retiming stays
+    strip_edits.set_unless_edited(camera, "frame_final_duration", frames)
     _restack_effects(scene, top)
     return camera, flash
 
@@ -433,9 +433,11 @@ def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections
     return background_strips.layout_backgrounds(scene, images, sections, frames)
 
 
-def bake_frames(_scene: bpy.types.Scene, _plan: Plan, _rate: float) -> BakeCount:
-    """Nothing: every key of the sequencer stage is an F-Curve key (see ``bindings``)."""
-    return BakeCount()
+def bake_frames(scene: bpy.types.Scene, _plan: Plan, _rate: float) -> BakeCount:
+    """No keys (every key of the sequencer stage is an F-Curve key, see ``bindings``): records the strips as
+    baked (``strip_edits``) and warns of a 3D stage strip a switch kept as the artist's."""
+    strip_edits.remember(scene, strip_edits.SEQUENCER_ROLES)
+    return BakeCount(warnings=strip_edits.kept_warning(scene, strip_edits.STAGE_ROLES, "sequencer stage"))
 
 
 def backdrop(scene: bpy.types.Scene) -> CycleTiming | None:

@@ -47,7 +47,7 @@ from ..core.backgrounds import background_clip, background_for, shared_timing
 from ..core.beatfile import Section
 from ..core.character_sheet import Character
 from ..core.choreography import CAMERA, LIGHT, CastMember, Plan
-from ..core.clip import Clip, read_clip
+from ..core.clip import Clip, check_movie_frames, read_clip
 from ..core.png import read_png_info
 from ..core.retime import CycleTiming
 from ..core.stage_layout import Figure, Placement, place_figures
@@ -56,7 +56,7 @@ from ..properties import settings_of
 from ..render.output import use_flat_colors
 from ..sync.bake import Binding
 from ..sync.keys import BakeCount, CurveKeys, bake_target
-from . import background_strips, grease_pencil, planes, sequencer_stage
+from . import background_strips, grease_pencil, planes, sequencer_stage, strip_edits
 from .images import PoseImage, keying_enabled, prepare_poses
 from .roles import details, is_toonbeat, mark, role_of, with_role
 from .sequencer_stage import clip_frame as sequencer_clip_frame
@@ -177,12 +177,12 @@ def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections
         plane = existing.get(str(path))
         loop = loops[path]
         info = read_png_info(path)
-        image, size = (path, (info.width, info.height)) if loop is None else (loop.frame_path(0), loop.size)
+        image, size = (path, (info.width, info.height)) if loop is None else (_first_picture(loop), loop.size)
         if plane is None:
             plane = planes.new_plane(f"Toonbeat Background {label}", image, (0.5, 0.5), collection, size)
         else:
             planes.show_image(plane, image, (0.5, 0.5), size)
-        planes.play_sequence(plane, loop is not None)
+        planes.play_sequence(plane, loop is not None, movie=loop is not None and loop.movie is not None)
         mark(plane, "background", path=str(path), size=list(size), clip=str(loop.folder) if loop is not None else "")
         plane.location = (0.0, BACKGROUND_DEPTH, 0.0)
         key_frames, hidden = _visibility_keys([(start, shown_path != path) for shown_path, _, start in shown])
@@ -196,15 +196,15 @@ def layout_backgrounds(scene: bpy.types.Scene, images: dict[str, Path], sections
 def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]:
     """The stage's scene strip and the flash colour strip above it, made or stretched to ``frames``.
 
-    Strips of the sequencer stage (a scene switching stages) are removed: the 3D
-    scene stages the characters and backgrounds, its camera the shakes and zooms.
+    Strips of the sequencer stage (a scene switching stages) are removed where Toonbeat finds them as it
+    left them (``strip_edits``): the 3D scene stages the characters and backgrounds, its camera the shakes
+    and zooms; the ones the artist edited stay.
     """
     stage = stage_scene(scene)
     collection = compat.strips(scene)
-    for role in ("character", "background", "camera"):
-        for strip in list(with_role(collection, role)):
-            collection.remove(strip)
-    background_strips.forget_layout(scene)
+    background_names = [s.name for s in with_role(collection, "background")]
+    kept = strip_edits.remove_as_left(scene, strip_edits.SEQUENCER_ROLES, _layout_untouched)
+    background_strips.forget_removed(scene, [name for name in background_names if name not in kept])
     base = sequencer_stage.stage_channel(scene)
     strip = next(with_role(collection, "stage"), None)
     if strip is None:
@@ -216,7 +216,13 @@ def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]
     flash = sequencer_stage.ensure_flash_strip(scene, frames, strip.channel + 1)
     if flash.channel <= strip.channel:
         flash.channel = strip.channel + 1
+    strip_edits.remember(scene, strip_edits.STAGE_ROLES)
     return strip, flash
+
+
+def _layout_untouched(strip: Any) -> bool:
+    """Whether a sequencer strip is Toonbeat's by its layout's record too (one kept for a background)."""
+    return details(strip)["role"] != "background" or background_strips.layout_untouched(strip)
 
 
 def bindings(scene: bpy.types.Scene) -> list[Binding]:
@@ -247,8 +253,9 @@ def bindings(scene: bpy.types.Scene) -> list[Binding]:
 
 def bake_frames(scene: bpy.types.Scene, plan: Plan, rate: float) -> BakeCount:
     """The pose switches and loop drawings of Grease Pencil characters as Grease Pencil keyframes (not F-Curves,
-    so not bindings)."""
-    total = BakeCount()
+    so not bindings); warns of the sequencer stage's strips a switch kept as the artist's."""
+    strip_edits.remember(scene, strip_edits.STAGE_ROLES)
+    total = BakeCount(warnings=strip_edits.kept_warning(scene, strip_edits.SEQUENCER_ROLES, "3D stage"))
     stage = _existing_stage(scene)
     frame_end = scene.frame_start + frame_count(plan.duration, rate)
     for root in _character_roots(stage) if stage else []:
@@ -403,10 +410,30 @@ def plays_on_plane(clip: Clip) -> bool:
 
 
 def _playable_loop(image: Path) -> Clip | None:
-    """The loop background ``image``'s plane plays, or ``None`` to show the still (which is checked either way)."""
+    """The loop background ``image``'s plane plays (frames a plane can play, or a movie as long as its clip
+    says), or ``None`` to show the still (which is checked either way)."""
     read_png_info(image)
     clip = background_clip(image)
+    if clip is not None and clip.movie is not None:
+        _check_movie_length(clip)
+        return clip
     return clip if clip is not None and plays_on_plane(clip) else None
+
+
+def _first_picture(clip: Clip) -> Path:
+    """What a plane playing ``clip`` loads: its movie, or its first frame file."""
+    return (clip.folder / clip.movie).resolve() if clip.movie is not None else clip.frame_path(0)
+
+
+def _check_movie_length(clip: Clip) -> None:
+    """Raise ``ClipError`` when ``clip``'s movie has fewer frames than ``clip.json`` says (or none Blender reads)."""
+    path = _first_picture(clip)
+    known = {image.name for image in bpy.data.images}
+    movie = bpy.data.images.load(str(path), check_existing=True)
+    frames = movie.frame_duration
+    if movie.name not in known:
+        bpy.data.images.remove(movie)  # only looked at: the plane loads it again
+    check_movie_frames(clip, frames)
 
 
 def _drawing_bindings(plane: Any, owner: str) -> list[Binding]:
@@ -421,6 +448,8 @@ def _drawing_bindings(plane: Any, owner: str) -> list[Binding]:
 def _drawing_offset(clip: Clip) -> Callable[[float], float]:
     """Cycle phase to the texture's ``frame_offset``: the frame number the sequencer's Speed strip gets, as a
     rendered scene strip shows the drawing of the offset rounded down, as the Speed strip does."""
+    if clip.movie is not None:
+        return lambda phase: clip.movie_frame_at_phase(phase) + 1 + 1e-4  # Blender counts a movie's frames from 1
     frame = sequencer_clip_frame(clip)
     return lambda phase: frame(phase) + 1e-4  # a hair more: a hit's whole number never reads as the one before
 

@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.art import POSE_COLORS, background_folder, background_loop_folder, character_folder, clip_character_folder
+from tests.art import (
+    POSE_COLORS,
+    background_folder,
+    background_loop_folder,
+    background_movie_folder,
+    character_folder,
+    clip_character_folder,
+)
 from tests.commands import assert_the_saved_blend_renders_it_again, toonbeat
 from tests.media import probe, stream
 from tests.songs import click_song_with_beat_file
@@ -344,6 +351,34 @@ def test_a_background_plane_plays_its_loop_with_every_hit_on_its_beat(stage3d, t
     stage = scene[tb.module("stage.stage3d").STAGE_PROPERTY]
     assert len([o for o in stage.objects if o.name.startswith("Toonbeat Background")]) == 2
     assert_each_hit_shows_on_its_beat(scene, beats, tmp_path, corner_level, (30, 140))
+
+
+@pytest.mark.parametrize(("fps", "fps_base", "hits"), [(24, 1.0, (0, 8)), (30, 1.001, (3, 11))])
+def test_a_background_movie_plays_on_its_plane_with_every_hit_on_its_beat(stage3d, tmp_path, fps, fps_base, hits):
+    """A movie clip is a movie image texture keyed like a loop of frames; one opening before its first hit plays
+    those frames before the beat."""
+    scene, tb, beats = stage3d
+    scene.render.fps, scene.render.fps_base = fps, fps_base
+    folder = background_movie_folder(tmp_path / "bg", labels=("build", "drop"), hits=hits)
+    build(scene, tb, beats, [], folder, "minimal", **POSES_ONLY)
+    stage = scene[tb.module("stage.stage3d").STAGE_PROPERTY]
+    plane = next(o for o in stage.objects if o.name == "Toonbeat Background drop")
+    texture = plane.data.materials[0].node_tree.nodes["Image"]
+    assert (texture.image.source, texture.image_user.use_auto_refresh) == ("MOVIE", True)
+    assert fcurves(tb, plane.data.materials[0].node_tree)[('nodes["Image"].image_user.frame_offset', 0)]
+    assert_each_hit_shows_on_its_beat(scene, beats, tmp_path, corner_level, (30, 140))
+
+
+def test_a_movie_shorter_than_its_clip_says_is_refused_before_the_stage_changes(stage3d, tmp_path):
+    scene, tb, beats = stage3d
+    folder = background_movie_folder(tmp_path / "bg")
+    clip_json = folder / "drop" / "clip.json"
+    clip_json.write_text(clip_json.read_text().replace('"frame_count":16', '"frame_count":40'))
+    with pytest.raises(ValueError, match="has 16 frame"):
+        build(scene, tb, beats, [], folder, "minimal", **POSES_ONLY)
+    stage = scene[tb.module("stage.stage3d").STAGE_PROPERTY]
+    assert not [o for o in stage.objects if o.name.startswith("Toonbeat Background")]
+    assert not [image for image in bpy.data.images if image.filepath.endswith("loop.mp4")]
 
 
 def test_a_background_loops_keys_sit_in_the_timing_group_and_a_moved_key_survives_a_rebake(stage3d, tmp_path):
