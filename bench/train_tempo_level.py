@@ -23,8 +23,10 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import optimize
@@ -78,21 +80,28 @@ def _is_truth(candidate: np.ndarray, truth: np.ndarray) -> bool:
     return bool(np.mean(distance <= MATCH_SECONDS) >= MATCH_SHARE)
 
 
-def real_sets() -> list[CandidateSet]:
-    """Candidate sets of the development set's ``train`` songs."""
+def train_songs() -> Iterator[tuple[dict[str, Any], np.ndarray, int]]:
+    """The development set's ``train`` songs: manifest entry, samples and sample rate (none without the set)."""
     import soundfile
 
     manifest = REALSET / "manifest.json"
     if not manifest.exists():
         print(f"no development set at {REALSET}; training on synthetic songs only", file=sys.stderr)
-        return []
-    sets = []
+        return
     for song in json.loads(manifest.read_text())["songs"]:
         if song["split"] == "train":
             samples, rate = soundfile.read(str(REALSET / song["audio"]), dtype="float32", always_2d=True)
-            sets += song_sets(song["id"], samples, rate, np.array(song["beats"]))
+            yield song, samples, rate
             print(f"  {song['id']}", file=sys.stderr, flush=True)
-    return sets
+
+
+def real_sets() -> list[CandidateSet]:
+    """Candidate sets of the development set's ``train`` songs."""
+    return [
+        s
+        for song, samples, rate in train_songs()
+        for s in song_sets(song["id"], samples, rate, np.array(song["beats"]))
+    ]
 
 
 def synthetic_sets(count: int, seed: int) -> list[CandidateSet]:
@@ -100,8 +109,13 @@ def synthetic_sets(count: int, seed: int) -> list[CandidateSet]:
     rng = np.random.default_rng(seed)
     sets = []
     for number in range(count):
-        samples, rate, beats, _ = training_song(rng, float(rng.uniform(60.0, 190.0)), int(rng.integers(1 << 30)),
-                                                str(rng.choice(SYNTHETIC_STYLES)), number % 3 == 2)
+        samples, rate, beats, _ = training_song(
+            rng,
+            float(rng.uniform(60.0, 190.0)),
+            int(rng.integers(1 << 30)),
+            str(rng.choice(SYNTHETIC_STYLES)),
+            number % 3 == 2,
+        )
         sets += song_sets(f"synthetic {number}", samples, rate, beats)
     return sets
 
@@ -121,7 +135,7 @@ def fit(sets: list[CandidateSet], penalty: float, mean: np.ndarray, scale: np.nd
             gradient += probability @ rows - rows[label]
         return total, gradient
 
-    start = np.zeros(len(tempo_level.FEATURES))
+    start = np.zeros(sets[0].features.shape[1])
     return np.asarray(optimize.minimize(loss, start, jac=True, method="L-BFGS-B").x)
 
 
@@ -150,6 +164,27 @@ def cross_validated(sets: list[CandidateSet], penalty: float, seed: int) -> floa
     return right / len(sets)
 
 
+def chosen_model(sets: list[CandidateSet], seed: int) -> tempo_level.LevelModel:
+    """The softmax fitted on all of ``sets`` with the L2 penalty that cross-validates best (the scores printed)."""
+    print(f"{len(sets)} candidate sets from {len({s.song for s in sets})} songs", file=sys.stderr)
+    scores = {penalty: cross_validated(sets, penalty, seed) for penalty in PENALTIES}
+    for penalty, score in scores.items():
+        print(f"L2 {penalty:g}: cross-validated accuracy {score:.3f}", file=sys.stderr)
+    penalty = max(PENALTIES, key=lambda p: (scores[p], p))
+    mean, scale = standardization(sets)
+    model = tempo_level.LevelModel(fit(sets, penalty, mean, scale), mean, scale)
+    print(f"L2 {penalty:g}: training accuracy {accuracy(sets, model):.3f}", file=sys.stderr)
+    return model
+
+
+def write_model(model: dict[str, object], out: Path) -> None:
+    """Write ``model`` (a ``to_json`` dict) to ``out`` atomically."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out) as temporary:
+        Path(temporary).write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {out}", file=sys.stderr)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--synthetic", type=int, default=24, help="drum-machine songs to add")
@@ -157,18 +192,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=tempo_level.MODEL_PATH, help="model file to write (.json)")
     args = parser.parse_args()
     sets = real_sets() + synthetic_sets(args.synthetic, args.seed)
-    print(f"{len(sets)} candidate sets from {len({s.song for s in sets})} songs", file=sys.stderr)
-    scores = {penalty: cross_validated(sets, penalty, args.seed) for penalty in PENALTIES}
-    for penalty, score in scores.items():
-        print(f"L2 {penalty:g}: cross-validated accuracy {score:.3f}", file=sys.stderr)
-    penalty = max(PENALTIES, key=lambda p: (scores[p], p))
-    mean, scale = standardization(sets)
-    model = tempo_level.LevelModel(fit(sets, penalty, mean, scale), mean, scale)
-    print(f"L2 {penalty:g}: training accuracy {accuracy(sets, model):.3f}", file=sys.stderr)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(args.out) as temporary:
-        Path(temporary).write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}", file=sys.stderr)
+    write_model(chosen_model(sets, args.seed).to_json(), args.out)
     return 0
 
 

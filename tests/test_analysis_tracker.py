@@ -1,4 +1,4 @@
-"""The bar tracker's parts: the numpy network equals its torch twin; the bar model finds meter and phase."""
+"""The bar tracker's parts: the numpy network equals its torch twin; downbeat chances; a waltz in three."""
 
 from __future__ import annotations
 
@@ -35,25 +35,6 @@ def test_the_shipped_weights_load_and_fit_the_features():
     assert activations.MODEL_PATH.stat().st_size < 2 * 2**20
 
 
-@pytest.mark.parametrize(("beats_per_bar", "first_downbeat"), [(4, 2), (3, 1), (4, 0)])
-def test_the_bar_model_finds_the_meter_and_the_bar_phase_from_uncertain_downbeat_chances(
-    beats_per_bar: int, first_downbeat: int
-):
-    rng = np.random.default_rng(beats_per_bar + first_downbeat)
-    count = 96
-    truth = (np.arange(count) - first_downbeat) % beats_per_bar + 1
-    chance = np.where(truth == 1, rng.uniform(0.3, 0.9, count), rng.uniform(0.05, 0.4, count))
-    bars = downbeats.bar_positions(chance)
-    assert bars.beats_per_bar == beats_per_bar
-    assert bars.positions.tolist() == truth.tolist()
-
-
-def test_the_bar_model_follows_a_bar_cut_short():
-    truth = np.concatenate([np.arange(40) % 4 + 1, [1, 2], np.arange(40) % 4 + 1])
-    chance = np.where(truth == 1, 0.8, 0.1)
-    assert downbeats.bar_positions(chance).positions.tolist() == truth.tolist()
-
-
 def test_downbeat_chances_are_read_at_the_beats():
     frames = np.zeros(500)
     beat, downbeat = frames.copy(), frames.copy()
@@ -66,8 +47,6 @@ def test_downbeat_chances_are_read_at_the_beats():
 
 
 def test_bad_parameters_are_refused_with_a_clear_message():
-    with pytest.raises(ValueError, match="meters"):
-        downbeats.bar_positions(np.full(8, 0.5), meters=(1,))
     with pytest.raises(ValueError, match="shape"):
         activations.load().logits(np.zeros((3, 10), dtype=np.float32))
     with pytest.raises(ValueError, match="positive"):
@@ -84,31 +63,6 @@ def test_a_waltz_cut_from_a_four_four_song_is_analyzed_in_three(tmp_path: Path):
     found_downbeats = np.array(data.downbeats)
     hits = [np.min(np.abs(found_downbeats - time)) <= 0.07 for time in downbeats]
     assert np.mean(hits) >= 0.9
-
-
-def _chords_changing_on_bar_lines(beats_per_bar: int, first_downbeat: int, count: int = 64) -> np.ndarray:
-    """Band levels (frames x bands) of a song whose sound changes on every bar line, 10 frames a beat."""
-    bars = (np.arange(count) - first_downbeat) // beats_per_bar
-    chords = np.random.default_rng(beats_per_bar).uniform(0.0, 3.0, (bars.max() - bars.min() + 1, 6))
-    return np.repeat(chords[bars - bars.min()], 10, axis=0)
-
-
-@pytest.mark.parametrize(("beats_per_bar", "first_downbeat"), [(4, 1), (3, 2)])
-def test_the_bar_phase_follows_the_spectrum_where_the_network_is_unsure(beats_per_bar: int, first_downbeat: int):
-    levels = _chords_changing_on_bar_lines(beats_per_bar, first_downbeat)
-    beat_frames = np.arange(64) * 10.0
-    novelty = downbeats.bar_novelty(levels, beat_frames, beats_per_bar)
-    unsure = np.random.default_rng(3).uniform(0.3, 0.4, 64)
-    positions = downbeats.bar_phase(unsure, novelty, beats_per_bar)
-    assert positions.tolist() == ((np.arange(64) - first_downbeat) % beats_per_bar + 1).tolist()
-
-
-def test_a_network_sure_of_its_downbeats_outweighs_a_spectrum_that_does_not_change():
-    chance = np.where(np.arange(64) % 4 == 3, 0.9, 0.1)
-    positions = downbeats.bar_phase(chance, np.full(64, 1.0), 4)
-    assert positions.tolist() == ((np.arange(64) - 3) % 4 + 1).tolist()
-    with pytest.raises(ValueError, match="one value per beat"):
-        downbeats.bar_phase(chance, np.ones(10), 4)
 
 
 def test_a_grid_locked_half_a_beat_off_moves_onto_the_beat():

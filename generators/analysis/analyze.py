@@ -3,9 +3,9 @@
 decode (streamed, decimated) -> band spectrograms -> onset strength per range
 -> tempo -> beats (tracked chain, then steady grids; the tempo level, the grid,
 its double or a half, chosen by ``tempo_level``; moved half a beat when the
-network hears the beat between them) -> meter from the network's downbeat
-activations at those beats, bar phase from them and the spectrum's bar-to-bar
-change (``downbeats``) -> bar features -> sections and drops; energy envelopes
+network hears the beat between them) -> meter and bar phase chosen together
+from the network's downbeat activations at those beats and the music's
+change from bar to bar (``downbeats``) -> bar features -> sections and drops; energy envelopes
 and onset times alongside.
 """
 
@@ -159,15 +159,20 @@ def analyze_spectrogram(
 def _beats_and_bars(
     spectrogram: features.BandSpectrogram, envelopes: onsets.OnsetEnvelopes, levels: np.ndarray
 ) -> tuple[np.ndarray, downbeats.Bars]:
-    """Toonbeat's beats (seconds) and bars: tracked, at the notated level, on the beat, in bars."""
+    """Toonbeat's beats (seconds) and bars."""
     network = activations.activations(spectrogram)
+    beat_times = notated_beats(spectrogram, envelopes, network)
+    evidence = downbeats.bar_evidence(spectrogram, envelopes, levels)
+    return beat_times, downbeats.choose_bars(beat_times, network, evidence)
+
+
+def notated_beats(
+    spectrogram: features.BandSpectrogram, envelopes: onsets.OnsetEnvelopes, network: activations.Activations
+) -> np.ndarray:
+    """Toonbeat's beats (seconds): tracked, at the notated level, on the beat."""
     tracked = np.clip(beat_frames(spectrogram, envelopes) / spectrogram.frame_rate, 0.0, spectrogram.duration)
     notated = tempo_level.choose(tracked, network, tempo_level.spectral_flux(spectrogram, network.frame_rate))
-    beat_times = beats.on_the_beat(notated, lambda times: network.near(times, downbeats.SEARCH_SECONDS)[0])
-    chance = downbeats.downbeat_chance(beat_times, network)
-    meter = downbeats.bar_positions(chance).beats_per_bar
-    novelty = downbeats.bar_novelty(levels, beat_times * spectrogram.frame_rate, meter)
-    return beat_times, downbeats.Bars(downbeats.bar_phase(chance, novelty, meter), meter)
+    return beats.on_the_beat(notated, lambda times: network.near(times, downbeats.SEARCH_SECONDS)[0])
 
 
 def beat_frames(spectrogram: features.BandSpectrogram, envelopes: onsets.OnsetEnvelopes) -> np.ndarray:

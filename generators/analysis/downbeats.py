@@ -1,15 +1,15 @@
 """Downbeats and meter: which beat of each bar is the first, and how many beats a bar has.
 
-The network of ``activations`` gives each frame a beat and a downbeat
-probability. At every tracked beat their ratio is the chance that this beat
-starts a bar. The meter: a hidden Markov model over the position in the bar
-(meters 3 and 4; a song keeps one meter) walks one position per beat and may,
-rarely, jump to another position (a pickup, a pattern cut short); one Viterbi
-pass per meter finds the positions, and the meter whose path explains the
-downbeat chances better wins (``bar_positions``). The bar phase in that meter
-weighs the same chances together with how much the spectrum changes from the
-bar before each beat to the bar after it (``bar_phase``): on the development
-set that held out better than either alone.
+Every meter (3 or 4 beats) and phase (which beat of the song is a downbeat)
+is a candidate for the song's bars. ``choose_bars`` scores each with a small
+learned linear model (``models/bars.json``, trained by ``python -m
+bench.train_bars``) over evidence the music carries on the candidate's
+downbeats: the network's downbeat log-odds there, how much the spectrum, the
+bass and the harmony change from the bar before to the bar after, how strong
+the low-band (kick, bass) onsets are, whether the first sounding beat is one
+of them, and how well the meter's bar-position chain explains the network's
+downbeat chances (``meter_fit``). The candidate with the highest score gives
+every beat its position, one phase for the whole song.
 
 References
 ----------
@@ -23,10 +23,17 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from .activations import Activations
+from . import tempo_level
+from .activations import Activations, strongest_near
+from .features import BandSpectrogram, fine_band_edges
+from .onsets import OnsetEnvelopes, relative_power
+from .tempo_level import LevelModel
+
+MODEL_PATH = Path(__file__).with_name("models") / "bars.json"
 
 METERS = (3, 4)
 """Beats per bar the model knows."""
@@ -40,9 +47,27 @@ CERTAINTY_FLOOR = 0.05
 SEARCH_SECONDS = 0.04
 """A beat's activations are the strongest within this many seconds of it."""
 
-NOVELTY_WEIGHT = 4.0
-"""Weight of the spectrum's bar-to-bar change against the network's downbeat log-odds (both standardized) in
-choosing the bar phase (chosen on the development set's ``train`` split; 2 to 8 score alike there)."""
+BASS_HZ = (30.0, 470.0)
+HARMONY_HZ = (370.0, 4800.0)
+"""Fine bands (lower edge in Hz) whose bar-to-bar change is the bass's and the harmony's."""
+
+FINE_COMPRESSION = 1000.0
+"""``c`` in ``log(1 + c * power / reference)`` of the fine bands (the reference: each band's loud level)."""
+
+SOUNDING_SHARE = 0.5
+"""A beat sounds when the network's beat probability there is this share of its median over the beats."""
+
+FEATURES = (
+    "network downbeat log-odds on the candidate's downbeats",
+    "band-level change from the bar before to the bar after them",
+    "low-band onset strength on them",
+    "harmonic change from bar to bar at them",
+    "meter's bar-position log-likelihood per beat less the best meter's",
+    "three beats to the bar",
+    "the first sounding beat is a downbeat",
+    "bass change from bar to bar at them",
+)
+"""Evidence for one candidate (meter, phase); all but the meter's are standardized over the song's beats."""
 
 
 @dataclass(frozen=True)
@@ -59,70 +84,139 @@ def downbeat_chance(beat_times: np.ndarray, activations: Activations) -> np.ndar
     return np.clip(downbeat / np.maximum(beat, 1e-6), CERTAINTY_FLOOR, 1.0 - CERTAINTY_FLOOR)
 
 
-def bar_positions(chance: np.ndarray, meters: tuple[int, ...] = METERS) -> Bars:
-    """The most likely bar position of every beat given each beat's ``chance`` of being a downbeat.
+@dataclass(frozen=True)
+class BarEvidence:
+    """What the bars are chosen from besides the network: per-frame levels and low-band onsets.
 
-    Parameters
+    Attributes
     ----------
-    chance : np.ndarray [shape=(n_beats,)]
-        Probability that each beat is a downbeat (0..1).
-    meters : tuple of int
-        The beats per bar to consider.
+    levels : np.ndarray [shape=(n_frames, n_bands)]
+        Log-compressed band levels (``onsets.band_levels``).
+    bass, harmony : np.ndarray [shape=(n_frames, n)]
+        Log-compressed levels of the fine bands in ``BASS_HZ`` and ``HARMONY_HZ``.
+    low_onsets : np.ndarray [shape=(n_frames,)]
+        Onset strength of the low group (kick, bass).
+    frame_rate : float
+        Frames per second of all of them.
     """
-    if not meters or min(meters) < 2:
-        raise ValueError(f"meters must be beat counts of at least 2, got {meters!r}")
+
+    levels: np.ndarray
+    bass: np.ndarray
+    harmony: np.ndarray
+    low_onsets: np.ndarray
+    frame_rate: float
+
+
+def load(path: Path = MODEL_PATH) -> LevelModel:
+    """The shipped bar model: ``tempo_level``'s linear score over ``FEATURES`` (read once per process)."""
+    return tempo_level.load(path, FEATURES, "bench.train_bars")
+
+
+def bar_evidence(spectrogram: BandSpectrogram, envelopes: OnsetEnvelopes, levels: np.ndarray) -> BarEvidence:
+    """The ``BarEvidence`` of a song from its spectrogram, onset envelopes and band ``levels``."""
+    low_edges = fine_band_edges()[:-1]
+
+    def between(range_hz: tuple[float, float]) -> np.ndarray:
+        bands = spectrogram.fine_power[:, (low_edges >= range_hz[0]) & (low_edges < range_hz[1])]
+        return np.log1p(FINE_COMPRESSION * relative_power(bands))
+
+    return BarEvidence(levels, between(BASS_HZ), between(HARMONY_HZ), envelopes.onsets["low"], spectrogram.frame_rate)
+
+
+def candidates() -> list[tuple[int, int]]:
+    """Every (meter, phase) of ``METERS``: beat ``i`` of the song is a downbeat when ``i % meter == phase``."""
+    return [(meter, phase) for meter in METERS for phase in range(meter)]
+
+
+def bar_features(beat_times: np.ndarray, network: Activations, evidence: BarEvidence) -> np.ndarray:
+    """``FEATURES`` of every one of ``candidates()`` for the beats ``beat_times`` (seconds)."""
+    chance = downbeat_chance(beat_times, network)
+    log_odds = _standardized(np.log(chance / (1.0 - chance)))
+    low = _standardized(strongest_near(evidence.low_onsets, beat_times, SEARCH_SECONDS, evidence.frame_rate))
+    fits = {meter: meter_fit(chance, meter) for meter in METERS}
+    strength, _ = network.near(beat_times, SEARCH_SECONDS)
+    sounding = np.flatnonzero(strength >= SOUNDING_SHARE * np.median(strength))
+    first = int(sounding[0]) if len(sounding) else 0
+    frames = beat_times * evidence.frame_rate
+    per_beat = [beat_means(values, frames) for values in (evidence.levels, evidence.harmony, evidence.bass)]
+    index = np.arange(len(beat_times))
+    rows = []
+    for meter in METERS:
+        novelty, harmony, bass = (_standardized(bar_novelty(values, meter)) for values in per_beat)
+        for phase in range(meter):
+            on = index % meter == phase
+            rows.append(
+                [
+                    *(_mean_on(values, on) for values in (log_odds, novelty, low, harmony)),
+                    fits[meter] - max(fits.values()),
+                    float(meter == 3),
+                    float(first % meter == phase),
+                    _mean_on(bass, on),
+                ]
+            )
+    return np.array(rows, dtype=np.float64).reshape(-1, len(FEATURES))
+
+
+def choose_bars(
+    beat_times: np.ndarray, network: Activations, evidence: BarEvidence, model: LevelModel | None = None
+) -> Bars:
+    """The bars (meter and every beat's position) of the candidate ``model`` scores highest."""
+    index = np.arange(len(beat_times))
+    if len(beat_times) < 2:
+        return Bars(index % max(METERS) + 1, max(METERS))
+    scores = (model or load()).scores(bar_features(beat_times, network, evidence))
+    meter, phase = candidates()[int(np.argmax(scores))]
+    return Bars((index - phase) % meter + 1, meter)
+
+
+def meter_fit(chance: np.ndarray, meter: int) -> float:
+    """Log-likelihood per beat of the best bar-position path of ``meter`` given each beat's downbeat ``chance``.
+
+    The chain walks one position per beat and may, rarely, jump to another
+    (a bar cut short or lengthened); Viterbi finds the best path.
+    """
+    if meter < 2:
+        raise ValueError(f"meter must be a beat count of at least 2, got {meter}")
     if len(chance) == 0:
-        return Bars(np.zeros(0, dtype=int), max(meters))
-    best: tuple[float, Bars] | None = None
-    for meter in meters:
-        score, positions = _viterbi(np.log(chance), np.log1p(-chance), meter)
-        if best is None or score > best[0]:
-            best = (score, Bars(positions, meter))
-    assert best is not None
-    return best[1]
+        return 0.0
+    return _viterbi(np.log(chance), np.log1p(-chance), meter) / len(chance)
 
 
-def _viterbi(log_down: np.ndarray, log_other: np.ndarray, meter: int) -> tuple[float, np.ndarray]:
-    """Best log-likelihood and positions (1..meter) of one meter's bar-position chain."""
-    count = len(log_down)
+def _viterbi(log_down: np.ndarray, log_other: np.ndarray, meter: int) -> float:
+    """Log-likelihood of the best path of one meter's bar-position chain (position 1 is the downbeat)."""
     first = np.arange(meter) == 0
     observe = np.where(first[None, :], log_down[:, None], log_other[:, None])
     regular = np.roll(np.arange(meter), 1)
     stay_log = np.log1p(-np.exp(PHASE_JUMP_LOG_PROBABILITY) * (meter - 1))
     score = observe[0] - np.log(meter)
-    back = np.zeros((count, meter), dtype=np.int8)
-    for index in range(1, count):
-        from_regular = score[regular] + stay_log
-        jump_from = int(np.argmax(score))
-        from_jump = score[jump_from] + PHASE_JUMP_LOG_PROBABILITY
-        take_jump = from_jump > from_regular
-        back[index] = np.where(take_jump, jump_from, regular)
-        score = np.maximum(from_regular, from_jump) + observe[index]
-    state = int(np.argmax(score))
-    positions = np.empty(count, dtype=int)
-    for index in range(count - 1, -1, -1):
-        positions[index] = state + 1
-        state = int(back[index, state])
-    return float(score.max()), positions
+    for index in range(1, len(log_down)):
+        score = np.maximum(score[regular] + stay_log, score.max() + PHASE_JUMP_LOG_PROBABILITY) + observe[index]
+    return float(score.max())
 
 
-def bar_novelty(levels: np.ndarray, beat_frames: np.ndarray, beats_per_bar: int) -> np.ndarray:
-    """How much the spectrum changes at each beat, the bar after it against the bar before it.
-
-    Music changes on bar lines (chords, bass notes, sections, crashes): the mean
-    ``levels`` (frames x bands) of the ``beats_per_bar`` beats after each beat
-    are compared with those of the beats before it. Beats without a whole bar
-    on both sides get NaN.
-    """
+def beat_means(levels: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
+    """The mean ``levels`` (frames x bands) over each beat, from its frame to the next beat's (beats x bands)."""
     edges = np.clip(np.round(beat_frames).astype(int), 0, len(levels))
-    count = len(edges)
-    if count < 2:
-        return np.full(count, np.nan)
+    if len(edges) < 2:
+        return np.zeros((len(edges), levels.shape[1]))
     period = int(np.median(np.diff(edges)))
     edges = np.concatenate([edges, [min(len(levels), edges[-1] + period)]])
     sums = np.vstack([np.zeros((1, levels.shape[1])), np.cumsum(levels, axis=0)])
-    features = (sums[edges[1:]] - sums[edges[:-1]]) / np.maximum(np.diff(edges), 1)[:, None]
-    totals = np.vstack([np.zeros((1, features.shape[1])), np.cumsum(features, axis=0)])
+    return (sums[edges[1:]] - sums[edges[:-1]]) / np.maximum(np.diff(edges), 1)[:, None]
+
+
+def bar_novelty(per_beat: np.ndarray, beats_per_bar: int) -> np.ndarray:
+    """How much the music changes at each beat, the bar after it against the bar before it.
+
+    Music changes on bar lines (chords, bass notes, sections, crashes): the mean
+    of ``per_beat`` (``beat_means``) over the ``beats_per_bar`` beats after each
+    beat is compared with that over the beats before it. Beats without a whole
+    bar on both sides (and songs of fewer than two beats) get NaN.
+    """
+    count = len(per_beat)
+    if count < 2:
+        return np.full(count, np.nan)
+    totals = np.vstack([np.zeros((1, per_beat.shape[1])), np.cumsum(per_beat, axis=0)])
     index = np.arange(count)
     after_end, before_start = np.minimum(index + beats_per_bar, count), np.maximum(index - beats_per_bar, 0)
     after = (totals[after_end] - totals[index]) / np.maximum(after_end - index, 1)[:, None]
@@ -131,29 +225,9 @@ def bar_novelty(levels: np.ndarray, beat_frames: np.ndarray, beats_per_bar: int)
     return np.where(complete, np.linalg.norm(after - before, axis=1), np.nan)
 
 
-def bar_phase(chance: np.ndarray, novelty: np.ndarray, beats_per_bar: int) -> np.ndarray:
-    """Each beat's bar position (1 = downbeat) from the network's downbeat ``chance`` and the spectral ``novelty``.
-
-    Both are standardized over the song (the chance as log-odds) and added,
-    the novelty weighted by ``NOVELTY_WEIGHT``; the phase of the bar whose beats
-    score highest on average is the downbeat phase, for the whole song. Either
-    alone fails where the other holds: the network misses the bar line in
-    music unlike what it was trained on, the spectrum where chords change
-    within the bar.
-    """
-    if chance.shape != novelty.shape or beats_per_bar < 2:
-        raise ValueError(
-            f"chance and novelty must have one value per beat and beats_per_bar be >= 2, "
-            f"got {chance.shape}, {novelty.shape} and {beats_per_bar}"
-        )
-    index = np.arange(len(chance))
-    if len(chance) == 0:
-        return index + 1
-    score = _standardized(np.log(chance / (1.0 - chance))) + NOVELTY_WEIGHT * _standardized(novelty)
-    phase_scores = [
-        score[start::beats_per_bar].mean() if start < len(score) else -np.inf for start in range(beats_per_bar)
-    ]
-    return (index - int(np.argmax(phase_scores))) % beats_per_bar + 1
+def _mean_on(values: np.ndarray, on: np.ndarray) -> float:
+    """The mean of ``values`` where ``on`` holds (0 where it never does)."""
+    return float(values[on].mean()) if on.any() else 0.0
 
 
 def _standardized(values: np.ndarray) -> np.ndarray:

@@ -75,22 +75,24 @@ class LevelModel:
         """Score of each row of ``features`` ``[n_candidates, n_features]``."""
         return ((features - self.mean) / self.scale) @ self.weights
 
-    def to_json(self) -> dict[str, object]:
-        """The model as ``load`` reads it."""
+    def to_json(self, features: tuple[str, ...] = FEATURES) -> dict[str, object]:
+        """The model as ``load`` reads it, fitted on ``features``."""
         return {
-            "features": list(FEATURES),
+            "features": list(features),
             "weights": self.weights.tolist(),
             "mean": self.mean.tolist(),
             "scale": self.scale.tolist(),
         }
 
 
-@lru_cache(maxsize=1)
-def load(path: Path = MODEL_PATH) -> LevelModel:
-    """The shipped model (read once per process)."""
+@lru_cache(maxsize=4)
+def load(
+    path: Path = MODEL_PATH, features: tuple[str, ...] = FEATURES, trainer: str = "bench.train_tempo_level"
+) -> LevelModel:
+    """The shipped model fitted on ``features`` by ``python -m trainer`` (read once per process)."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    if tuple(data["features"]) != FEATURES:
-        raise ValueError(f"{path} was trained on other features; retrain it with python -m bench.train_tempo_level")
+    if tuple(data["features"]) != features:
+        raise ValueError(f"{path} was trained on other features; retrain it with python -m {trainer}")
     return LevelModel(*(np.array(data[key], dtype=np.float64) for key in ("weights", "mean", "scale")))
 
 
