@@ -240,18 +240,20 @@ def ensure_effect_strips(scene: bpy.types.Scene, frames: int) -> tuple[Any, Any]
 
 
 def ensure_flash_strip(scene: bpy.types.Scene, frames: int, channel: int) -> Any:
-    """The flash colour strip (white, mixed over the picture, transparent at rest), made or stretched to ``frames``.
+    """The flash colour strip (white, screened over the picture, transparent at rest), made or stretched to ``frames``.
 
-    Mixed, not added: a lit frame is the frame before it faded toward white, a change
-    x264's weighted prediction encodes as one weight and offset, where an Add that clips
-    bright areas costs it a fresh picture (``bench/render_results.md``). A blend the
-    artist chose on an existing flash strip stays.
+    Screened, not added: a lit frame is the frame before it brightened toward the flash
+    colour (``b + a * c * (1 - b)``, always brighter, never clipped), a change x264's
+    weighted prediction encodes as one weight and offset, where an Add that clips bright
+    areas costs it a fresh picture (``bench/render_results.md``). Unlike a plain mix, a
+    coloured flash (the preset's section colours) lights the picture instead of tinting
+    it. A blend the artist chose on an existing flash strip stays.
     """
     flash = next(with_role(compat.strips(scene), "flash"), None)
     if flash is None:
         flash = compat.new_effect_strip(scene, "Toonbeat Flash", "COLOR", channel, scene.frame_start, frames)
         flash.color = (1.0, 1.0, 1.0)
-        flash.blend_type = "ALPHA_OVER"
+        flash.blend_type = "SCREEN"
         flash.blend_alpha = 0.0
         mark_unselected(flash, "flash")
     flash.frame_start = scene.frame_start

@@ -1,5 +1,6 @@
 """The sequencer stage's camera and flash as the sequencer renders them: a shake that moves the frame by
-whole pixels, and a flash that fades the frame toward white (both cheap for x264 to predict)."""
+whole pixels, and a flash screened over the frame, brightening it toward its colour (both cheap for x264 to
+predict)."""
 
 import itertools
 
@@ -62,9 +63,8 @@ def test_the_shake_moves_the_frame_by_whole_pixels_so_shaken_frames_are_shifted_
     assert numpy.abs(after - before).max() > 0.2, "the two frames differ where the camera moved"
 
 
-def test_the_flash_fades_the_frame_toward_white_and_never_clips_it(scene, tb, tmp_path):
-    grey = (150, 150, 150)
-    flash = build(scene, tb, tmp_path, FLASH_ONLY, background_folder(tmp_path / "bg", color=grey))["Toonbeat Flash"]
+def lit_frame(scene, flash):
+    """The first frame whose flash is more than 0.3 opaque, and that opacity."""
     lit = None
     for frame in range(scene.frame_start, scene.frame_end + 1):
         scene.frame_set(frame)
@@ -72,8 +72,25 @@ def test_the_flash_fades_the_frame_toward_white_and_never_clips_it(scene, tb, tm
             lit = frame, flash.blend_alpha
             break
     assert lit is not None, "a beat is lit"
-    frame, alpha = lit
+    return lit
+
+
+def test_the_flash_fades_the_frame_toward_white_and_never_clips_it(scene, tb, tmp_path):
+    grey = (150, 150, 150)
+    flash = build(scene, tb, tmp_path, FLASH_ONLY, background_folder(tmp_path / "bg", color=grey))["Toonbeat Flash"]
+    frame, alpha = lit_frame(scene, flash)
     level = grey[0] / 255
     picture = rendered(scene, frame, tmp_path / "lit.png")
     assert picture.mean() == pytest.approx(level + alpha * (1 - level), abs=2 / 255)
     assert picture.max() < 1.0 - 10 / 255, "an Add would have clipped it to white"
+
+
+def test_a_coloured_flash_lights_every_channel_and_darkens_none(scene, tb, tmp_path):
+    grey = (150, 150, 150)
+    flash = build(scene, tb, tmp_path, FLASH_ONLY, background_folder(tmp_path / "bg", color=grey))["Toonbeat Flash"]
+    flash.color = (1.0, 0.2, 0.0)
+    frame, alpha = lit_frame(scene, flash)
+    level = grey[0] / 255
+    picture = rendered(scene, frame, tmp_path / "lit.png").reshape(-1, 3).mean(axis=0)
+    expected = [level + alpha * colour * (1 - level) for colour in (1.0, 0.2, 0.0)]
+    assert picture == pytest.approx(expected, abs=2 / 255), "a mix toward orange would have darkened green and blue"
