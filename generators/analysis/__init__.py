@@ -7,28 +7,20 @@ This package imports nothing heavy, so importing it keeps ``--help`` instant.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from addon.core.beatfile import BeatData
-
-    from .analyze import Progress
+    from .analyze import analyze_file as analyze_file
 
 
 TRACKERS = ("toonbeat", "beat-this")
 """The beat trackers ``analyze_file`` offers: Toonbeat's own, or Beat This! where it is installed."""
 
 
-def analyze_file(
-    path: str | os.PathLike[str],
-    *,
-    progress: Progress | None = None,
-    tracker: str = "toonbeat",
-    beat_this_checkpoint: Path | None = None,
-) -> BeatData:
-    """Analyze the audio file at ``path``; see ``generators.analysis.analyze.analyze_file``."""
-    from .analyze import analyze_file as run_analysis
+def __getattr__(name: str) -> object:
+    """``analyze_file`` from ``analyze`` on first use: numpy and scipy load only when a song is analyzed."""
+    if name == "analyze_file":
+        from .analyze import analyze_file
 
-    return run_analysis(path, progress=progress, tracker=tracker, beat_this_checkpoint=beat_this_checkpoint)
+        return analyze_file
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
