@@ -6,8 +6,10 @@ encoded by x264 with the settings Blender's writer gives Toonbeat's ``master`` q
 on every side (CRF 17, ``medium`` preset, a keyframe every 18 frames, no B-frames).
 The **loop** composition replaces the stills by the character's animated dance
 loop (16 drawings every two beats, retimed to the beat) and is rendered by
-Toonbeat and by ffmpeg. Prints wall time, CPU time and peak memory (the whole
-process tree) at 720p and 1080p.
+Toonbeat and by ffmpeg. The **no flash** rows render the loop composition without
+its flash on both sides: the flash is most of x264's work, so those rows show the
+sequencer's own cost beside ffmpeg's more plainly. Prints wall time, CPU time and
+peak memory (the whole process tree) at 720p and 1080p.
 
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python -m bench.render_bench [--sizes 720 1080] [--skip moviepy]
@@ -38,16 +40,17 @@ POSES = ("idle", "dance", "headbang", "walk")
 FLASH_PEAK = 0.55
 FLASH_RELEASE = 0.25
 SHAKE = 0.012
-PRESET = {
-    "name": "Benchmark", "poses": {"drop": list(POSES)}, "pose_every_beats": 1, "flash_on": "beats",
-    "effects": {"pose": {"enabled": True}, "shake": {"enabled": True}, "flash": {"enabled": True}},
-}
+EFFECTS = {"pose": {"enabled": True}, "shake": {"enabled": True}, "flash": {"enabled": True}}
+PRESET = {"name": "Benchmark", "poses": {"drop": list(POSES)}, "pose_every_beats": 1, "flash_on": "beats",
+          "effects": EFFECTS}
 LOOP_MOVE = "dance"
 X264 = ["-c:v", "libx264", "-crf", "17", "-preset", "medium", "-g", "18", "-bf", "0"]
 """ffmpeg's arguments for the x264 encoding Blender does for ``--quality master`` (its GOP and B-frame defaults)."""
 AAC = ["-c:a", "aac", "-b:a", "192k", "-ac", "2"]
 """ffmpeg's arguments for Blender's AAC audio as Toonbeat sets it up (at the song's own 44.1 kHz)."""
 LOOP_PRESET = {**PRESET, "name": "Loop benchmark", "poses": {"drop": [LOOP_MOVE]}}
+UNLIT_LOOP_PRESET = {**LOOP_PRESET, "name": "Loop benchmark, no flash",
+                     "effects": {**EFFECTS, "flash": {"enabled": False}}}
 
 
 def main() -> int:
@@ -55,7 +58,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[720, 1080], help="frame heights (16:9)")
     parser.add_argument("--skip", nargs="*", default=[],
-                        choices=("ffmpeg", "moviepy", "toonbeat-1", "toonbeat", "loops", "ffmpeg-loops"),
+                        choices=("ffmpeg", "moviepy", "toonbeat-1", "toonbeat", "loops", "ffmpeg-loops",
+                                 "loops-no-flash", "ffmpeg-loops-no-flash"),
                         help="renderers to leave out")
     parser.add_argument("--output", type=Path, help="also write the table to this markdown file")
     args = parser.parse_args()
@@ -77,6 +81,10 @@ def main() -> int:
                  partial(toonbeat, work, track, art, width, height, jobs=1, loops=True)),
                 ("ffmpeg-loops", "ffmpeg, one filter graph, loops",
                  partial(ffmpeg_loops, work, track, beats, art, width, height)),
+                ("loops-no-flash", "Toonbeat sequencer stage, loops, no flash, 1 process",
+                 partial(toonbeat, work, track, art, width, height, jobs=1, loops=True, flash=False)),
+                ("ffmpeg-loops-no-flash", "ffmpeg, one filter graph, loops, no flash",
+                 partial(ffmpeg_loops, work, track, beats, art, width, height, flash=False)),
             ]
             for key, name, render in renderers:
                 if key in args.skip:
@@ -114,11 +122,12 @@ def make_art(folder: Path, width: int, height: int) -> dict[str, Path]:
 
 
 def toonbeat(work: Path, track: Path, art: dict[str, Path], width: int, height: int, jobs: int,
-             loops: bool = False) -> Cost:
+             loops: bool = False, flash: bool = True) -> Cost:
     """Toonbeat's own command line: build the scene and render it."""
-    preset = work / ("bench_loop_preset.json" if loops else "bench_preset.json")
-    preset.write_text(json.dumps(LOOP_PRESET if loops else PRESET))
-    name = f"toonbeat_{height}_{jobs}{'_loops' if loops else ''}.mp4"
+    kind = f"{'_loops' if loops else ''}{'' if flash else '_unlit'}"
+    preset = work / f"bench{kind}_preset.json"
+    preset.write_text(json.dumps((LOOP_PRESET if flash else UNLIT_LOOP_PRESET) if loops else PRESET))
+    name = f"toonbeat_{height}_{jobs}{kind}.mp4"
     return measure([sys.executable, "-m", "generators", "render", "--audio", str(track),
                     "--beats", str(work / "track.beats.json"),
                     "--characters", str(art["looping" if loops else "character"]),
@@ -157,27 +166,28 @@ def ffmpeg(work: Path, track: Path, beats: BeatData, art: dict[str, Path], width
                     *X264, *AAC, str(work / f"ffmpeg_{height}.mp4")])
 
 
-def ffmpeg_loops(work: Path, track: Path, beats: BeatData, art: dict[str, Path], width: int, height: int) -> Cost:
+def ffmpeg_loops(work: Path, track: Path, beats: BeatData, art: dict[str, Path], width: int, height: int,
+                 flash: bool = True) -> Cost:
     """The loop composition as one ffmpeg filter graph: the dance loop's frames read as a looping image
     sequence at the rate that plays one cycle every two beats (the track keeps one tempo), resampled to
-    24 fps, overlaid with the shake; the flash as in :func:`ffmpeg`."""
+    24 fps, overlaid with the shake; the flash (unless ``flash`` is false) as in :func:`ffmpeg`."""
     period, bar, first = 60.0 / BPM, 240.0 / BPM, beats.beats[0]
     clip = read_clip(art["loop"])
     character_height = round(height * 0.62)
     margin = math.ceil(SHAKE * height * 2)
     shake = f"{SHAKE * height:.3f}*exp(-mod(t-{first},{bar})*12)*sin(mod(t-{first},{bar})*60)"
     cycle_rate = clip.frame_count / (clip.beats_per_cycle * period)
+    flash_filter = f"eq=eval=frame:brightness='{FLASH_PEAK}*max(0,1-mod(t-{first},{period})/{FLASH_RELEASE})',"
     graph = [f"[0:v]scale={width + 2 * margin}:{height + 2 * margin},loop=loop=-1:size=1:start=0,setpts=N/24/TB,"
              f"crop={width}:{height}:x='{margin}+{shake}':y='{margin}+{shake}',setsar=1[stage]",
              f"[1:v]scale=-1:{character_height},setpts=PTS+{first}/TB,fps=24[dancer]",
              f"[stage][dancer]overlay=eval=frame:x='(W-w)/2-({shake})':y='H*0.92-h-({shake})':shortest=1[lit]",
-             f"[lit]eq=eval=frame:brightness='{FLASH_PEAK}*max(0,1-mod(t-{first},{period})/{FLASH_RELEASE})',"
-             "format=yuv420p[video]"]
+             f"[lit]{flash_filter if flash else ''}format=yuv420p[video]"]
     pattern = str(clip.folder / (clip.frames or "").replace("{index:04d}", "%04d"))
     inputs = ["-i", str(art["background"]), "-stream_loop", "-1", "-framerate", f"{cycle_rate:.6f}", "-i", pattern]
     return measure(["ffmpeg", "-v", "error", "-y", *inputs, "-i", str(track), "-filter_complex", ";".join(graph),
                     "-map", "[video]", "-map", "2:a", "-t", str(SECONDS), "-r", "24",
-                    *X264, *AAC, str(work / f"ffmpeg_{height}_loops.mp4")])
+                    *X264, *AAC, str(work / f"ffmpeg_{height}_loops{'' if flash else '_unlit'}.mp4")])
 
 
 def moviepy(work: Path, track: Path, beats: BeatData, art: dict[str, Path], width: int, height: int) -> Cost:
