@@ -60,6 +60,10 @@ def test_a_cycle_starts_on_its_first_hit_and_runs_evenly_from_hit_to_hit():
     assert clip.frame_at_phase(0.25) == 2.0
     assert clip.frame_at_phase(0.5) == 4.0
     assert clip.frame_at_phase(0.75) == 8.0
+    assert clip.timing.cut_phases == (), "the sequencer lays the frames out in cycle order: nothing wraps"
+    assert clip.numbered_timing.cut_phases == (pytest.approx(clip.wrap_phase),), "by number, frame 0 comes again"
+    assert clip.numbered_frame_at_phase(0.75) == 11.0
+    assert clip.numbered_frame_at_phase(clip.wrap_phase) == pytest.approx(0.0, abs=1e-6)
 
 
 @pytest.mark.parametrize(("changes", "message"), [
@@ -165,7 +169,7 @@ def test_a_movie_background_may_start_before_its_first_hit_and_wraps_round_to_it
     assert read_backgrounds(tmp_path) == {"drop": (tmp_path / "drop.png").resolve()}
     assert late.timing.hit_phases == (0.0, 0.5)
     assert late.timing.cut_phases == (pytest.approx(0.75),)  # frame 0 comes 12 frames after the first hit
-    assert [late.movie_frame_at_phase(p) for p in (0.0, 0.5, 0.74)] == [4.0, 12.0, pytest.approx(15.84)]
-    assert late.movie_frame_at_phase(late.wrap_phase) == pytest.approx(0.0, abs=1e-6)
-    assert late.movie_frame_at_phase(0.9) == pytest.approx(2.4)
-    assert late.movie_frame_at_phase(1.0) == pytest.approx(4.0), "the next cycle's first hit"
+    assert [late.numbered_frame_at_phase(p) for p in (0.0, 0.5, 0.74)] == [4.0, 12.0, pytest.approx(15.84)]
+    assert late.numbered_frame_at_phase(late.wrap_phase) == pytest.approx(0.0, abs=1e-6)
+    assert late.numbered_frame_at_phase(0.9) == pytest.approx(2.4)
+    assert late.numbered_frame_at_phase(1.0) == pytest.approx(4.0), "the next cycle's first hit"

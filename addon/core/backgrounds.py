@@ -64,18 +64,20 @@ def background_clip(image: Path) -> Clip | None:
     return clip
 
 
-def shared_timing(clips: Iterable[Clip | None]) -> CycleTiming | None:
-    """The cycle every background loop among ``clips`` shares (``None`` when all are stills).
+def shared_timing(clips: Iterable[Clip | None], numbered: bool = False) -> CycleTiming | None:
+    """The cycle every background loop among ``clips`` shares (``None`` when all are stills): their ``timing``,
+    or their ``numbered_timing`` where they play by frame number (the 3D stage's planes).
 
     Raises ``ClipError`` naming two loops whose cycles differ.
     """
     loops = [clip for clip in clips if clip is not None]
-    for clip in loops[1:]:
-        if clip.timing != loops[0].timing:
+    timings = [clip.numbered_timing if numbered else clip.timing for clip in loops]
+    for clip, timing in zip(loops[1:], timings[1:], strict=True):
+        if timing != timings[0]:
             raise ClipError(f"{clip.folder}: its cycle ({clip.beats_per_cycle} beats, hits {list(clip.hit_frames)} "
                             f"of {clip.frame_count}) differs from {loops[0].folder}'s; background loops of one "
                             "folder share one cycle")
-    return loops[0].timing if loops else None
+    return timings[0] if loops else None
 
 
 def background_for(label: str, images: dict[str, Path]) -> Path:

@@ -109,9 +109,18 @@ class Clip:
 
     @property
     def timing(self) -> CycleTiming:
-        """How the clip's cycle meets the beats, for the choreography plan (with the wrap phase of a movie that
-        starts before its first hit, see :meth:`movie_frame_at_phase`)."""
-        wraps = self.movie is not None and self.first_hit != 0
+        """How the clip's cycle meets the beats on the sequencer stage, for the choreography plan: a movie shows
+        its frames by number (:attr:`numbered_timing`), frame files are laid out in cycle order."""
+        if self.movie is not None:
+            return self.numbered_timing
+        return CycleTiming(self.beats_per_cycle, self.hit_phases or (0.0,))
+
+    @property
+    def numbered_timing(self) -> CycleTiming:
+        """How the cycle meets the beats where its frames show by their numbers (a movie; a 3D plane's image
+        sequence): one that starts before its first hit wraps round to frame 0 at :attr:`wrap_phase`, see
+        :meth:`numbered_frame_at_phase`."""
+        wraps = self.first_hit != 0
         return CycleTiming(self.beats_per_cycle, self.hit_phases or (0.0,), (self.wrap_phase,) if wraps else ())
 
     @property
@@ -124,9 +133,10 @@ class Clip:
             low, high = (middle, high) if self.frame_at_phase(middle) < target else (low, middle)
         return high if target else 0.0
 
-    def movie_frame_at_phase(self, phase: float) -> float:
-        """The movie frame (0-based, fractional) shown at ``phase``: :meth:`frame_at_phase` counted from the first
-        hit, the frames before the first hit playing from :attr:`wrap_phase` on, up to the next cycle's first hit."""
+    def numbered_frame_at_phase(self, phase: float) -> float:
+        """The clip's frame by its number (0-based, fractional) shown at ``phase``: :meth:`frame_at_phase` counted
+        from the first hit, the frames before the first hit playing from :attr:`wrap_phase` on, up to the next
+        cycle's first hit."""
         frame = self.first_hit + self.frame_at_phase(phase)
         if frame >= self.frame_count - 1e-6:
             frame -= self.frame_count

@@ -313,6 +313,6 @@ def background_bindings(scene: bpy.types.Scene) -> list[Binding]:
         clip = sequencer_stage.clip_of(background)
         if clip is not None:
             loop = next(with_role(compat.meta_strips(background), "loop"))
-            frame = clip.movie_frame_at_phase if clip.movie is not None else sequencer_stage.clip_frame(clip)
+            frame = clip.numbered_frame_at_phase if clip.movie is not None else sequencer_stage.clip_frame(clip)
             found.append(Binding(loop, scene, "speed_frame_number", 0, LIGHT, "cycle", frame, 0.0))
     return found

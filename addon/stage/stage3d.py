@@ -59,7 +59,6 @@ from ..sync.keys import BakeCount, CurveKeys, bake_target
 from . import background_strips, grease_pencil, planes, sequencer_stage, strip_edits
 from .images import PoseImage, keying_enabled, prepare_poses
 from .roles import details, is_toonbeat, mark, role_of, with_role
-from .sequencer_stage import clip_frame as sequencer_clip_frame
 from .sequencer_stage import frame_size
 
 STAGE_PROPERTY = "toonbeat_stage"
@@ -274,7 +273,7 @@ def cast(scene: bpy.types.Scene) -> list[CastMember]:
     stage = _existing_stage(scene)
     roots = _character_roots(stage) if stage else []
     return [CastMember(details(r)["name"], tuple(details(r)["slots"]),
-                       tuple(read_clip(folder).timing if folder else CycleTiming() for folder in
+                       tuple(read_clip(folder).numbered_timing if folder else CycleTiming() for folder in
                              details(r).get("clips", ())))
             for r in roots]
 
@@ -283,8 +282,8 @@ def backdrop(scene: bpy.types.Scene) -> CycleTiming | None:
     """The cycle the background planes' loops share, or ``None`` when they all show stills."""
     stage = _existing_stage(scene)
     planes_shown = with_role(stage.objects, "background") if stage else []
-    return shared_timing(read_clip(details(plane)["clip"]) if details(plane).get("clip") else None
-                         for plane in planes_shown)
+    return shared_timing((read_clip(details(plane)["clip"]) if details(plane).get("clip") else None
+                          for plane in planes_shown), numbered=True)
 
 
 def render_engine(choice: str) -> str:
@@ -403,10 +402,10 @@ def _update_planes(root: Any, collection: Any, character: Character, poses: Sequ
 
 
 def plays_on_plane(clip: Clip) -> bool:
-    """Whether a plane can play ``clip``: frame files whose last number is the frame (``frames/0007.png``, how
-    Blender numbers an image sequence) in the order a cycle shows them (its first hit is frame 0, as in every
-    procedural loop); other clips show their first hit drawing as a still."""
-    return clip.frames is not None and clip.first_hit == 0 and _NUMBER_LAST.search(clip.frames) is not None
+    """Whether a plane can play ``clip``'s frame files: their last number is the frame (``frames/0007.png``, how
+    Blender numbers an image sequence; a cycle starting on a later hit wraps round to frame 0, see
+    ``Clip.numbered_timing``); other frame files show their first hit drawing as a still."""
+    return clip.frames is not None and _NUMBER_LAST.search(clip.frames) is not None
 
 
 def _playable_loop(image: Path) -> Clip | None:
@@ -448,10 +447,9 @@ def _drawing_bindings(plane: Any, owner: str) -> list[Binding]:
 def _drawing_offset(clip: Clip) -> Callable[[float], float]:
     """Cycle phase to the texture's ``frame_offset``: the frame number the sequencer's Speed strip gets, as a
     rendered scene strip shows the drawing of the offset rounded down, as the Speed strip does."""
-    if clip.movie is not None:
-        return lambda phase: clip.movie_frame_at_phase(phase) + 1 + 1e-4  # Blender counts a movie's frames from 1
-    frame = sequencer_clip_frame(clip)
-    return lambda phase: frame(phase) + 1e-4  # a hair more: a hit's whole number never reads as the one before
+    first = 1 if clip.movie is not None else 0  # Blender counts a movie's frames from 1, a sequence's by file number
+    # A hair more: a hit's whole number never reads as the one before.
+    return lambda phase: clip.numbered_frame_at_phase(phase) + first + 1e-4
 
 
 def _backgrounds_collection(stage: bpy.types.Scene) -> Any:

@@ -268,9 +268,9 @@ def test_a_3d_stage_render_saves_a_blend_that_rebakes_and_renders_again(tmp_path
     assert "Toonbeat: baked" in rebake.stdout
 
 
-def dance_on_planes(scene, tb, tmp_path):
-    """The hero dancing a 16-drawing loop of two beats (hits 0 and 8 white, the others grey) on planes."""
-    hero = clip_character_folder(tmp_path / "hero", {"dance": (16, 2, (0, 8))})
+def dance_on_planes(scene, tb, tmp_path, hits=(0, 8)):
+    """The hero dancing a 16-drawing loop of two beats (the ``hits`` white, the others grey) on planes."""
+    hero = clip_character_folder(tmp_path / "hero", {"dance": (16, 2, hits)})
     tb.module("stage.stage3d").add_character(scene, tb.module("core.character_sheet").read_character(hero), 96)
     preset = tb.module("core.presets").preset_from_dict(DANCE_LOOP, "dance")
     return preset
@@ -316,14 +316,20 @@ def brightest(image):
     return int(np.asarray(image).min(axis=2).max())
 
 
-@pytest.mark.parametrize(("fps", "fps_base"), [(24, 1.0), (30, 1.001)])
-def test_a_plane_plays_its_loop_with_every_hit_drawing_on_its_beat(stage3d, tmp_path, fps, fps_base):
+@pytest.mark.parametrize(("fps", "fps_base", "hits"), [(24, 1.0, (0, 8)), (30, 1.001, (0, 8)), (24, 1.0, (3, 11))])
+def test_a_plane_plays_its_loop_with_every_hit_drawing_on_its_beat(stage3d, tmp_path, fps, fps_base, hits):
+    """Also a loop that opens before its first hit (frame 3): the plane reads the drawings by number and wraps
+    round to drawing 0 before each next first hit."""
     scene, tb, beats = stage3d
     scene.render.fps, scene.render.fps_base = fps, fps_base
-    preset = dance_on_planes(scene, tb, tmp_path)
+    preset = dance_on_planes(scene, tb, tmp_path, hits)
     tb.module("assemble").bake(scene, beats, preset, "3d", tb.module("core.backgrounds").read_backgrounds(
         background_folder(tmp_path / "bg")))
     assert_each_hit_shows_on_its_beat(scene, beats, tmp_path, brightest, (40, 160))
+    plane = next(o for o in scene[tb.module("stage.stage3d").STAGE_PROPERTY].objects if o.name == "hero dance")
+    curve = fcurves(tb, plane.data.materials[0].node_tree)[('nodes["Image"].image_user.frame_offset', 0)]
+    drawings = {round(k.co.y) for k in curve.keyframe_points}
+    assert 0 in drawings, "drawing 0 is keyed: the first hit, or where a later first hit's cycle wraps round"
 
 
 def test_a_planes_drawing_keys_sit_in_its_timing_group_and_a_moved_key_survives_a_rebake(stage3d, tmp_path):
@@ -341,12 +347,15 @@ def corner_level(image):
     return image.convert("L").getpixel((4, 4))
 
 
-@pytest.mark.parametrize(("fps", "fps_base", "frames"), [(24, 1.0, None), (30, 1.001, "frames/{index:04d}.jpg")])
-def test_a_background_plane_plays_its_loop_with_every_hit_on_its_beat(stage3d, tmp_path, fps, fps_base, frames):
-    """At 24 fps from PNG frames, at 29.97 from JPEG frames (as the procedural background loops are)."""
+@pytest.mark.parametrize(("fps", "fps_base", "frames", "hits"),
+                         [(24, 1.0, None, (0, 8)), (30, 1.001, "frames/{index:04d}.jpg", (0, 8)),
+                          (24, 1.0, None, (5, 13))])
+def test_a_background_plane_plays_its_loop_with_every_hit_on_its_beat(stage3d, tmp_path, fps, fps_base, frames, hits):
+    """At 24 fps from PNG frames, at 29.97 from JPEG frames (as the procedural background loops are); a loop
+    that opens before its first hit wraps round to frame 0 as a movie does."""
     scene, tb, beats = stage3d
     scene.render.fps, scene.render.fps_base = fps, fps_base
-    folder = background_loop_folder(tmp_path / "bg", labels=("build", "drop"), frames=frames)
+    folder = background_loop_folder(tmp_path / "bg", labels=("build", "drop"), frames=frames, hits=hits)
     build(scene, tb, beats, [], folder, "minimal", **POSES_ONLY)
     stage = scene[tb.module("stage.stage3d").STAGE_PROPERTY]
     assert len([o for o in stage.objects if o.name.startswith("Toonbeat Background")]) == 2
