@@ -20,15 +20,13 @@ deterministic.
 
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 
 from generators.analysis import activations, analyze, downbeats, features, onsets
 
-from .train_tempo_level import CandidateSet, chosen_model, train_songs, write_model
+from .train_tempo_level import CandidateSet, train_and_write, train_songs
 from .train_tracker import SYNTHETIC_STYLES, training_song
 
 MIN_TRACKED_F = 0.5
@@ -102,14 +100,8 @@ def synthetic_sets(count: int, seed: int) -> list[CandidateSet]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--synthetic", type=int, default=12, help="drum-machine songs to add")
-    parser.add_argument("--seed", type=int, default=10, help="seed of the songs and folds")
-    parser.add_argument("--out", type=Path, default=downbeats.MODEL_PATH, help="model file to write (.json)")
-    args = parser.parse_args()
-    sets = real_sets() + synthetic_sets(args.synthetic, args.seed)
-    write_model(chosen_model(sets, args.seed).to_json(downbeats.FEATURES), args.out)
-    return 0
+    return train_and_write(__doc__.splitlines()[0], downbeats.MODEL_PATH, downbeats.FEATURES, 12, real_sets,
+                           synthetic_sets)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -185,15 +185,23 @@ def write_model(model: dict[str, object], out: Path) -> None:
     print(f"wrote {out}", file=sys.stderr)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--synthetic", type=int, default=24, help="drum-machine songs to add")
+def train_and_write(description: str, model_path: Path, features: tuple[str, ...], synthetic: int,
+                    real: Callable[[], list[CandidateSet]], made: Callable[[int, int], list[CandidateSet]]) -> int:
+    """The command line of a trainer: ``real()`` sets plus ``made(count, seed)`` synthetic ones, the model
+    chosen by cross-validation written to ``--out`` (``model_path`` by default), fitted on ``features``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--synthetic", type=int, default=synthetic, help="drum-machine songs to add")
     parser.add_argument("--seed", type=int, default=10, help="seed of the songs and folds")
-    parser.add_argument("--out", type=Path, default=tempo_level.MODEL_PATH, help="model file to write (.json)")
+    parser.add_argument("--out", type=Path, default=model_path, help="model file to write (.json)")
     args = parser.parse_args()
-    sets = real_sets() + synthetic_sets(args.synthetic, args.seed)
-    write_model(chosen_model(sets, args.seed).to_json(), args.out)
+    sets = real() + made(args.synthetic, args.seed)
+    write_model(chosen_model(sets, args.seed).to_json(features), args.out)
     return 0
+
+
+def main() -> int:
+    return train_and_write(__doc__.splitlines()[0], tempo_level.MODEL_PATH, tempo_level.FEATURES, 24, real_sets,
+                           synthetic_sets)
 
 
 if __name__ == "__main__":
