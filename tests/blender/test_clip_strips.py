@@ -93,7 +93,7 @@ def test_the_background_lights_pulse_on_the_beats(staged):
     assert pulse.evaluate(first_beat + 6) == pytest.approx(1.0)
 
 
-def test_the_3d_stage_shows_each_animated_move_as_its_first_hit_drawing(scene, tb, tmp_path):
+def test_the_3d_stage_plays_each_animated_move_on_its_plane_from_any_first_hit(scene, tb, tmp_path):
     wav, _, beats = click_song_with_beat_file(tmp_path, bpm=120.0, seconds=4.0)
     folder = clip_character_folder(tmp_path / "hero", MOVES)
     hero = tb.module("core.character_sheet").read_character(folder)
@@ -102,8 +102,12 @@ def test_the_3d_stage_shows_each_animated_move_as_its_first_hit_drawing(scene, t
                                       preset=preset, stage="3d")
     planes = tb.module("stage.planes")
     stage = tb.module("stage.stage3d").stage_scene(scene)
-    shown = {obj.name: planes.image_path(obj).name for obj in stage.objects if obj.type == "MESH"}
-    assert shown == {"hero idle": "0000.png", "hero dance": "0003.png"}
+    meshes = {obj.name: obj for obj in stage.objects if obj.type == "MESH"}
+    shown = {name: (planes.image_path(obj).name, planes.texture_node(obj).image.source) for name, obj in meshes.items()}
+    assert shown == {"hero idle": ("0000.png", "SEQUENCE"), "hero dance": ("0000.png", "SEQUENCE")}
+    curves = tb.module("compat").fcurves_of(meshes["hero dance"].data.materials[0].node_tree)
+    drawings = {round(key.co.y) for curve in curves for key in curve.keyframe_points}
+    assert {3, 9, 0} <= drawings, "the dance's hits, and drawing 0 where its cycle wraps round"
 
 
 def test_reimporting_a_redrawn_clip_keeps_the_artists_retimed_key_and_replaces_toonbeats(staged, tmp_path):
