@@ -1,12 +1,13 @@
 """The real-music development set's truth: tracker rows and MIDI tempo maps become exact beats and bars."""
 
+import shutil
 import struct
 
 import mido
 import numpy as np
 import pytest
 
-from bench.realset import manifest, openmpt, sources
+from bench.realset import fluid, manifest, openmpt, sources
 from bench.realset.midi_truth import checked_midi_truth, midi_beat_grid
 from bench.realset.note_checks import AmbiguousTruthError
 from bench.realset.tracker_truth import RowEvent, beat_grid, checked_truth
@@ -128,6 +129,18 @@ def test_a_file_played_off_its_own_grid_is_left_out(tmp_path):
     first_note.time += 48
     with pytest.raises(AmbiguousTruthError, match=r"sit \+0.10 beats"):
         checked_midi_truth(late)
+
+
+@pytest.mark.skipif(shutil.which("fluidsynth") is None or not fluid.SOUNDFONT.exists(),
+                    reason="needs Debian's fluidsynth and fluid-soundfont-gm (the development set's builder does)")
+def test_a_midi_file_that_plays_for_an_hour_renders_only_as_long_as_asked(tmp_path):
+    midi = mido.MidiFile(ticks_per_beat=480)
+    held = [mido.Message("note_on", note=60, velocity=90, time=0), mido.Message("note_off", note=60, time=480 * 7200)]
+    midi.tracks.append(mido.MidiTrack(held))
+    midi.save(tmp_path / "held.mid")
+    samples = fluid.render(tmp_path / "held.mid", 3.0)
+    assert samples.shape == (3 * fluid.SAMPLE_RATE, 2)
+    assert np.abs(samples).max() > 0.01, "the note sounds"
 
 
 def test_a_compound_meter_ends_the_midi_truth(tmp_path):

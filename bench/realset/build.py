@@ -31,6 +31,9 @@ from .note_checks import AmbiguousTruthError
 
 SONGS_TABLE = Path(__file__).with_name("SONGS.md")
 TRACKER_SUFFIXES = (".mod", ".xm", ".s3m", ".it", ".mptm")
+RENDER_PAST_SECONDS = 10.0
+"""A MIDI file renders at most this long past ``audio.MAX_SECONDS``: enough to know that a song goes on past
+the cut (and so is faded there) without rendering the rest."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def render_song(job: Job) -> Outcome:
         truth = _render_with_truth(job)
     except AmbiguousTruthError as reason:
         return Outcome(job, None, f"ambiguous: {reason}")
-    except (ValueError, OSError, EOFError, subprocess.TimeoutExpired) as error:
+    except (ValueError, OSError, EOFError, subprocess.SubprocessError) as error:
         return Outcome(job, None, f"unreadable: {error}")
     duration = len(truth.samples) / truth.sample_rate
     end_time = min(truth.end_time, duration, audio.MAX_SECONDS)
@@ -145,7 +148,8 @@ def _midi_truth(path: Path, title: str, author: str, bars_from_first_note: bool 
     checked = checked_midi_truth(midi, bars_from_first_note)
     grid = checked.grid
     denominators = {denominator for _, denominator in grid.meters}
-    return Truth(fluid.render(path), fluid.SAMPLE_RATE, grid.beats, grid.positions, grid.end_time, grid.irregular,
+    samples = fluid.render(path, audio.MAX_SECONDS + RENDER_PAST_SECONDS)
+    return Truth(samples, fluid.SAMPLE_RATE, grid.beats, grid.positions, grid.end_time, grid.irregular,
                  denominators.pop() if len(denominators) == 1 else 4, title, author)
 
 
