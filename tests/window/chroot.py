@@ -45,6 +45,7 @@ def ensure_root(mirror: str | None = None) -> Path:
     print(f"\n=== making the Debian {SUITE} root with Blender in {root} ===", flush=True)
     _ensure_host_tool("debootstrap")
     if root.exists():
+        unmount_left_over(root)  # else the host's /dev, /sys or Python, bound inside by a killed run, go too
         shutil.rmtree(root)
     root.parent.mkdir(parents=True, exist_ok=True)
     _run(["debootstrap", "--variant=minbase", SUITE, str(root), mirror])
@@ -80,6 +81,19 @@ def mounted(root: Path, binds: tuple[Path, ...] = ()) -> Iterator[Path]:
     finally:
         for target in reversed(done):
             subprocess.run(["umount", "--lazy", str(target)], check=False)
+
+
+def unmount_left_over(root: Path) -> list[str]:
+    """Unmount everything mounted inside ``root`` (what a run killed inside ``mounted`` left), deepest first;
+    the mount points it unmounted."""
+    inside = str(root.resolve()) + "/"
+    # /proc/self/mounts escapes spaces and the like in octal (``\040``).
+    points = [re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[1])
+              for line in Path("/proc/self/mounts").read_text().splitlines() if len(line.split()) > 1]
+    stale = sorted((point for point in points if point.startswith(inside)), key=len, reverse=True)
+    for point in stale:
+        subprocess.run(["umount", "--lazy", point], check=False)
+    return stale
 
 
 def _ensure_host_tool(name: str) -> None:
