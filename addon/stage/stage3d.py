@@ -445,8 +445,8 @@ def _drawing_bindings(plane: Any, owner: str) -> list[Binding]:
 
 
 def _drawing_offset(clip: Clip) -> Callable[[float], float]:
-    """Cycle phase to the texture's ``frame_offset``: the frame number the sequencer's Speed strip gets, as a
-    rendered scene strip shows the drawing of the offset rounded down, as the Speed strip does."""
+    """Cycle phase to the texture's ``frame_offset``: the number of the clip frame shown (``numbered_frame_at_phase``),
+    which a rendered scene strip rounds down, as the sequencer's Speed strip does its frame number."""
     first = 1 if clip.movie is not None else 0  # Blender counts a movie's frames from 1, a sequence's by file number
     # A hair more: a hit's whole number never reads as the one before.
     return lambda phase: clip.numbered_frame_at_phase(phase) + first + 1e-4
