@@ -311,6 +311,12 @@ def assert_a_moved_hit_key_survives_a_rebake(tb, plane, group, rebake):
     assert count.kept >= 1
 
 
+def keyed_drawings(tb, plane):
+    """The drawings (texture ``frame_offset`` values, rounded) the plane's keys show."""
+    curve = fcurves(tb, plane.data.materials[0].node_tree)[('nodes["Image"].image_user.frame_offset', 0)]
+    return {round(key.co.y) for key in curve.keyframe_points}
+
+
 def brightest(image):
     """The brightest grey level of the picture (the character's drawing: the background is dark blue)."""
     return int(np.asarray(image).min(axis=2).max())
@@ -327,9 +333,7 @@ def test_a_plane_plays_its_loop_with_every_hit_drawing_on_its_beat(stage3d, tmp_
         background_folder(tmp_path / "bg")))
     assert_each_hit_shows_on_its_beat(scene, beats, tmp_path, brightest, (40, 160))
     plane = next(o for o in scene[tb.module("stage.stage3d").STAGE_PROPERTY].objects if o.name == "hero dance")
-    curve = fcurves(tb, plane.data.materials[0].node_tree)[('nodes["Image"].image_user.frame_offset', 0)]
-    drawings = {round(k.co.y) for k in curve.keyframe_points}
-    assert 0 in drawings, "drawing 0 is keyed: the first hit, or where a later first hit's cycle wraps round"
+    assert 0 in keyed_drawings(tb, plane), "drawing 0 is keyed: the first hit, or where a later first hit's cycle wraps"
 
 
 def test_a_planes_drawing_keys_sit_in_its_timing_group_and_a_moved_key_survives_a_rebake(stage3d, tmp_path):
@@ -360,6 +364,8 @@ def test_a_background_plane_plays_its_loop_with_every_hit_on_its_beat(stage3d, t
     stage = scene[tb.module("stage.stage3d").STAGE_PROPERTY]
     assert len([o for o in stage.objects if o.name.startswith("Toonbeat Background")]) == 2
     assert_each_hit_shows_on_its_beat(scene, beats, tmp_path, corner_level, (30, 140))
+    assert 0 in keyed_drawings(tb, next(o for o in stage.objects if o.name == "Toonbeat Background drop")), \
+        "drawing 0 is keyed: the first hit, or where a later first hit's cycle wraps round"
 
 
 @pytest.mark.parametrize(("fps", "fps_base", "hits"), [(24, 1.0, (0, 8)), (30, 1.001, (3, 11))])
@@ -374,7 +380,7 @@ def test_a_background_movie_plays_on_its_plane_with_every_hit_on_its_beat(stage3
     plane = next(o for o in stage.objects if o.name == "Toonbeat Background drop")
     texture = plane.data.materials[0].node_tree.nodes["Image"]
     assert (texture.image.source, texture.image_user.use_auto_refresh) == ("MOVIE", True)
-    assert fcurves(tb, plane.data.materials[0].node_tree)[('nodes["Image"].image_user.frame_offset', 0)]
+    assert 1 in keyed_drawings(tb, plane), "movie frame 0 (offset 1) is keyed: the first hit, or the wrap round"
     assert_each_hit_shows_on_its_beat(scene, beats, tmp_path, corner_level, (30, 140))
 
 
