@@ -35,8 +35,8 @@ DIST = ROOT / "dist"
 ENV_CACHE = Path(os.environ.get("TOONBEAT_ENV_CACHE", Path.home() / ".cache" / "toonbeat" / "envs"))
 APT_PACKAGES = ("ffmpeg", "libx11-6", "libxrender1", "libxfixes3", "libxi6", "libxkbcommon0", "libxxf86vm1",
                 "libsm6", "libgl1", "libegl1", "libgl1-mesa-dri",
-                # The real-music set's tracker renderer, which tests/test_realset.py renders a module with.
-                "libopenmpt0")
+                # The real-music set's renderers, which tests/test_realset.py renders a module and a MIDI file with.
+                "libopenmpt0", "fluidsynth", "fluid-soundfont-gm")
 BLENDER_TEST_VERSIONS = {"5.0": "bpy==5.0.1", "4.5": "bpy>=4.5,<4.6", "4.2": "bpy>=4.2,<4.3"}
 # PyPI's 4.2 wheel is built without audio, so on 4.2 only the tests that load no song run: Grease Pencil's.
 BLENDER_4_2_TESTS = "tests/blender/test_grease_pencil.py"

@@ -269,7 +269,9 @@ def bake_frames(scene: bpy.types.Scene, plan: Plan, rate: float) -> BakeCount:
 
 
 def cast(scene: bpy.types.Scene) -> list[CastMember]:
-    """The characters on the 3D stage, main character first, each with its pose slots in order."""
+    """The characters on the 3D stage, main character first, each with its pose slots in order and their clips'
+    ``numbered_timing`` (a plane reads a clip's frames by number; a Grease Pencil drawing follows the cycle's
+    phase, which the wrap's keys leave as it was)."""
     stage = _existing_stage(scene)
     roots = _character_roots(stage) if stage else []
     return [CastMember(details(r)["name"], tuple(details(r)["slots"]),

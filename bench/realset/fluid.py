@@ -6,7 +6,6 @@ tempo-map time; its fast file rendering is deterministic.
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import tempfile
 import time
@@ -53,7 +52,7 @@ def _stop_when_written(player: subprocess.Popen[bytes], raw: Path, limit: int, c
     started = time.monotonic()
     while player.poll() is None:
         if raw.exists() and raw.stat().st_size >= limit:
-            player.send_signal(signal.SIGKILL)
+            player.kill()
             player.wait()
             return True
         if time.monotonic() - started > RENDER_TIMEOUT_SECONDS:
