@@ -27,7 +27,7 @@ import numpy as np
 from generators.analysis import activations, analyze, downbeats, features, onsets
 
 from .train_tempo_level import CandidateSet, train_and_write, train_songs
-from .train_tracker import SYNTHETIC_STYLES, training_song
+from .train_tracker import SYNTHETIC_STYLES, package, training_song
 
 MIN_TRACKED_F = 0.5
 MATCH_SECONDS = 0.07
@@ -35,15 +35,16 @@ MATCH_SECONDS = 0.07
 
 
 def song_sets(
-    group: str, samples: np.ndarray, sample_rate: int, beats: np.ndarray, positions: np.ndarray
+    group: str, samples: np.ndarray, sample_rate: int, beats: np.ndarray, positions: np.ndarray,
+    ensemble: activations.Ensemble | None = None,
 ) -> list[CandidateSet]:
-    """The candidate sets of one song: on its true ``beats`` and on the tracked ones."""
+    """The candidate sets of one song: on its true ``beats`` and on the tracked ones (heard by ``ensemble``)."""
     import mir_eval
 
     spectrogram = features.band_spectrogram(features.blocks_of(samples), sample_rate)
     envelopes = onsets.onset_envelopes(spectrogram)
     evidence = downbeats.bar_evidence(spectrogram, envelopes, onsets.band_levels(spectrogram.power))
-    network = activations.activations(spectrogram)
+    network = activations.activations(spectrogram, ensemble)
     options = downbeats.candidates()
     sets = []
     label = options.index(_true_candidate(positions))
@@ -67,13 +68,15 @@ def _true_candidate(positions: np.ndarray) -> tuple[int, int]:
 
 
 def real_sets() -> list[CandidateSet]:
-    """Candidate sets of the development set's ``train`` songs in 3/4 and 4/4, grouped by source package."""
+    """Candidate sets of the development set's ``train`` songs in 3/4 and 4/4, grouped by source package, each
+    read by the network members that never saw it."""
     return [
         candidate_set
         for song, samples, rate in train_songs()
         if song["beats_per_bar"] in downbeats.METERS
         for candidate_set in song_sets(
-            song["source"].split("=")[0], samples, rate, np.array(song["beats"]), np.array(song["beat_positions"])
+            package(song), samples, rate, np.array(song["beats"]), np.array(song["beat_positions"]),
+            activations.load().unseen_by(song["id"]),
         )
     ]
 

@@ -54,21 +54,23 @@ class CandidateSet:
     label: int
 
 
-def song_sets(name: str, samples: np.ndarray, sample_rate: int, beats: np.ndarray) -> list[CandidateSet]:
+def song_sets(
+    name: str, samples: np.ndarray, sample_rate: int, beats: np.ndarray, network: activations.Ensemble | None = None
+) -> list[CandidateSet]:
     """Candidate sets of one song at every stretch."""
     spectrogram = features.band_spectrogram(features.blocks_of(samples), sample_rate)
     sets = []
     for stretch in STRETCHES:
         view = stretched(spectrogram, stretch) if stretch != 1 else spectrogram
-        network = activations.activations(view)
-        flux = tempo_level.spectral_flux(view, network.frame_rate)
+        found = activations.activations(view, network)
+        flux = tempo_level.spectral_flux(view, found.frame_rate)
         truth = beats * stretch
         halfway = (truth[:-1] + truth[1:]) / 2
         for start in (truth, np.sort(np.concatenate([truth, halfway])), truth[0::2], truth[1::2]):
             options = tempo_level.candidates(start)
             matches = [_is_truth(option, truth) for option in options]
             if len(options) > 1 and sum(matches) == 1:
-                rows = np.array([tempo_level.level_features(option, network, flux) for option in options])
+                rows = np.array([tempo_level.level_features(option, found, flux) for option in options])
                 sets.append(CandidateSet(name, rows, matches.index(True)))
     return sets
 
@@ -96,11 +98,11 @@ def train_songs() -> Iterator[tuple[dict[str, Any], np.ndarray, int]]:
 
 
 def real_sets() -> list[CandidateSet]:
-    """Candidate sets of the development set's ``train`` songs."""
+    """Candidate sets of the development set's ``train`` songs, each read by the network members that never saw it."""
     return [
         s
         for song, samples, rate in train_songs()
-        for s in song_sets(song["id"], samples, rate, np.array(song["beats"]))
+        for s in song_sets(song["id"], samples, rate, np.array(song["beats"]), activations.load().unseen_by(song["id"]))
     ]
 
 

@@ -2,7 +2,7 @@
 
 Run from the checkout, in an environment with torch (the bpy-5.0 test env has the CPU wheel)::
 
-    nice -n 10 python -m bench.train_tracker [--steps 1000] [--synthetic 24] [--out PATH]
+    nice -n 10 python -m bench.train_tracker [--steps 1500] [--augment] [--folds 3] [--out PATH]
 
 Training songs: the ``train`` split of the real-music development set (read
 from ``$TOONBEAT_REALSET/manifest.json``, default ``~/.cache/toonbeat/realset``;
@@ -11,7 +11,13 @@ arrangements, tempi (70-180 BPM), noise and reverb, a third of them cut to
 3/4 by removing the last beat of every bar. Each song is also time-stretched
 (its spectrogram's frames resampled, so the tempo moves and the pitch does
 not). Network inputs are cached in ``~/.cache/toonbeat/tracker-train``.
-Seeded: the same songs, steps and seed give the same weights on the same machine.
+
+The model is an ensemble of ``--folds`` networks: the development set's
+source packages are dealt into that many folds (all songs of one package,
+and so of one composer or tool, in one fold), and each member is trained on
+every fold but its own, with its own seed; the songs it never saw are saved
+with it (``activations.Ensemble``). Seeded: the same songs, steps and seed
+give the same weights on the same machine.
 """
 
 from __future__ import annotations
@@ -62,9 +68,15 @@ NOISE_PROBABILITY = 0.3
 
 @dataclass(frozen=True)
 class Example:
-    """One song at one stretch: network input and per-frame targets."""
+    """One song at one stretch: network input and per-frame targets.
+
+    ``song`` is the development set's id (a synthetic song's name) and
+    ``group`` its source package (``None`` for synthetic songs, which every member trains on).
+    """
 
     name: str
+    song: str
+    group: str | None
     features: np.ndarray
     beat: np.ndarray
     downbeat: np.ndarray
@@ -83,7 +95,8 @@ def targets(times: np.ndarray, count: int, frame_rate: float) -> np.ndarray:
 
 
 def song_examples(
-    name: str, samples: np.ndarray, sample_rate: int, beats: np.ndarray, downbeats: np.ndarray
+    name: str, samples: np.ndarray, sample_rate: int, beats: np.ndarray, downbeats: np.ndarray,
+    group: str | None = None,
 ) -> list[Example]:
     """``samples`` at every stretch of ``STRETCHES``, cached by content."""
     key = hashlib.sha256(np.ascontiguousarray(samples[: 44100 * 5]).tobytes() + name.encode()).hexdigest()[:16]
@@ -105,6 +118,8 @@ def song_examples(
         examples.append(
             Example(
                 f"{name} x{stretch:g}",
+                name,
+                group,
                 inputs.astype(np.float32),
                 targets(beats * stretch, count, frame_rate),
                 targets(downbeats * stretch, count, frame_rate),
@@ -136,9 +151,49 @@ def real_examples() -> list[Example]:
     examples = []
     for song in songs:
         samples, rate = soundfile.read(str(REALSET / song["audio"]), dtype="float32", always_2d=True)
-        examples += song_examples(song["id"], samples, rate, np.array(song["beats"]), np.array(song["downbeats"]))
+        examples += song_examples(
+            song["id"], samples, rate, np.array(song["beats"]), np.array(song["downbeats"]), package(song)
+        )
     print(f"{len(songs)} development-set train songs", file=sys.stderr)
     return examples
+
+
+def package(song: dict) -> str:
+    """The source package of a development-set song (its manifest entry): the unit the folds keep together."""
+    return str(song["source"]).split("=")[0]
+
+
+def folds_of(examples: list[Example], folds: int) -> dict[str, int]:
+    """Each source package's fold: the largest packages first, each into the fold with the fewest songs so far."""
+    songs: dict[str, set[str]] = {}
+    for example in examples:
+        if example.group is not None:
+            songs.setdefault(example.group, set()).add(example.song)
+    sizes = [0] * folds
+    assignment = {}
+    for group in sorted(songs, key=lambda g: (-len(songs[g]), g)):
+        fold = int(np.argmin(sizes))
+        assignment[group] = fold
+        sizes[fold] += len(songs[group])
+    return assignment
+
+
+def train_ensemble(
+    examples: list[Example], folds: int, steps: int, seed: int, start: activations.Ensemble | None = None,
+    augment: bool = False,
+) -> activations.Ensemble:
+    """``folds`` networks, member ``k`` trained (seed ``seed + k``) on every fold of ``folds_of`` but the ``k``-th
+    (one network on every song when ``folds`` is 1)."""
+    fold_of = folds_of(examples, folds) if folds > 1 else {}
+    members, held_out = [], []
+    for fold in range(folds):
+        seen = [e for e in examples if fold_of.get(e.group) != fold]
+        held = frozenset(e.song for e in examples if fold_of.get(e.group) == fold)
+        print(f"member {fold}: {len(seen)} examples, {len(held)} songs held out", file=sys.stderr)
+        initial = start.members[fold % len(start.members)] if start else None
+        members.append(train(seen, steps, seed + fold, initial, augment))
+        held_out.append(held)
+    return activations.Ensemble(tuple(members), tuple(held_out))
 
 
 def three_four(samples: np.ndarray, sample_rate: int, beats: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -324,22 +379,23 @@ def train(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=1000, help="Adam steps")
+    parser.add_argument("--steps", type=int, default=1500, help="Adam steps per member")
+    parser.add_argument("--folds", type=int, default=3, help="members of the ensemble, one fold held out by each")
     parser.add_argument("--synthetic", type=int, default=24, help="drum-machine songs to add")
     parser.add_argument("--seed", type=int, default=10, help="seed of the songs, excerpts and weights")
     parser.add_argument("--out", type=Path, default=activations.MODEL_PATH, help="weights file to write (.npz)")
     parser.add_argument("--start", type=Path, default=None,
-                        help="weights (.npz) to continue training from instead of random ones")
+                        help="weights (.npz) to continue training from instead of random ones (member by member)")
     parser.add_argument("--augment", action="store_true",
                         help="pitch, gain and noise augmentation; the downbeat loss weighted 2x")
     args = parser.parse_args()
     examples = real_examples() + synthetic_examples(args.synthetic, args.seed)
     print(f"{len(examples)} examples (songs x stretches)", file=sys.stderr)
-    initial = activations.load(args.start) if args.start else None
-    network = train(examples, args.steps, args.seed, initial, args.augment)
+    start = activations.load(args.start) if args.start else None
+    ensemble = train_ensemble(examples, args.folds, args.steps, args.seed, start, args.augment)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(args.out) as temporary, open(temporary, "wb") as handle:
-        np.savez_compressed(handle, **network.to_arrays())
+        np.savez_compressed(handle, **ensemble.to_arrays())
     print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)", file=sys.stderr)
     return 0
 

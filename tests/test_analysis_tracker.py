@@ -1,4 +1,5 @@
-"""The bar tracker's parts: the numpy network equals its torch twin; downbeat chances; a waltz in three."""
+"""The bar tracker's parts: the numpy network equals its torch twin; the ensemble and its held-out songs;
+downbeat chances; a waltz in three."""
 
 from __future__ import annotations
 
@@ -28,11 +29,46 @@ def test_numpy_inference_gives_what_torch_gives_on_random_input():
 
 
 def test_the_shipped_weights_load_and_fit_the_features():
-    network = activations.load()
-    n_features = network.input_weight.shape[1]
-    assert network.output_weight.shape[0] == 2
-    assert n_features == 2 * (len(features.fine_band_edges()) - 1)
+    ensemble = activations.load()
+    assert len(ensemble.members) >= 2
+    for network in ensemble.members:
+        assert network.output_weight.shape[0] == 2
+        assert network.input_weight.shape[1] == 2 * (len(features.fine_band_edges()) - 1)
     assert activations.MODEL_PATH.stat().st_size < 2 * 2**20
+
+
+def test_each_member_holds_out_whole_source_packages_and_the_trainers_read_songs_through_those_members():
+    from bench.train_tracker import Example, folds_of, train_ensemble
+
+    rng = np.random.default_rng(4)
+
+    def example(song: str, group: str | None) -> Example:
+        target = (rng.random(200) < 0.05).astype(np.float32)
+        return Example(song, song, group, rng.standard_normal((12, 200)).astype(np.float32), target, target)
+
+    songs = [("a-1", "a"), ("a-2", "a"), ("a-3", "a"), ("b-1", "b"), ("b-2", "b"), ("c-1", "c"), ("d-1", "d")]
+    examples = [example(song, group) for song, group in songs] + [example("synthetic 0", None)]
+    assert folds_of(examples, 2) == {"a": 0, "b": 1, "c": 1, "d": 0}
+    ensemble = train_ensemble(examples, folds=2, steps=2, seed=1)
+    assert ensemble.held_out == (frozenset({"a-1", "a-2", "a-3", "d-1"}), frozenset({"b-1", "b-2", "c-1"}))
+    assert ensemble.unseen_by("b-2").members == (ensemble.members[1],)
+    assert ensemble.unseen_by("synthetic 0") is ensemble
+    inputs = examples[0].features
+    both = ensemble.probabilities(inputs)
+    alone = [1 / (1 + np.exp(-member.logits(inputs).astype(np.float64))) for member in ensemble.members]
+    np.testing.assert_allclose(both, (alone[0] + alone[1]) / 2)
+    saved = activations.Ensemble.from_arrays(ensemble.to_arrays())
+    assert saved.held_out == ensemble.held_out
+    np.testing.assert_allclose(saved.probabilities(inputs), both)
+
+
+def test_a_single_network_file_loads_as_a_one_member_ensemble(tmp_path: Path):
+    network = activations.load().members[0]
+    path = tmp_path / "single.npz"
+    np.savez(path, **network.to_arrays())
+    loaded = activations.load(path)
+    assert len(loaded.members) == 1 and loaded.held_out == (frozenset(),)
+    np.testing.assert_array_equal(loaded.members[0].output_weight, network.output_weight)
 
 
 def test_downbeat_chances_are_read_at_the_beats():
@@ -48,7 +84,7 @@ def test_downbeat_chances_are_read_at_the_beats():
 
 def test_bad_parameters_are_refused_with_a_clear_message():
     with pytest.raises(ValueError, match="shape"):
-        activations.load().logits(np.zeros((3, 10), dtype=np.float32))
+        activations.load().probabilities(np.zeros((3, 10), dtype=np.float32))
     with pytest.raises(ValueError, match="positive"):
         features.band_spectrogram([np.zeros(100)], 0)
 
