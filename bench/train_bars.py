@@ -7,7 +7,9 @@ Run from the checkout after any retraining of the beat network (the model reads 
 Songs: the ``train`` split of the real-music development set
 (``$TOONBEAT_REALSET/manifest.json``; the ``test`` split is never read here)
 and drum-machine songs at 70-180 BPM with random arrangements, noise and
-reverb (a third cut to 3/4). Each song gives two candidate sets
+reverb (a third cut to 3/4); a development-set song is heard through the
+network members that never learned it (``activations.Ensemble.unseen_by``).
+Each song gives two candidate sets
 (``downbeats.candidates``: every meter and phase): one on its true beats,
 labelled with its true meter and bar phase, and one on the beats the analysis
 tracks, labelled with the candidate whose downbeats score the highest

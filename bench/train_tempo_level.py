@@ -8,7 +8,9 @@ Songs: the ``train`` split of the real-music development set
 (``$TOONBEAT_REALSET/manifest.json``; the ``test`` split is never read here)
 and drum-machine songs at 60-190 BPM with random arrangements, noise and
 reverb (a third cut to 3/4), each at every time stretch of
-``train_tracker.STRETCHES``. For each song the true beat grid, its double and
+``train_tracker.STRETCHES``; a development-set song is heard through the
+network members that never learned it (``activations.Ensemble.unseen_by``),
+as a new song would be. For each song the true beat grid, its double and
 its two halves are each taken as what a tracker found; the candidates
 ``tempo_level.candidates`` makes from it are scored and the one that is the
 true beat is the label. A softmax over each candidate set, linear in the

@@ -211,7 +211,7 @@ class Ensemble:
         return np.mean([_sigmoid(member.logits(features).astype(np.float64)) for member in self.members], axis=0)
 
     def unseen_by(self, song: str) -> Ensemble:
-        """The members trained without ``song`` (all of them when every member saw it or none did)."""
+        """The members trained without ``song`` (all of them for a song no member held out)."""
         keep = [index for index, held in enumerate(self.held_out) if song in held]
         if not keep:
             return self
