@@ -57,22 +57,22 @@ class CandidateSet:
 
 
 def song_sets(
-    name: str, samples: np.ndarray, sample_rate: int, beats: np.ndarray, network: activations.Ensemble | None = None
+    name: str, samples: np.ndarray, sample_rate: int, beats: np.ndarray, ensemble: activations.Ensemble | None = None
 ) -> list[CandidateSet]:
-    """Candidate sets of one song at every stretch."""
+    """Candidate sets of one song at every stretch, heard by ``ensemble`` (the shipped one by default)."""
     spectrogram = features.band_spectrogram(features.blocks_of(samples), sample_rate)
     sets = []
     for stretch in STRETCHES:
         view = stretched(spectrogram, stretch) if stretch != 1 else spectrogram
-        found = activations.activations(view, network)
-        flux = tempo_level.spectral_flux(view, found.frame_rate)
+        network = activations.activations(view, ensemble)
+        flux = tempo_level.spectral_flux(view, network.frame_rate)
         truth = beats * stretch
         halfway = (truth[:-1] + truth[1:]) / 2
         for start in (truth, np.sort(np.concatenate([truth, halfway])), truth[0::2], truth[1::2]):
             options = tempo_level.candidates(start)
             matches = [_is_truth(option, truth) for option in options]
             if len(options) > 1 and sum(matches) == 1:
-                rows = np.array([tempo_level.level_features(option, found, flux) for option in options])
+                rows = np.array([tempo_level.level_features(option, network, flux) for option in options])
                 sets.append(CandidateSet(name, rows, matches.index(True)))
     return sets
 

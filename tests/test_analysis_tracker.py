@@ -31,6 +31,8 @@ def test_numpy_inference_gives_what_torch_gives_on_random_input():
 def test_the_shipped_weights_load_and_fit_the_features():
     ensemble = activations.load()
     assert len(ensemble.members) >= 2
+    assert all(ensemble.held_out), "every member holds out some development-set songs"
+    assert sum(map(len, ensemble.held_out)) == len(frozenset().union(*ensemble.held_out)), "folds overlap"
     for network in ensemble.members:
         assert network.output_weight.shape[0] == 2
         assert network.input_weight.shape[1] == 2 * (len(features.fine_band_edges()) - 1)

@@ -247,8 +247,8 @@ def load(path: Path = MODEL_PATH) -> Ensemble:
         return Ensemble.from_arrays({name: archive[name] for name in archive.files})
 
 
-def activations(spectrogram: BandSpectrogram, network: Ensemble | None = None) -> Activations:
+def activations(spectrogram: BandSpectrogram, ensemble: Ensemble | None = None) -> Activations:
     """Beat and downbeat probabilities of every network frame of ``spectrogram`` (the shipped ensemble's)."""
     features, frame_rate = network_input(spectrogram)
-    probabilities = (network or load()).probabilities(features)
+    probabilities = (ensemble or load()).probabilities(features)
     return Activations(probabilities[0], np.minimum(probabilities[1], probabilities[0]), frame_rate)
