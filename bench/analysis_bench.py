@@ -14,7 +14,8 @@ trackers in their own environment (made there when missing; see
 ``bench/madmom_runner.py``; each file's result is cached in ``MADMOM_CACHE`` by its hash,
 so a rerun reads it back; ``--madmom-on`` names the sets madmom runs on). Track sets: the real-music development set's
 ``train`` and ``test`` splits (``$TOONBEAT_REALSET/manifest.json``, default
-``~/.cache/toonbeat/realset``; built by ``python -m bench.realset.build``),
+``~/.cache/toonbeat/realset``; built by ``python -m bench.realset.build``; Toonbeat hears each ``train`` song
+through the network members that never learned it, so both splits are scored on songs the networks did not see),
 the named synthetic cases of issue 3, and randomized held-out synthetic tracks
 (seed 2000). Then speed (seconds of analysis per minute of audio once
 imported, and a 3-minute track as a whole ``python -m generators analyze``
@@ -38,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from generators.analysis import analyze_file
+from generators.analysis import activations, analyze_file
 from generators.music.drum_machine import GroundTruth, synthesize, write_wav
 
 from .benchmark_tracks import BenchmarkTrack, holdout_tracks, tracks
@@ -96,9 +97,13 @@ def real_songs(split: str) -> list[Result]:
 
 
 def score_toonbeat(result: Result, *, sections: bool = True) -> None:
-    """Analyze ``result``'s audio and score beats, bars and tempo (and sections and drops when ``sections``)."""
+    """Analyze ``result``'s audio and score beats, bars and tempo (and sections and drops when ``sections``).
+
+    A ``train`` song is heard through the network members that never learned it (out of fold).
+    """
+    ensemble = activations.load().unseen_by(result.name)
     start = time.perf_counter()
-    data = analyze_file(result.path)
+    data = analyze_file(result.path, ensemble=ensemble)
     result.seconds["toonbeat"] = time.perf_counter() - start
     truth = result.truth
     result.scores.update(_beat_scores("", truth, data.beats, data.downbeats, data.tempo))

@@ -39,7 +39,7 @@ from generators.analysis import activations, features, tempo_level
 from .train_tracker import STRETCHES, SYNTHETIC_STYLES, stretched, training_song
 
 REALSET = Path(os.environ.get("TOONBEAT_REALSET", Path.home() / ".cache" / "toonbeat" / "realset"))
-PENALTIES = (0.01, 0.1, 1.0, 10.0)
+PENALTIES = (0.01, 0.1, 1.0, 10.0, 100.0)
 FOLDS = 5
 MATCH_SECONDS = 0.07
 MATCH_SHARE = 0.8

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from addon.core.beatfile import BeatData
-from generators.analysis import analyze, analyze_file, beats, features, onsets
+from generators.analysis import activations, analyze, analyze_file, beats, features, onsets
 from generators.music.drum_machine import Part, Song, synthesize, write_wav
 
 SR = 22050
@@ -159,7 +159,8 @@ def test_a_song_that_starts_on_a_beat_has_a_beat_at_zero(industrial):
 def test_the_beats_do_not_depend_on_the_analysis_frame_rate(house, frame_rate: float):
     song, _, _ = house
     spectrogram = features.band_spectrogram(features.blocks_of(song.samples), song.sample_rate, frame_rate)
-    found = analyze.beat_frames(spectrogram, onsets.onset_envelopes(spectrogram)) / spectrogram.frame_rate
+    network = activations.activations(spectrogram)
+    found = analyze.beat_frames(spectrogram, onsets.onset_envelopes(spectrogram), network) / spectrogram.frame_rate
     assert spectrogram.frame_rate == pytest.approx(frame_rate, rel=0.01)
     assert _matched(song.truth.beats, tuple(found)) >= 0.99
     assert _matched(tuple(found), song.truth.beats) >= 0.99

@@ -67,6 +67,10 @@ class Activations:
         window = _window(times, reach_seconds, self.frame_rate, len(self.beat))
         return self.beat[window].max(axis=1), self.downbeat[window].max(axis=1)
 
+    def beat_at(self, times: np.ndarray) -> np.ndarray:
+        """The beat probability at ``times`` (seconds), linearly interpolated between frames."""
+        return np.interp(times, np.arange(len(self.beat)) / self.frame_rate, self.beat)
+
 
 def strongest_near(values: np.ndarray, times: np.ndarray, reach_seconds: float, frame_rate: float) -> np.ndarray:
     """The largest of ``values`` (one per frame at ``frame_rate``) within ``reach_seconds`` of each of ``times``."""

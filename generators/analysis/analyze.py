@@ -35,7 +35,7 @@ from . import (
     tempo_level,
 )
 
-ANALYZER = {"name": "toonbeat", "version": "2"}
+ANALYZER = {"name": "toonbeat", "version": "3"}
 
 TEMPO_WINDOW_BEATS = 8
 """The tempo is the median over the song of the mean beat interval within this many beats."""
@@ -43,8 +43,15 @@ TEMPO_WINDOW_BEATS = 8
 SALIENCE_WEIGHTS = {"low": 1.0, "mid": 0.5, "high": 0.3}
 """How much the squared accents of each range count towards beat salience (the kick carries the beat)."""
 
-TEMPO_WEIGHTS = {"low": 1.0, "mid": 0.6, "high": 0.6}
-"""How much each range's periodicity counts towards the tempo (low accents, mid and high onsets)."""
+NETWORK_SALIENCE = 2.0
+"""How much the network's beat probability counts towards beat salience, against the accents (both scaled to the
+same 99th percentile). The accents place beats on the hits to the millisecond; the network, which learned from
+annotated songs what a beat sounds like, keeps the chain on the beat where the loudest hits are not on it
+(classical scores, syncopated bass lines, dotted rhythms). Chosen on the ``train`` split heard out of fold."""
+
+TEMPO_WEIGHTS = {"low": 1.0, "mid": 0.6, "high": 0.6, "network": 0.6}
+"""How much each range's periodicity counts towards the tempo (low accents, mid and high onsets, the network's
+beat probability)."""
 
 FAST_BPM = 150.0
 """Beats are split in two (see ``beats.split_if_too_slow``) only towards tempi from this to ``tempo.MAX_BPM``."""
@@ -66,11 +73,13 @@ def analyze_file(
     progress: Progress | None = None,
     tracker: str = "toonbeat",
     beat_this_checkpoint: Path | None = None,
+    ensemble: activations.Ensemble | None = None,
 ) -> BeatData:
     """Analyze the audio file at ``path``: tempo, beats, downbeats, sections, drops, onsets and energy.
 
     ``tracker`` ``"beat-this"`` takes the beats and downbeats from Beat This!
-    (``beat_this_tracker``, with ``beat_this_checkpoint``) instead of Toonbeat's tracker.
+    (``beat_this_tracker``, with ``beat_this_checkpoint``) instead of Toonbeat's tracker;
+    ``ensemble`` is the beat network Toonbeat's tracker hears the song with (the shipped one by default).
     Raises ``ToonbeatError`` naming the file and the problem when it is missing,
     not audio, corrupt, truncated, silent or shorter than 2 seconds, or when
     Beat This! or its checkpoint is missing.
@@ -97,7 +106,7 @@ def analyze_file(
         sha256=file_sha256(path),
     )
     report(0.7, "analyzing")
-    data = analyze_spectrogram(spectrogram, info, external)
+    data = analyze_spectrogram(spectrogram, info, external, ensemble)
     report(1.0, "done")
     return data
 
@@ -122,15 +131,17 @@ def analyze_spectrogram(
     spectrogram: features.BandSpectrogram,
     info: AudioInfo,
     external: tuple[np.ndarray, np.ndarray] | None = None,
+    ensemble: activations.Ensemble | None = None,
 ) -> BeatData:
     """Everything ``analyze_file`` finds, from an already computed band spectrogram.
 
-    ``external`` are beat and downbeat times (seconds) from another tracker, used instead of Toonbeat's.
+    ``external`` are beat and downbeat times (seconds) from another tracker, used instead of Toonbeat's
+    (heard by the beat network ``ensemble``, the shipped one by default).
     """
     envelopes = onsets.onset_envelopes(spectrogram)
     levels = onsets.band_levels(spectrogram.power)
     if external is None:
-        beat_times, bars = _beats_and_bars(spectrogram, envelopes, levels)
+        beat_times, bars = _beats_and_bars(spectrogram, envelopes, levels, ensemble)
     else:
         beat_times = np.clip(np.sort(external[0]), 0.0, spectrogram.duration)
         bars = beat_this_tracker.bars_of(beat_times, external[1])
@@ -157,10 +168,13 @@ def analyze_spectrogram(
 
 
 def _beats_and_bars(
-    spectrogram: features.BandSpectrogram, envelopes: onsets.OnsetEnvelopes, levels: np.ndarray
+    spectrogram: features.BandSpectrogram,
+    envelopes: onsets.OnsetEnvelopes,
+    levels: np.ndarray,
+    ensemble: activations.Ensemble | None,
 ) -> tuple[np.ndarray, downbeats.Bars]:
-    """Toonbeat's beats (seconds) and bars."""
-    network = activations.activations(spectrogram)
+    """Toonbeat's beats (seconds) and bars, heard by ``ensemble`` (the shipped one when None)."""
+    network = activations.activations(spectrogram, ensemble)
     beat_times = notated_beats(spectrogram, envelopes, network)
     evidence = downbeats.bar_evidence(spectrogram, envelopes, levels)
     return beat_times, downbeats.choose_bars(beat_times, network, evidence)
@@ -170,16 +184,25 @@ def notated_beats(
     spectrogram: features.BandSpectrogram, envelopes: onsets.OnsetEnvelopes, network: activations.Activations
 ) -> np.ndarray:
     """Toonbeat's beats (seconds): tracked, at the notated level, on the beat."""
-    tracked = np.clip(beat_frames(spectrogram, envelopes) / spectrogram.frame_rate, 0.0, spectrogram.duration)
+    tracked = np.clip(beat_frames(spectrogram, envelopes, network) / spectrogram.frame_rate, 0.0, spectrogram.duration)
     notated = tempo_level.choose(tracked, network, tempo_level.spectral_flux(spectrogram, network.frame_rate))
     return beats.on_the_beat(notated, lambda times: network.near(times, downbeats.SEARCH_SECONDS)[0])
 
 
-def beat_frames(spectrogram: features.BandSpectrogram, envelopes: onsets.OnsetEnvelopes) -> np.ndarray:
+def beat_frames(
+    spectrogram: features.BandSpectrogram, envelopes: onsets.OnsetEnvelopes, network: activations.Activations
+) -> np.ndarray:
     """Beat positions in spectrogram frames: the tracked chain, steady grids, the tempo level checked."""
     frame_rate = spectrogram.frame_rate
-    salience = beat_salience(envelopes)
-    periodic = [envelopes.accents["low"], envelopes.onsets["mid"], envelopes.onsets["high"]]
+    accents = beat_salience(envelopes)
+    probability = network.beat_at(np.arange(len(accents)) / frame_rate)
+    salience = accents + NETWORK_SALIENCE * _scaled_like(probability, accents)
+    periodic = [
+        envelopes.accents["low"],
+        envelopes.onsets["mid"],
+        envelopes.onsets["high"],
+        _scaled_like(probability, envelopes.accents["low"]),
+    ]
     curve = tempo.estimate(periodic, list(TEMPO_WEIGHTS.values()), frame_rate)
     power_db = 10.0 * np.log10(spectrogram.power.sum(axis=1, dtype=np.float64) + 1e-20)
     audible = power_db > onsets.loud_level(power_db) - AUDIBLE_DB
@@ -206,6 +229,11 @@ def beat_frames(spectrogram: features.BandSpectrogram, envelopes: onsets.OnsetEn
 def beat_salience(envelopes: onsets.OnsetEnvelopes) -> np.ndarray:
     """How much each frame sounds like a beat: weighted squared accents, so the loudest hits lead."""
     return np.sum([weight * envelopes.accents[name] ** 2 for name, weight in SALIENCE_WEIGHTS.items()], axis=0)
+
+
+def _scaled_like(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """``values`` scaled so that their 99th percentile is ``reference``'s."""
+    return values * (float(np.percentile(reference, 99)) / max(float(np.percentile(values, 99)), 1e-6))
 
 
 def tempo_of(beat_times: np.ndarray) -> float:
