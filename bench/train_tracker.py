@@ -2,7 +2,7 @@
 
 Run from the checkout, in an environment with torch (the bpy-5.0 test env has the CPU wheel)::
 
-    nice -n 10 python -m bench.train_tracker [--steps 1500] [--augment] [--folds 3] [--out PATH]
+    nice -n 10 python -m bench.train_tracker [--steps 1500] [--augment] [--folds 3] [--seeds 1] [--out PATH]
 
 Training songs: the ``train`` split of the real-music development set (read
 from ``$TOONBEAT_REALSET/manifest.json``, default ``~/.cache/toonbeat/realset``;
@@ -12,10 +12,10 @@ arrangements, tempi (70-180 BPM), noise and reverb, a third of them cut to
 (its spectrogram's frames resampled, so the tempo moves and the pitch does
 not). Network inputs are cached in ``~/.cache/toonbeat/tracker-train``.
 
-The model is an ensemble of ``--folds`` networks: the development set's
-source packages are dealt into that many folds (all songs of one package,
-and so of one composer or tool, in one fold), and each member is trained on
-every fold but its own, with its own seed; the songs it never saw are saved
+The model is an ensemble of ``--folds`` networks (``--seeds`` of them per
+fold): the development set's source packages are dealt into that many folds
+(all songs of one package, and so of one composer or tool, in one fold), and
+each member is trained on every fold but its own, with its own seed; the songs it never saw are saved
 with it (``activations.Ensemble``). Seeded: the same songs, steps and seed
 give the same weights on the same machine.
 """
@@ -180,18 +180,20 @@ def folds_of(examples: list[Example], folds: int) -> dict[str, int]:
 
 def train_ensemble(
     examples: list[Example], folds: int, steps: int, seed: int, start: activations.Ensemble | None = None,
-    augment: bool = False,
+    augment: bool = False, seeds: int = 1,
 ) -> activations.Ensemble:
-    """``folds`` networks, member ``k`` trained (seed ``seed + k``) on every fold of ``folds_of`` but the ``k``-th
-    (one network on every song when ``folds`` is 1)."""
+    """``folds * seeds`` networks: ``seeds`` per fold of ``folds_of``, each trained on every fold but its own
+    (one network per seed on every song when ``folds`` is 1). Member ``r * folds + k`` holds out fold ``k``
+    and is seeded ``seed + r * folds + k``, so the first ``folds`` members do not depend on ``seeds``."""
     fold_of = folds_of(examples, folds) if folds > 1 else {}
     members, held_out = [], []
-    for fold in range(folds):
+    for number in range(folds * seeds):
+        fold = number % folds
         seen = [e for e in examples if fold_of.get(e.group) != fold]
         held = frozenset(e.song for e in examples if fold_of.get(e.group) == fold)
-        print(f"member {fold}: {len(seen)} examples, {len(held)} songs held out", file=sys.stderr)
-        initial = start.members[fold % len(start.members)] if start else None
-        members.append(train(seen, steps, seed + fold, initial, augment))
+        print(f"member {number}: {len(seen)} examples, {len(held)} songs held out", file=sys.stderr)
+        initial = start.members[number % len(start.members)] if start else None
+        members.append(train(seen, steps, seed + number, initial, augment))
         held_out.append(held)
     return activations.Ensemble(tuple(members), tuple(held_out))
 
@@ -380,7 +382,8 @@ def train(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=1500, help="Adam steps per member")
-    parser.add_argument("--folds", type=int, default=3, help="members of the ensemble, one fold held out by each")
+    parser.add_argument("--folds", type=int, default=3, help="folds of the train songs, one held out by each member")
+    parser.add_argument("--seeds", type=int, default=1, help="members per fold, each with its own seed")
     parser.add_argument("--synthetic", type=int, default=24, help="drum-machine songs to add")
     parser.add_argument("--seed", type=int, default=10, help="seed of the songs, excerpts and weights")
     parser.add_argument("--out", type=Path, default=activations.MODEL_PATH, help="weights file to write (.npz)")
@@ -392,7 +395,7 @@ def main() -> int:
     examples = real_examples() + synthetic_examples(args.synthetic, args.seed)
     print(f"{len(examples)} examples (songs x stretches)", file=sys.stderr)
     start = activations.load(args.start) if args.start else None
-    ensemble = train_ensemble(examples, args.folds, args.steps, args.seed, start, args.augment)
+    ensemble = train_ensemble(examples, args.folds, args.steps, args.seed, start, args.augment, args.seeds)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(args.out) as temporary, open(temporary, "wb") as handle:
         np.savez_compressed(handle, **ensemble.to_arrays())

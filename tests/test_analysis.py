@@ -166,6 +166,28 @@ def test_the_beats_do_not_depend_on_the_analysis_frame_rate(house, frame_rate: f
     assert _matched(tuple(found), song.truth.beats) >= 0.99
 
 
+def _network_hearing_beats_at(times: np.ndarray, duration: float) -> activations.Activations:
+    """Activations of a network sure of a beat at each of ``times`` (seconds) and of nothing else."""
+    rate = 50.0
+    probability = np.full(int(duration * rate) + 1, 0.01)
+    frames = np.round(times * rate).astype(int)
+    probability[frames[frames < len(probability)]] = 0.9
+    return activations.Activations(probability, probability / 4, rate)
+
+
+def test_the_beat_tracker_follows_the_network_where_it_hears_the_beat_between_the_loudest_hits(house):
+    song, _, _ = house
+    spectrogram = features.band_spectrogram(features.blocks_of(song.samples), song.sample_rate)
+    envelopes = onsets.onset_envelopes(spectrogram)
+    truth = np.array(song.truth.beats)
+    offbeats = truth + float(np.median(np.diff(truth))) / 2
+    for heard in (truth, offbeats):
+        network = _network_hearing_beats_at(heard, spectrogram.duration)
+        found = tuple(analyze.beat_frames(spectrogram, envelopes, network) / spectrogram.frame_rate)
+        assert _matched(found, tuple(heard)) >= 0.95
+        assert _matched(tuple(heard[heard < spectrogram.duration - 1.0]), found) >= 0.95
+
+
 def test_windows_in_seconds_are_refused_at_a_meaningless_frame_rate():
     assert features.frames_in(0.03, 100.0) == 3
     assert features.centred_window(0.02, 100.0) == 5

@@ -63,6 +63,12 @@ def test_each_member_holds_out_whole_source_packages_and_the_trainers_read_songs
     assert saved.held_out == ensemble.held_out
     np.testing.assert_allclose(saved.probabilities(inputs), both)
 
+    seeded = train_ensemble(examples, folds=2, steps=2, seed=1, seeds=2)
+    assert seeded.held_out == ensemble.held_out * 2
+    for first, again in zip(seeded.members[:2], ensemble.members, strict=True):
+        np.testing.assert_array_equal(first.output_weight, again.output_weight)
+    assert seeded.unseen_by("b-2").members == (seeded.members[1], seeded.members[3])
+
 
 def test_a_single_network_file_loads_as_a_one_member_ensemble(tmp_path: Path):
     network = activations.load().members[0]

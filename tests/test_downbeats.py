@@ -30,8 +30,11 @@ def _network(downbeat_chance: np.ndarray) -> activations.Activations:
     return activations.Activations(beat, downbeat, NETWORK_RATE)
 
 
-def _evidence(truth: np.ndarray | None, seed: int = 0) -> downbeats.BarEvidence:
-    """Levels that change on the bar lines of ``truth`` (every beat alike when it is None), no low onsets."""
+def _evidence(
+    truth: np.ndarray | None, seed: int = 0, sound_start: float = 0.0, onsets_from: int = 0
+) -> downbeats.BarEvidence:
+    """Levels that change on the bar lines of ``truth`` (every beat alike when it is None), no low onsets, an
+    onset on every beat from beat ``onsets_from`` on, the sound starting ``sound_start`` seconds in."""
     rng = np.random.default_rng(seed)
     frames_per_beat = int(BEAT_SECONDS * LEVEL_RATE)
     if truth is None:
@@ -41,7 +44,9 @@ def _evidence(truth: np.ndarray | None, seed: int = 0) -> downbeats.BarEvidence:
         per_beat = rng.uniform(0.0, 3.0, (bars.max() + 1, 6))[bars]
     levels = np.repeat(per_beat, frames_per_beat, axis=0)
     flat = np.zeros(len(levels))
-    return downbeats.BarEvidence(levels, levels[:, :3], levels[:, 3:], flat, LEVEL_RATE)
+    onsets = flat.copy()
+    onsets[onsets_from * frames_per_beat :: frames_per_beat] = 1.0
+    return downbeats.BarEvidence(levels, levels[:, :3], levels[:, 3:], flat, onsets, sound_start, LEVEL_RATE)
 
 
 def _beat_times(count: int = COUNT) -> np.ndarray:
@@ -102,6 +107,30 @@ def test_the_spectrum_decides_where_the_network_is_unsure():
     unsure = np.random.default_rng(3).uniform(0.3, 0.4, COUNT)
     bars = downbeats.choose_bars(_beat_times(), _network(unsure), _evidence(truth, seed=4))
     assert bars.positions.tolist() == truth.tolist()
+
+
+@pytest.mark.parametrize(
+    ("sound_start", "onsets_from", "nearest"),
+    [(3 * BEAT_SECONDS - 0.02, 0, 3), (0.0, 3, 0)],
+    ids=["silence before the sound", "a lead-in of noise without onsets"],
+)
+def test_the_musics_first_beat_is_the_first_with_an_onset_from_the_start_of_the_sound_on(
+    sound_start: float, onsets_from: int, nearest: int
+):
+    evidence = _evidence(None, sound_start=sound_start, onsets_from=onsets_from)
+    assert downbeats.first_beat(_beat_times(), evidence) == 3
+    assert downbeats.beat_nearest_sound_start(_beat_times(), evidence) == nearest
+    rows = downbeats.bar_features(_beat_times(), _network(np.full(COUNT, 0.3)), evidence)
+    for name, beat in (("the music's first beat is a downbeat", 3),
+                       ("the beat nearest the start of the sound is a downbeat", nearest)):
+        column = rows[:, downbeats.FEATURES.index(name)]
+        assert column.tolist() == [float(beat % meter == phase) for meter, phase in downbeats.candidates()]
+
+
+def test_where_nothing_else_tells_the_bar_phase_the_bars_start_where_the_sound_does():
+    evidence = _evidence(None, sound_start=3 * BEAT_SECONDS - 0.02)
+    bars = downbeats.choose_bars(_beat_times(), _network(np.full(COUNT, 0.3)), evidence)
+    assert bars.positions.tolist() == _truth(4, 3).tolist()
 
 
 def test_a_song_with_fewer_than_two_beats_gets_plain_bars():

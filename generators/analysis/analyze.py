@@ -35,7 +35,7 @@ from . import (
     tempo_level,
 )
 
-ANALYZER = {"name": "toonbeat", "version": "3"}
+ANALYZER = {"name": "toonbeat", "version": "4"}
 
 TEMPO_WINDOW_BEATS = 8
 """The tempo is the median over the song of the mean beat interval within this many beats."""
@@ -59,9 +59,6 @@ FAST_BPM = 150.0
 TERNARY_SWITCH = 1.3
 """A tempo at one of ``tempo.ALTERNATIVE_RATIOS`` of the main one replaces it when its beats are this much more
 salient (at 3:2 or 4:3 of the true tempo most beats fall between the drums)."""
-
-AUDIBLE_DB = 40.0
-"""Frames within this many dB of the song's loud level (95th percentile) count as audible."""
 
 Progress = Callable[[float, str], None]
 """Called with the fraction done (0..1) and what the analysis is doing."""
@@ -204,8 +201,7 @@ def beat_frames(
         _scaled_like(probability, envelopes.accents["low"]),
     ]
     curve = tempo.estimate(periodic, list(TEMPO_WEIGHTS.values()), frame_rate)
-    power_db = 10.0 * np.log10(spectrogram.power.sum(axis=1, dtype=np.float64) + 1e-20)
-    audible = power_db > onsets.loud_level(power_db) - AUDIBLE_DB
+    audible = onsets.audible(spectrogram)
     onset_ranges = np.array(list(envelopes.onsets.values()))
     attack = (envelopes.onsets["mid"] + envelopes.onsets["high"]) / 2
 

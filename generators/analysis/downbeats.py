@@ -6,9 +6,10 @@ learned linear model (``models/bars.json``, trained by ``python -m
 bench.train_bars``) over evidence the music carries on the candidate's
 downbeats: the network's downbeat log-odds there, how much the spectrum, the
 bass and the harmony change from the bar before to the bar after, how strong
-the low-band (kick, bass) onsets are, whether the first sounding beat is one
-of them, and how well the meter's bar-position chain explains the network's
-downbeat chances (``meter_fit``). The candidate with the highest score gives
+the low-band (kick, bass) onsets are, whether the music's first beat (the
+first with an onset on it, from the start of the sound on) and the beat
+nearest the start of the sound are among them, and how well the meter's
+bar-position chain explains the network's downbeat chances (``meter_fit``). The candidate with the highest score gives
 every beat its position, one phase for the whole song.
 
 References
@@ -30,7 +31,7 @@ import numpy as np
 from . import tempo_level
 from .activations import Activations, strongest_near
 from .features import BandSpectrogram, fine_band_edges
-from .onsets import OnsetEnvelopes, relative_power
+from .onsets import OnsetEnvelopes, audible, relative_power
 from .tempo_level import LevelModel
 
 MODEL_PATH = Path(__file__).with_name("models") / "bars.json"
@@ -47,15 +48,16 @@ CERTAINTY_FLOOR = 0.05
 SEARCH_SECONDS = 0.04
 """A beat's activations are the strongest within this many seconds of it."""
 
+FIRST_BEAT_ONSET = 0.3
+"""Onset strength (the song's loud onsets are near 1) on the music's first beat: beats tracked through a quiet
+or noisy lead-in before it have none."""
+
 BASS_HZ = (30.0, 470.0)
 HARMONY_HZ = (370.0, 4800.0)
 """Fine bands (lower edge in Hz) whose bar-to-bar change is the bass's and the harmony's."""
 
 FINE_COMPRESSION = 1000.0
 """``c`` in ``log(1 + c * power / reference)`` of the fine bands (the reference: each band's loud level)."""
-
-SOUNDING_SHARE = 0.5
-"""A beat sounds when the network's beat probability there is this share of its median over the beats."""
 
 FEATURES = (
     "network downbeat log-odds on the candidate's downbeats",
@@ -64,8 +66,9 @@ FEATURES = (
     "harmonic change from bar to bar at them",
     "meter's bar-position log-likelihood per beat less the best meter's",
     "three beats to the bar",
-    "the first sounding beat is a downbeat",
+    "the music's first beat is a downbeat",
     "bass change from bar to bar at them",
+    "the beat nearest the start of the sound is a downbeat",
 )
 """Evidence for one candidate (meter, phase); all but the meter's are standardized over the song's beats."""
 
@@ -96,6 +99,10 @@ class BarEvidence:
         Log-compressed levels of the fine bands in ``BASS_HZ`` and ``HARMONY_HZ``.
     low_onsets : np.ndarray [shape=(n_frames,)]
         Onset strength of the low group (kick, bass).
+    all_onsets : np.ndarray [shape=(n_frames,)]
+        Onset strength of all groups together.
+    sound_start : float
+        Seconds from the start of the file to its first audible frame (``onsets.audible``).
     frame_rate : float
         Frames per second of all of them.
     """
@@ -104,6 +111,8 @@ class BarEvidence:
     bass: np.ndarray
     harmony: np.ndarray
     low_onsets: np.ndarray
+    all_onsets: np.ndarray
+    sound_start: float
     frame_rate: float
 
 
@@ -120,7 +129,12 @@ def bar_evidence(spectrogram: BandSpectrogram, envelopes: OnsetEnvelopes, levels
         bands = spectrogram.fine_power[:, (low_edges >= range_hz[0]) & (low_edges < range_hz[1])]
         return np.log1p(FINE_COMPRESSION * relative_power(bands))
 
-    return BarEvidence(levels, between(BASS_HZ), between(HARMONY_HZ), envelopes.onsets["low"], spectrogram.frame_rate)
+    audible_frames = np.flatnonzero(audible(spectrogram))
+    sound_start = float(audible_frames[0]) / spectrogram.frame_rate if len(audible_frames) else 0.0
+    return BarEvidence(
+        levels, between(BASS_HZ), between(HARMONY_HZ), envelopes.onsets["low"], envelopes.all, sound_start,
+        spectrogram.frame_rate,
+    )
 
 
 def candidates() -> list[tuple[int, int]]:
@@ -134,9 +148,7 @@ def bar_features(beat_times: np.ndarray, network: Activations, evidence: BarEvid
     log_odds = _standardized(np.log(chance / (1.0 - chance)))
     low = _standardized(strongest_near(evidence.low_onsets, beat_times, SEARCH_SECONDS, evidence.frame_rate))
     fits = {meter: meter_fit(chance, meter) for meter in METERS}
-    strength, _ = network.near(beat_times, SEARCH_SECONDS)
-    sounding = np.flatnonzero(strength >= SOUNDING_SHARE * np.median(strength))
-    first = int(sounding[0]) if len(sounding) else 0
+    first, nearest = first_beat(beat_times, evidence), beat_nearest_sound_start(beat_times, evidence)
     frames = beat_times * evidence.frame_rate
     per_beat = [beat_means(values, frames) for values in (evidence.levels, evidence.harmony, evidence.bass)]
     index = np.arange(len(beat_times))
@@ -152,9 +164,25 @@ def bar_features(beat_times: np.ndarray, network: Activations, evidence: BarEvid
                     float(meter == 3),
                     float(first % meter == phase),
                     _mean_on(bass, on),
+                    float(nearest % meter == phase),
                 ]
             )
     return np.array(rows, dtype=np.float64).reshape(-1, len(FEATURES))
+
+
+def first_beat(beat_times: np.ndarray, evidence: BarEvidence) -> int:
+    """The index of the music's first beat: the first from the start of the sound on with an onset on it (the
+    beat nearest the start when none has)."""
+    if len(beat_times) == 0:
+        return 0
+    strength = strongest_near(evidence.all_onsets, beat_times, SEARCH_SECONDS, evidence.frame_rate)
+    sounding = np.flatnonzero((beat_times >= evidence.sound_start - SEARCH_SECONDS) & (strength >= FIRST_BEAT_ONSET))
+    return int(sounding[0]) if len(sounding) else beat_nearest_sound_start(beat_times, evidence)
+
+
+def beat_nearest_sound_start(beat_times: np.ndarray, evidence: BarEvidence) -> int:
+    """The index of the beat nearest the first audible frame (0 when there are no beats)."""
+    return int(np.argmin(np.abs(beat_times - evidence.sound_start))) if len(beat_times) else 0
 
 
 def choose_bars(

@@ -36,6 +36,9 @@ ONSET_COMPRESSION = 1000.0
 ACCENT_COMPRESSION = 1.0
 """``c`` in ``log(1 + c * power / reference)``, the reference being each band's 95th-percentile power."""
 
+AUDIBLE_DB = 40.0
+"""Frames within this many dB of the song's loud level count as audible."""
+
 FLUX_LAG_SECONDS = 0.02
 """Flux compares each frame with the one this much earlier."""
 
@@ -84,6 +87,12 @@ class OnsetEnvelopes:
 def loud_level(values: np.ndarray, axis: int | None = None) -> np.ndarray:
     """The loud level of ``values`` over the song (its ``LOUD_PERCENTILE``), along ``axis`` (frames)."""
     return np.asarray(np.percentile(values, LOUD_PERCENTILE, axis=axis))
+
+
+def audible(spectrogram: BandSpectrogram) -> np.ndarray:
+    """Whether each frame is audible: its total power within ``AUDIBLE_DB`` of the song's loud level."""
+    power_db = 10.0 * np.log10(spectrogram.power.sum(axis=1, dtype=np.float64) + 1e-20)
+    return np.asarray(power_db > loud_level(power_db) - AUDIBLE_DB)
 
 
 def relative_power(power: np.ndarray) -> np.ndarray:
