@@ -15,9 +15,9 @@ not). Network inputs are cached in ``~/.cache/toonbeat/tracker-train``.
 The model is an ensemble of ``--folds`` networks (``--seeds`` of them per
 fold): the development set's source packages are dealt into that many folds
 (all songs of one package, and so of one composer or tool, in one fold), and
-each member is trained on every fold but its own, with its own seed; the songs it never saw are saved
-with it (``activations.Ensemble``). Seeded: the same songs, steps and seed
-give the same weights on the same machine.
+each member is trained on every fold but its own, with its own seed; the
+songs it never saw are saved with it (``activations.Ensemble``). Seeded: the
+same songs, steps and seed give the same weights on the same machine.
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ bass and the harmony change from the bar before to the bar after, how strong
 the low-band (kick, bass) onsets are, whether the music's first beat (the
 first with an onset on it, from the start of the sound on) and the beat
 nearest the start of the sound are among them, and how well the meter's
-bar-position chain explains the network's downbeat chances (``meter_fit``). The candidate with the highest score gives
-every beat its position, one phase for the whole song.
+bar-position chain explains the network's downbeat chances (``meter_fit``).
+The candidate with the highest score gives every beat its position, one
+phase for the whole song.
 
 References
 ----------
