@@ -195,3 +195,17 @@ def test_windows_in_seconds_are_refused_at_a_meaningless_frame_rate():
         features.frames_in(0.03, 0.0)
     with pytest.raises(ValueError, match="salience"):
         beats.track(np.zeros(0), np.zeros(0), 100.0)
+
+
+def test_a_song_that_steps_between_two_tempi_gets_one_of_them_never_one_between():
+    slow, fast = 60.0 / 126.0, 60.0 / 145.0
+    for slow_beats in (262, 264, 266):  # about half the song in each (the median's own edge)
+        beats_times = np.cumsum(np.r_[0.0, np.full(slow_beats, slow), np.full(262, fast)])
+        assert min(abs(analyze.tempo_of(beats_times) / bpm - 1) for bpm in (126.0, 145.0)) < 1e-6
+    assert analyze.tempo_of(beats_times[:200]) == pytest.approx(126.0, rel=1e-6)
+
+
+def test_the_tempo_of_beats_on_a_frame_grid_is_exact_despite_the_jitter():
+    frames = np.round(np.arange(400) * 100 * 60.0 / 197.0)
+    assert analyze.tempo_of(frames / 100) == pytest.approx(197.0, rel=5e-3)  # one frame is 3 %
+    assert analyze.tempo_of(np.array([1.0])) == analyze.tempo.MIN_BPM
