@@ -205,7 +205,7 @@ def test_a_song_that_steps_between_two_tempi_gets_one_of_them_never_one_between(
     assert analyze.tempo_of(beats_times[:200]) == pytest.approx(126.0, rel=1e-6)
 
 
-def test_the_tempo_of_beats_on_a_frame_grid_is_exact_despite_the_jitter():
+def test_the_tempo_of_beats_rounded_to_frames_is_finer_than_a_frame():
     frames = np.round(np.arange(400) * 100 * 60.0 / 197.0)
     assert analyze.tempo_of(frames / 100) == pytest.approx(197.0, rel=5e-3)  # one frame is 3 %
     assert analyze.tempo_of(np.array([1.0])) == analyze.tempo.MIN_BPM
