@@ -40,7 +40,7 @@ ANALYZER = {"name": "toonbeat", "version": "5"}
 TEMPO_WINDOW_BEATS = 8
 """The tempo is the median over the song of the mean beat interval within this many beats."""
 
-STEADY_TOLERANCE = 0.06
+TEMPO_WINDOW_SPREAD = 0.06
 """A window of beats counts towards the tempo when each of its intervals is within this fraction of their mean."""
 
 SALIENCE_WEIGHTS = {"low": 1.0, "mid": 0.5, "high": 0.3}
@@ -240,7 +240,7 @@ def tempo_of(beat_times: np.ndarray) -> float:
 
     Local means over ``TEMPO_WINDOW_BEATS`` beats average out the beats' frame-rate jitter; the
     median over the song ignores intros and tempo changes shorter than half of it. Windows that
-    straddle a tempo change (an interval off their mean by more than ``STEADY_TOLERANCE``) are left
+    straddle a tempo change (an interval off their mean by more than ``TEMPO_WINDOW_SPREAD``) are left
     out while steady ones remain, and the median is the lower one, so a song that steps from one
     tempo to another gets one of them, never a tempo between. Fewer than two beats give ``tempo.MIN_BPM``.
     """
@@ -249,7 +249,7 @@ def tempo_of(beat_times: np.ndarray) -> float:
         return tempo.MIN_BPM
     windows = np.lib.stride_tricks.sliding_window_view(intervals, min(TEMPO_WINDOW_BEATS, len(intervals)))
     local = windows.mean(axis=1)
-    steady = np.all(np.abs(windows - local[:, None]) <= STEADY_TOLERANCE * local[:, None], axis=1)
+    steady = np.all(np.abs(windows - local[:, None]) <= TEMPO_WINDOW_SPREAD * local[:, None], axis=1)
     return float(60.0 / np.quantile(local[steady] if steady.any() else local, 0.5, method="lower"))
 
 
