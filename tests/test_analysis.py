@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -209,3 +212,45 @@ def test_the_tempo_of_beats_rounded_to_frames_is_finer_than_a_frame():
     frames = np.round(np.arange(400) * 100 * 60.0 / 197.0)
     assert analyze.tempo_of(frames / 100) == pytest.approx(197.0, rel=5e-3)  # one frame is 3 %
     assert analyze.tempo_of(np.array([1.0])) == analyze.tempo.MIN_BPM
+
+
+@pytest.mark.parametrize("sample_rate", [44100, 48000, 96000, 192000])
+def test_the_anti_alias_filter_is_the_butterworth_scipy_designs(sample_rate: int):
+    from scipy import signal
+
+    rate = sample_rate / round(sample_rate / features.TARGET_RATE)
+    cutoff = features.ANTI_ALIAS_CUTOFF * rate
+    response = features.butterworth_lowpass_response(features.ANTI_ALIAS_ORDER, cutoff, sample_rate)
+    impulse = np.zeros(len(response) + 200)
+    impulse[0] = 1.0
+    recursive = signal.sosfilt(signal.butter(features.ANTI_ALIAS_ORDER, cutoff, fs=sample_rate, output="sos"), impulse)
+    assert np.abs(recursive[: len(response)] - response).max() < 1e-12
+    assert np.abs(recursive[len(response) :]).max() < 1e-9 * np.abs(recursive).max()
+    hann = features.periodic_hann(1024)
+    assert np.abs(hann - signal.get_window("hann", 1024)).max() < 1e-7
+
+
+@pytest.mark.parametrize("sample_rate", [44100, 96000])
+def test_decimating_block_by_block_keeps_what_the_recursive_filter_keeps(sample_rate: int):
+    from scipy import signal
+
+    factor = round(sample_rate / features.TARGET_RATE)
+    noise = np.random.default_rng(3).standard_normal(sample_rate).astype(np.float32)
+    cutoff = features.ANTI_ALIAS_CUTOFF * sample_rate / factor
+    expected = signal.sosfilt(signal.butter(8, cutoff, fs=sample_rate, output="sos"), noise)[::factor]
+    decimator = features.Decimator(sample_rate, factor)
+    edges = [0, 1, 2, 1001, 4096, 4097, 30011, sample_rate]
+    kept = np.concatenate([decimator.push(noise[start:end]) for start, end in itertools.pairwise(edges)])
+    assert len(kept) == len(expected)
+    assert np.abs(kept - expected).max() < 1e-7
+
+
+def test_the_analyze_command_never_imports_scipy_signal(house: tuple[Song, BeatData, Path], tmp_path: Path):
+    """``import scipy.signal`` costs over a second since SciPy 1.17: a ``toonbeat analyze`` process goes without."""
+    command = [sys.executable, "-X", "importtime", "-m", "generators", "analyze", str(house[2]), "-o", str(tmp_path)]
+    result = subprocess.run(command, cwd=Path(__file__).parents[1], capture_output=True, text=True, check=True)
+    lines = [line for line in result.stderr.splitlines() if line.startswith("import time:")]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in lines}
+    assert "generators.analysis.features" in imported
+    assert (tmp_path / "house.json").is_file()
+    assert not {name for name in imported if name.startswith("scipy.signal")}
