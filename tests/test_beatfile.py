@@ -111,6 +111,28 @@ def test_our_validator_agrees_with_the_jsonschema_package(beats):
         assert not validator.is_valid(document), document
 
 
+def test_a_long_list_of_numbers_gets_every_message_one_by_one_would():
+    from addon.core import schema_check
+
+    level = {"type": "number", "minimum": 0, "maximum": 1}
+    schema = {"type": "array", "items": {"$ref": "#/$defs/level"}, "$defs": {"level": level}}
+    wrong = {3: -0.1, 10: 1.5, 20: True, 30: "x", 40: float("inf"), 50: float("nan"), 60: None, 70: [0.5]}
+    values: list[object] = [0.5, 0, 1, 1.0] * 250
+    for index, value in wrong.items():
+        values[index] = value
+    expected = [f"$[{i}]{message[1:]}" for i, value in wrong.items() for message in schema_check.validate(value, level)]
+    assert len(expected) == len(wrong)
+    assert schema_check.validate(values, schema) == expected
+    times = {"type": "array", "items": {"type": "number", "minimum": 0}}
+    assert schema_check.validate([0.0, float("inf"), 3], times) == ["$[1]: expected number, found float inf"]
+    counts = {"type": "array", "items": {"type": "integer", "minimum": 1}}
+    assert schema_check.validate([1, 10**30, 2.0, False, 0], counts) == [
+        "$[2]: expected integer, found float 2.0",
+        "$[3]: expected integer, found bool False",
+        "$[4]: 0 is below the minimum 1",
+    ]
+
+
 def test_not_json_and_missing_files_give_clear_errors(tmp_path):
     garbage = tmp_path / "garbage.json"
     garbage.write_text("{not json")
