@@ -111,7 +111,7 @@ def test_our_validator_agrees_with_the_jsonschema_package(beats):
         assert not validator.is_valid(document), document
 
 
-def test_a_long_list_of_numbers_gets_every_message_one_by_one_would():
+def test_a_long_list_of_numbers_gets_the_messages_of_checking_each_number():
     from addon.core import schema_check
 
     level = {"type": "number", "minimum": 0, "maximum": 1}

@@ -27,6 +27,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "null": (type(None),),
 }
 _QUICK_KEYWORDS = frozenset({"type", "minimum", "maximum", "exclusiveMinimum", "description"})
+"""The keywords an ``items`` schema may use for its list to get ``_quick_number_test``."""
 
 
 @cache
