@@ -62,8 +62,18 @@ def test_a_background_process_reports_output_progress_and_exit_code():
 
 def test_a_background_process_can_be_cancelled():
     job = BackgroundProcess([sys.executable, "-c", "import time; time.sleep(30)"])
-    job.cancel()
+    assert job.cancel()
     deadline = time.monotonic() + 5
     while job.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert job.poll() not in (None, 0)
+
+
+def test_cancelling_a_process_that_has_ended_leaves_its_result():
+    job = BackgroundProcess([sys.executable, "-c", "print('done 100%')"])
+    deadline = time.monotonic() + 10
+    while job.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not job.cancel()
+    assert job.poll() == 0
+    assert job.output == ["done 100%"]

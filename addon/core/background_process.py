@@ -50,14 +50,17 @@ class BackgroundProcess:
             return None
         return code
 
-    def cancel(self) -> None:
-        """Stop the process (it gets two seconds to end cleanly)."""
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
+    def cancel(self) -> bool:
+        """Stop the process (it gets two seconds to end cleanly); False where it had ended already, so that
+        what it did stands (its exit code and output come from ``poll``)."""
+        if self._process.poll() is not None:
+            return False
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+        return True
 
     @property
     def last_line(self) -> str:

@@ -67,14 +67,14 @@ class TOONBEAT_OT_analyze(bpy.types.Operator):
         return {"RUNNING_MODAL"}
 
     def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
-        """Follow the analysis; Esc cancels."""
+        """Follow the analysis; Esc cancels it unless it has ended already (then its result is taken as usual)."""
         job = self._job
         if event.type == "ESC" and event.value == "PRESS":
-            job.cancel()
-            self._finish(context)
-            self.report({"WARNING"}, "Analysis cancelled")
-            return {"CANCELLED"}
-        if event.type != "TIMER":
+            if job.cancel():
+                self._finish(context)
+                self.report({"WARNING"}, "Analysis cancelled")
+                return {"CANCELLED"}
+        elif event.type != "TIMER":
             return {"PASS_THROUGH"}
         code = job.poll()
         if job.progress is not None:

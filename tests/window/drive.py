@@ -126,10 +126,10 @@ def toonbeat_module(name: str) -> Any:
     return sys.modules[f"{PACKAGE}.{name}"]
 
 
-def beat_file() -> Path:
-    """Where Analyze writes the song's beats: beside the song."""
-    song = Path(JOB["song"])
-    return song.with_name(f"{song.stem}.beats.json")
+def beat_file(song: str | None = None) -> Path:
+    """Where Analyze writes the beats of ``song`` (the session's song by default): beside it."""
+    path = Path(song or JOB["song"])
+    return path.with_name(f"{path.stem}.beats.json")
 
 
 def wait_until(condition: Callable[[], bool], what: str) -> Iterator[float]:
@@ -155,46 +155,45 @@ def song_buttons(view3d: Any) -> Iterator[float]:
     check(not can_click(view3d, "load_song"), "Load Song is active without beats")
 
 
-def esc_cancels_analysis(view3d: Any) -> Iterator[float]:
-    """Esc cancels analysis and writes nothing."""
+def analysis_progress_then_esc(view3d: Any) -> Iterator[float]:
+    """On a song long enough to take seconds: progress with percent and time left, the window alive all along;
+    then Esc cancels the analysis and writes nothing."""
     scene = bpy.context.scene
     settings = scene.toonbeat
     window = bpy.context.window_manager.windows[0]
-    beside = beat_file()
-    click(view3d, "analyze", invoke=True)
-    yield 0.3
-    check(bool(toonbeat_module("operators.analyze").PROGRESS), "the analysis ended before Esc was pressed")
-    window.event_simulate(type="ESC", value="PRESS")
-    window.event_simulate(type="ESC", value="RELEASE")
-    yield from wait_until(lambda: not toonbeat_module("operators.analyze").PROGRESS, "Esc to cancel the analysis")
-    yield 1.0
-    check(not beside.exists(), f"cancelled analysis wrote {beside}")
-    check(settings.beats_path == "", "cancelled analysis set a beat file")
-
-
-def analysis(view3d: Any) -> Iterator[float]:
-    """Analyze for real: progress with percent and time left, the window alive all along."""
-    scene = bpy.context.scene
-    settings = scene.toonbeat
-    bpy.context.window_manager.windows[0]
+    settings.audio_path = JOB["long_song"]
+    beside = beat_file(JOB["long_song"])
     heartbeats_before = len(result["heartbeats"])
     click(view3d, "analyze", invoke=True)
     progress = toonbeat_module("operators.analyze").PROGRESS
     seen: list[str] = []
-    screenshot_taken = False
     deadline = time.monotonic() + STEP_TIMEOUT
-    while progress and time.monotonic() < deadline:
+    while progress and time.monotonic() < deadline and not any("%" in t and "left" in t for t in seen):
         text = next(iter(progress.values()), "")
         if text not in seen:
             seen.append(text)
-        if "%" in text and not screenshot_taken and "left" in text:
-            yield 0.3
-            screenshot(view3d, "song_analyzing")
-            screenshot_taken = True
         yield 0.05
     result["analysis_progress"] = seen
     check(any("%" in text and "left" in text for text in seen), f"analysis showed no percent and time left: {seen}")
+    yield 0.3  # the panel redrawn with the progress
+    screenshot(view3d, "song_analyzing")
+    check(bool(progress), "the analysis ended before Esc was pressed")
     check(len(result["heartbeats"]) > heartbeats_before + 2, "the window's timers stopped during analysis")
+    window.event_simulate(type="ESC", value="PRESS")
+    window.event_simulate(type="ESC", value="RELEASE")
+    yield from wait_until(lambda: not progress, "Esc to cancel the analysis")
+    yield 1.0
+    check(not beside.exists(), f"cancelled analysis wrote {beside}")
+    check(settings.beats_path == "", "cancelled analysis set a beat file")
+    settings.audio_path = JOB["song"]
+
+
+def analysis(view3d: Any) -> Iterator[float]:
+    """Analyze for real: the beat file written beside the song and loaded, with its markers."""
+    scene = bpy.context.scene
+    settings = scene.toonbeat
+    click(view3d, "analyze", invoke=True)
+    yield from wait_until(lambda: not toonbeat_module("operators.analyze").PROGRESS, "the analysis to end")
     beside = beat_file()
     check(settings.beats_path == str(beside), f"analysis did not set the beat file: {settings.beats_path!r}")
     check(beside.exists(), "analysis wrote no beat file")
@@ -348,7 +347,7 @@ def script() -> Iterator[float]:
     yield from show_toonbeat_sidebar(view3d)
     yield 1.0
     screenshot(view3d, "panels_empty")
-    for steps in (song_buttons, esc_cancels_analysis, analysis, stage, bake, panel_pictures,
+    for steps in (song_buttons, analysis_progress_then_esc, analysis, stage, bake, panel_pictures,
                   generate_without_service, editor_pictures, render_video, grease_pencil_import):
         yield from steps(view3d)
 

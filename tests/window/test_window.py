@@ -30,6 +30,7 @@ pytestmark = pytest.mark.window
 ROOT = Path(__file__).resolve().parents[2]
 DRIVE = Path(__file__).with_name("drive.py")
 SONG_SECONDS = 48.0  # long enough for the analysis to report progress between its first and last line
+LONG_SONG_MINUTES = 30.0  # still analysing when Esc comes (about 5 s here), on a slow machine too
 FPS = 24
 PREVIEW_END = 48
 SCREEN = "1600x1100x24"
@@ -46,8 +47,11 @@ def session(tmp_path_factory):
     song = work / "song" / "club.wav"
     song.parent.mkdir()
     click_song(song, bpm=120.0, seconds=SONG_SECONDS, sections=((0.0, "intro"), (8.0, "drop")))
+    long_song = song.with_name("long.wav")
+    click_song(long_song, bpm=120.0, seconds=LONG_SONG_MINUTES * 60, sample_rate=22050)
     job = {
-        "out": str(out), "song": str(song), "video": str(work / "window.mp4"), "blend": str(work / "scene.blend"),
+        "out": str(out), "song": str(song), "long_song": str(long_song), "video": str(work / "window.mp4"),
+        "blend": str(work / "scene.blend"),
         "character": str(character_folder(work / "hero")),
         "loop_character": str(clip_character_folder(work / "dancer", {"dance": (24, 2, (0, 12)),
                                                                      "idle": (16, 2, (0, 8))}, size=(240, 400))),
