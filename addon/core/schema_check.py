@@ -107,7 +107,7 @@ def _quick_number_test(schema: dict[str, Any]) -> Callable[[Any], bool] | None:
     low = schema.get("minimum", -math.inf)
     high = schema.get("maximum", math.inf)
     above = schema.get("exclusiveMinimum", -math.inf)
-    return lambda item: type(item) in kinds and low <= item <= high and above < item and -math.inf < item < math.inf
+    return lambda item: type(item) in kinds and low <= item <= high and above < item < math.inf
 
 
 def _check_number(value: float, schema: dict[str, Any], path: str, errors: list[str]) -> None:

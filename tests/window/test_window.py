@@ -29,7 +29,7 @@ pytestmark = pytest.mark.window
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVE = Path(__file__).with_name("drive.py")
-SONG_SECONDS = 48.0  # long enough for the analysis to report progress between its first and last line
+SONG_SECONDS = 48.0  # the session's song: its analysis, bake and renders
 LONG_SONG_MINUTES = 30.0  # still analysing when Esc comes (about 5 s here), on a slow machine too
 FPS = 24
 PREVIEW_END = 48
