@@ -8,7 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from addon.core.files import atomic_folder, atomic_path, file_sha256, write_bytes_atomically, write_json_atomically
+from addon.core import files
+from addon.core.files import (
+    atomic_folder,
+    atomic_path,
+    file_identity,
+    file_sha256,
+    known_sha256,
+    remember_sha256,
+    write_bytes_atomically,
+    write_json_atomically,
+)
 
 
 def test_a_written_file_gets_the_permissions_of_the_users_umask(tmp_path: Path) -> None:
@@ -39,6 +49,27 @@ def test_file_sha256_matches_hashlib_across_chunk_boundaries(tmp_path: Path) -> 
     data = os.urandom((1 << 20) + 17)
     (tmp_path / "x").write_bytes(data)
     assert file_sha256(tmp_path / "x") == hashlib.sha256(data).hexdigest()
+
+
+def test_a_known_hash_is_read_again_only_when_the_file_changed(tmp_path: Path, monkeypatch) -> None:
+    song = tmp_path / "song.wav"
+    song.write_bytes(b"first take")
+    reads: list[Path] = []
+    monkeypatch.setattr(files, "file_sha256", lambda path: reads.append(path) or file_sha256(path))
+    assert known_sha256(song) == hashlib.sha256(b"first take").hexdigest()
+    assert known_sha256(tmp_path / "." / "song.wav") == hashlib.sha256(b"first take").hexdigest()
+    assert len(reads) == 1
+    song.write_bytes(b"second take")  # another size
+    assert known_sha256(song) == hashlib.sha256(b"second take").hexdigest()
+    os.utime(song, ns=(0, song.stat().st_mtime_ns + 1_000_000))  # the same size, touched
+    remember_sha256(file_identity(song), "f" * 64)  # as the analysis process would have hashed it
+    assert known_sha256(song) == "f" * 64
+    song.write_bytes(b"third take!")  # the same size as the second, rewritten
+    os.utime(song, ns=(0, song.stat().st_mtime_ns + 2_000_000))
+    assert known_sha256(song) == hashlib.sha256(b"third take!").hexdigest()
+    assert len(reads) == 3
+    with pytest.raises(FileNotFoundError):
+        known_sha256(tmp_path / "missing.wav")
 
 
 def test_a_folder_of_files_appears_only_when_all_are_written(tmp_path: Path) -> None:

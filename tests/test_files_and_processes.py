@@ -1,5 +1,6 @@
 """Small pure helpers: PNG headers, background folders, audio checks, background processes."""
 
+import signal
 import sys
 import time
 
@@ -7,7 +8,7 @@ import pytest
 from PIL import Image
 
 from addon.core.audio_check import AudioMismatchError, check_audio_matches
-from addon.core.background_process import BackgroundProcess
+from addon.core.background_process import KILL_AFTER_SECONDS, BackgroundProcess
 from addon.core.backgrounds import background_for, read_backgrounds
 from addon.core.png import ImageError, read_png_info
 from tests.art import background_folder
@@ -67,6 +68,24 @@ def test_a_background_process_can_be_cancelled():
     while job.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert job.poll() not in (None, 0)
+
+
+def test_cancelling_returns_at_once_and_a_process_that_ignores_it_is_killed():
+    stubborn = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                "print('ready', flush=True); time.sleep(30)")
+    job = BackgroundProcess([sys.executable, "-c", stubborn])
+    deadline = time.monotonic() + 10
+    while not job.output and time.monotonic() < deadline:
+        job.poll()
+        time.sleep(0.01)
+    asked = time.monotonic()
+    assert job.cancel()
+    assert time.monotonic() - asked < 0.5, "cancel waited for the process on the caller's thread"
+    assert job.poll() is None, "a process that ignores SIGTERM is still running right after cancel"
+    while job.poll() is None and time.monotonic() < asked + KILL_AFTER_SECONDS + 5:
+        time.sleep(0.05)
+    assert job.poll() == -signal.SIGKILL
+    assert time.monotonic() - asked >= KILL_AFTER_SECONDS
 
 
 def test_cancelling_a_process_that_has_ended_leaves_its_result():

@@ -6,7 +6,7 @@ import wave
 from pathlib import Path
 
 from .beatfile import BeatData
-from .files import file_sha256
+from .files import known_sha256
 from .input_limits import unreadable_reason
 
 _UNKNOWN_HASH = "0" * 64
@@ -37,7 +37,7 @@ def check_audio_matches(audio: str | Path, beats: BeatData) -> None:
     if reason is not None:
         raise FileNotFoundError(f"{path}: cannot read the audio file: {reason}")
     if beats.audio.sha256 != _UNKNOWN_HASH:
-        actual = file_sha256(path)
+        actual = known_sha256(path)
         if actual != beats.audio.sha256:
             duration = wav_duration(path)
             length = f" ({duration:.2f} s against {beats.audio.duration:.2f} s)" if duration is not None else ""

@@ -13,6 +13,9 @@ from collections.abc import Sequence
 
 _PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%")
 
+KILL_AFTER_SECONDS = 2.0
+"""How long a cancelled process has to end cleanly before it is killed."""
+
 
 class BackgroundProcess:
     """A child process whose output lines are collected by a reader thread."""
@@ -51,16 +54,19 @@ class BackgroundProcess:
         return code
 
     def cancel(self) -> bool:
-        """Stop the process (it gets two seconds to end cleanly); False where it had ended already, so that
+        """Ask the process to stop, without waiting for it: one that is still running
+        ``KILL_AFTER_SECONDS`` later is killed. False where it had ended already, so that
         what it did stands (its exit code and output come from ``poll``)."""
         if self._process.poll() is not None:
             return False
         self._process.terminate()
-        try:
-            self._process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
+        threading.Timer(KILL_AFTER_SECONDS, self._kill_if_running).start()
         return True
+
+    def _kill_if_running(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
 
     @property
     def last_line(self) -> str:

@@ -22,6 +22,12 @@ from typing import Any
 
 _HASH_CHUNK_BYTES = 1 << 20
 
+FileIdentity = tuple[str, int, int]
+"""A file as it is now: its resolved path, size and modification time in nanoseconds."""
+
+_KNOWN_SHA256: dict[FileIdentity, str] = {}
+"""The hash of each file :func:`known_sha256` hashed in this process, by the file's identity then."""
+
 
 def _umask_mode() -> int:
     """The mode ``open(path, "w")`` gives a new file under the current umask."""
@@ -91,6 +97,12 @@ def write_json_atomically(document: Any, path: str | os.PathLike[str]) -> None:
         json.dump(document, stream, separators=(",", ":"))
 
 
+def file_identity(path: str | os.PathLike[str]) -> FileIdentity:
+    """The identity of the file at ``path`` (``OSError`` if there is none); rewriting the file changes it."""
+    status = os.stat(path)
+    return str(Path(path).resolve()), status.st_size, status.st_mtime_ns
+
+
 def file_sha256(path: str | os.PathLike[str]) -> str:
     """SHA-256 of a file's bytes as hex, read in 1 MiB chunks."""
     digest = hashlib.sha256()
@@ -98,3 +110,20 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
         while chunk := stream.read(_HASH_CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def remember_sha256(identity: FileIdentity, sha256: str) -> None:
+    """Record that the file with ``identity`` hashes to ``sha256`` (hashed elsewhere: by the analysis process)."""
+    _KNOWN_SHA256[identity] = sha256
+
+
+def known_sha256(path: str | os.PathLike[str]) -> str:
+    """:func:`file_sha256`, read again only when the file changed since this process last hashed it.
+
+    For hashes taken on Blender's UI thread, where an hour of WAV is 635 MB to read.
+    """
+    identity = file_identity(path)
+    known = _KNOWN_SHA256.get(identity)
+    if known is None:
+        known = _KNOWN_SHA256[identity] = file_sha256(path)
+    return known

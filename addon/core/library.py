@@ -33,7 +33,7 @@ from . import asset_catalogs, beatfile
 from .backgrounds import read_backgrounds
 from .character_sheet import read_character, write_sheet
 from .clip import ClipError, read_clip
-from .files import file_sha256, write_json_atomically
+from .files import known_sha256, write_json_atomically
 from .json_files import read_json_object
 
 ENTRY_FILE = "entry.json"
@@ -161,7 +161,7 @@ def add(library: str | os.PathLike[str], kind: str, source: str | os.PathLike[st
     root = Path(library)
     described = _describe(kind, Path(source), beats)
     slug = _slug(name or _name_in_a_library(Path(source)) or described.name)
-    digests = {target: file_sha256(path) for target, path in described.files.items()}
+    digests = {target: known_sha256(path) for target, path in described.files.items()}
     versions = _versions(root / KINDS[kind][0] / slug)
     if versions:
         newest = _read_entry(root, kind, slug, versions[-1])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 import bpy
 
 from ..core.background_process import BackgroundProcess
+from ..core.beatfile import BeatFileError
+from ..core.files import FileIdentity, file_identity, remember_sha256
 from ..core.overwrite import is_toonbeat_file
 from ..core.progress import progress_text
 from ..library.folder import keep
@@ -57,6 +60,8 @@ class TOONBEAT_OT_analyze(bpy.types.Operator):
             self.report({"ERROR"}, f"Cannot start the generators' Python {python}: {error}")
             return {"CANCELLED"}
         self._job = job
+        self._audio = audio
+        self._audio_before = _identity_or_none(audio)
         self._started = time.monotonic()
         self._scene = context.scene.name
         PROGRESS[self._scene] = progress_text("Analyzing", None, 0.0)
@@ -91,10 +96,19 @@ class TOONBEAT_OT_analyze(bpy.types.Operator):
             return {"CANCELLED"}
         settings = settings_of(context.scene)
         settings.beats_path = str(self._output)
+        self._remember_hash(settings)
         bpy.ops.toonbeat.load_song()  # type: ignore[attr-defined]
         keep(context, "song", Path(settings.resolved("audio_path")), beats=self._output)
         self.report({"INFO"}, f"Beats written to {self._output}")
         return {"FINISHED"}
+
+    def _remember_hash(self, settings: Any) -> None:
+        """The analysis hashed the song: when the song did not change meanwhile, its hash is not taken again
+        here (Load Song's audio check and the library would each read the whole file on the UI thread)."""
+        if self._audio_before is None or _identity_or_none(self._audio) != self._audio_before:
+            return
+        with contextlib.suppress(OSError, BeatFileError):  # Load Song, next, reports what is wrong with it
+            remember_sha256(self._audio_before, settings.beat_data().audio.sha256)
 
     def _finish(self, context: Any) -> None:
         context.window_manager.event_timer_remove(self._timer)
@@ -103,6 +117,13 @@ class TOONBEAT_OT_analyze(bpy.types.Operator):
         PROGRESS.pop(self._scene, None)
         PROGRESS_FACTOR.pop(self._scene, None)
         _redraw_sidebars(context)
+
+
+def _identity_or_none(path: Path) -> FileIdentity | None:
+    try:
+        return file_identity(path)
+    except OSError:
+        return None
 
 
 def _redraw_sidebars(context: Any) -> None:

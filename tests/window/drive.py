@@ -189,11 +189,26 @@ def analysis_progress_then_esc(view3d: Any) -> Iterator[float]:
 
 
 def analysis(view3d: Any) -> Iterator[float]:
-    """Analyze for real: the beat file written beside the song and loaded, with its markers."""
+    """Analyze for real: the beat file written beside the song and loaded, with its markers; the song, which
+    the analysis process hashed, is not hashed again in the window (by Load Song's audio check or the library)."""
     scene = bpy.context.scene
     settings = scene.toonbeat
-    click(view3d, "analyze", invoke=True)
-    yield from wait_until(lambda: not toonbeat_module("operators.analyze").PROGRESS, "the analysis to end")
+    files = toonbeat_module("core.files")
+    hashed: list[str] = []
+    real_sha256 = files.file_sha256
+
+    def counting_sha256(path: Any) -> str:
+        hashed.append(str(path))
+        return real_sha256(path)
+
+    files.file_sha256 = counting_sha256
+    try:
+        click(view3d, "analyze", invoke=True)
+        yield from wait_until(lambda: not toonbeat_module("operators.analyze").PROGRESS, "the analysis to end")
+    finally:
+        files.file_sha256 = real_sha256
+    song = Path(JOB["song"]).resolve()
+    result["song_hashed_in_window"] = [path for path in hashed if Path(path).resolve() == song]
     beside = beat_file()
     check(settings.beats_path == str(beside), f"analysis did not set the beat file: {settings.beats_path!r}")
     check(beside.exists(), "analysis wrote no beat file")

@@ -197,6 +197,7 @@ def test_analysis_shows_percent_and_time_left_and_loads_concise_markers(session)
     assert "Bar 2" in names and "Drop" in names
     assert all(re.fullmatch(r"Bar \d+|[A-Z][a-z]+", name) for name in names), names
     assert result["frame_range"] == [1, int(SONG_SECONDS * FPS)]
+    assert result["song_hashed_in_window"] == [], "the window hashed the song again after its analysis"
 
 
 def test_imported_strips_are_not_left_selected(session):
