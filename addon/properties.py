@@ -143,7 +143,8 @@ class TOONBEAT_PG_generate(bpy.types.PropertyGroup):
 class TOONBEAT_PG_scene(bpy.types.PropertyGroup):
     """The song, art, choreography and output of a Toonbeat scene."""
 
-    audio_path: bpy.props.StringProperty(name="Song", subtype="FILE_PATH", description="WAV, FLAC, OGG or MP3")
+    audio_path: bpy.props.StringProperty(name="Song", subtype="FILE_PATH",
+                                         description="WAV, FLAC, OGG, Opus, MP3, M4A/AAC, WebM or WMA")
     beats_path: bpy.props.StringProperty(name="Beats", subtype="FILE_PATH",
                                          description="Beat JSON made by 'toonbeat analyze'")
     character_path: bpy.props.StringProperty(name="Character", subtype="DIR_PATH",

@@ -27,7 +27,8 @@ MAX_REQUESTED_JOBS = 64
 
 def add_render_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``render``: build a scene from a song, its beats and art, and render it."""
-    parser.add_argument("--audio", type=Path, required=True, metavar="SONG", help="the song (WAV, FLAC, OGG, MP3)")
+    parser.add_argument("--audio", type=Path, required=True, metavar="SONG",
+                        help="the song (WAV, FLAC, OGG, MP3, M4A...)")
     parser.add_argument("--beats", type=Path, required=True, metavar="BEATS.json",
                         help="its beat file, from 'toonbeat analyze'")
     parser.add_argument("--characters", type=Path, nargs="+", default=[], metavar="DIR",

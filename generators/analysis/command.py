@@ -20,7 +20,8 @@ DESCRIPTION = """\
 Analyze SONG and write its beat file (JSON, see addon/core/beats.schema.json).
 With several songs, OUTPUT is a folder that receives <name>.json for each;
 a song that fails is reported and the others still finish (exit status 1).
-Reads WAV, FLAC, OGG and MP3."""
+Reads WAV, FLAC, AIFF, OGG (Vorbis, Opus) and MP3, and through FFmpeg (PyAV)
+M4A/AAC, WebM, Matroska, WMA and the sound of MP4 and MOV videos."""
 
 
 def add_parser(subparsers: Any) -> None:
