@@ -35,7 +35,7 @@ from . import (
     tempo_level,
 )
 
-ANALYZER = {"name": "toonbeat", "version": "5"}
+ANALYZER = {"name": "toonbeat", "version": "6"}
 
 TEMPO_WINDOW_BEATS = 8
 """The tempo is the median over the song of the mean beat interval within this many beats."""
