@@ -210,8 +210,8 @@ class TOONBEAT_PG_scene(bpy.types.PropertyGroup):
         return Path(bpy.path.abspath(getattr(self, attribute)))
 
     def beat_data(self) -> beatfile.BeatData:
-        """The scene's beat file, read (``beatfile.BeatFileError`` if it cannot be)."""
-        return beatfile.load(self.resolved("beats_path"))
+        """The scene's beat file, read again only when it changed (``beatfile.BeatFileError`` if it cannot be)."""
+        return beatfile.load_unchanged(self.resolved("beats_path"))
 
     def song_sections(self) -> tuple[beatfile.Section, ...]:
         """The sections of the scene's beat file; none while it has no beat file."""

@@ -155,3 +155,24 @@ def test_a_failed_save_leaves_the_previous_file_and_no_temporary_file(beats, tmp
         beatfile.save(broken, path)
     assert path.read_text() == before
     assert sorted(os.listdir(tmp_path)) == ["beats.json", "song.wav"]
+
+
+def test_an_unchanged_beat_file_is_not_read_again(beats, tmp_path, monkeypatch):
+    path = tmp_path / "song.beats.json"
+    beatfile.save(beats, path)
+    reads: list[str] = []
+    real_load = beatfile.load
+    monkeypatch.setattr(beatfile, "load", lambda source: reads.append(str(source)) or real_load(source))
+    first = beatfile.load_unchanged(path)
+    assert beatfile.load_unchanged(path) is first
+    assert len(reads) == 1
+    faster = beatfile.from_dict({**beatfile.to_dict(beats), "tempo": beats.tempo + 1.0})
+    beatfile.save(faster, path)
+    os.utime(path, ns=(0, path.stat().st_mtime_ns + 1_000_000))
+    assert beatfile.load_unchanged(path).tempo == beats.tempo + 1.0
+    assert len(reads) == 2
+    path.write_text("{}")
+    with pytest.raises(BeatFileError, match=r"song\.beats\.json"):
+        beatfile.load_unchanged(path)
+    with pytest.raises(BeatFileError, match=r"missing\.beats\.json: cannot read the beat file"):
+        beatfile.load_unchanged(tmp_path / "missing.beats.json")

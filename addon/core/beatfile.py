@@ -17,11 +17,12 @@ import itertools
 import json
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from . import schema_check
-from .files import write_json_atomically
+from .files import FileIdentity, file_identity, write_json_atomically
 from .input_limits import InputLimitError, check_json_depth, unreadable_reason
 
 FORMAT = "toonbeat.beats"
@@ -135,6 +136,21 @@ def load(path: str | os.PathLike[str]) -> BeatData:
         raise BeatFileError(f"{path}: not a beat file: the text is not UTF-8 "
                             f"(byte {error.object[error.start]:#04x} at offset {error.start})") from error
     return loads(text, source=str(path))
+
+
+def load_unchanged(path: str | os.PathLike[str]) -> BeatData:
+    """:func:`load`, read again only when the file changed (its size or modification time) since this process
+    last read it: Blender's operators and panels ask for the scene's beats at every click."""
+    try:
+        identity = file_identity(path)
+    except OSError:
+        return load(path)  # which names the problem
+    return _load_identified(str(path), identity)
+
+
+@lru_cache(maxsize=4)
+def _load_identified(path: str, _identity: FileIdentity) -> BeatData:
+    return load(path)
 
 
 def loads(text: str, source: str = "<string>") -> BeatData:

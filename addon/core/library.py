@@ -284,7 +284,7 @@ def _describe_song(wav: Path, beats_path: Path) -> _Described:
     if not beats_path.is_file():
         raise LibraryError(f"{wav}: no beat file at {beats_path}; analyze the song first "
                            "(toonbeat analyze) or name its beat file with --beats")
-    beats = beatfile.load(beats_path)
+    beats = beatfile.load_unchanged(beats_path)
     side = wav.with_suffix(".music.json")
     origin = read_json_object(side, "music side file", LibraryError) if side.is_file() else {}
     origin = {key: origin[key] for key in ("prompt", "model", "seed", "backend", "licence") if key in origin}

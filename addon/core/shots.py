@@ -18,10 +18,9 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
-from .beatfile import BeatFileError, Section, load
+from .beatfile import BeatFileError, Section, load_unchanged
 from .clip import Clip
 from .retime import HIT_TOLERANCE, Cycle, beat_position, phase_keys
 
@@ -52,17 +51,12 @@ def section_choices(beats_path: str | os.PathLike[str] | None) -> list[str]:
     """Each section of the beat file as ``"Drop at 1:04"``; none for a missing or unreadable file."""
     if beats_path is None or not Path(beats_path).is_file():
         return []
-    return list(_section_texts(str(beats_path), Path(beats_path).stat().st_mtime_ns))
-
-
-@lru_cache(maxsize=4)
-def _section_texts(path: str, _modified: int) -> tuple[str, ...]:
     try:
-        sections = load(path).sections
+        sections = load_unchanged(beats_path).sections
     except (OSError, BeatFileError):
-        return ()
-    return tuple(f"{section.label.replace('_', ' ').title()} at {int(section.start // 60)}:"
-                 f"{int(section.start % 60):02d}" for section in sections)
+        return []
+    return [f"{section.label.replace('_', ' ').title()} at {int(section.start // 60)}:"
+            f"{int(section.start % 60):02d}" for section in sections]
 
 
 def shot_keys(clip: Clip, beats: Sequence[float], start: float, end: float,

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..core.character_sheet import Character
 from ..core.clip import Clip
+from ..core.files import FileIdentity, file_identity
 from ..core.keying import KEYING_VERSION, TOLERANCE, border_color, has_transparency, key_out
 from ..core.png import ImageError, read_png_info, write_png
 from ..preferences import user_data_folder
@@ -104,12 +105,11 @@ def read_pixels(path: Path) -> Pixels:
     keying and tracing one pose read it once.
     """
     read_png_info(path)
-    status = path.stat()
-    return _read_pixels(str(path), status.st_size, status.st_mtime_ns)
+    return _read_pixels(str(path), file_identity(path))
 
 
 @functools.lru_cache(maxsize=16)
-def _read_pixels(filepath: str, _size: int, _modified: int) -> Pixels:
+def _read_pixels(filepath: str, _identity: FileIdentity) -> Pixels:
     path = Path(filepath)
     try:
         image = bpy.data.images.load(str(path), check_existing=False)
